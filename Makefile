@@ -1,0 +1,48 @@
+# srkb — two commands do all set-up on a fresh machine:
+#   make run    create .venv, install srkb, serve the demo ecosystem on 127.0.0.1:8000
+#   make test   create .venv, install srkb with test extras (and Java for HermiT), run lint + all tests
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STORE ?= data/demo-store
+PYTEST_ARGS ?=
+
+.PHONY: run test lint install install-test system-deps bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# System packages the tests need: Java for HermiT (owlready2).
+system-deps:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "Installing Java (needed by HermiT)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+
+run: install system-deps
+	$(VENV)/bin/srkb demo --store $(STORE)
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: install-test system-deps lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

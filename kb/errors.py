@@ -1,0 +1,77 @@
+"""Typed errors of the knowledge base.
+
+Every error a user can cause or fix is one of these, with a message that says what went wrong,
+where (file, line, column, field or row) and what to do. The CLI maps them to exit codes and the API
+to HTTP status codes in one table each; nothing below those edges chooses a code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SrkbError(Exception):
+    """Base class of every error srkb raises on purpose."""
+
+
+class InputError(SrkbError):
+    """Input the user gave cannot be used: bad syntax, unknown format, missing parameter.
+
+    Carries a location in the style of Python's ``SyntaxError`` (source, line, column) so that an
+    editor or a person can jump to it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.reason = message
+        self.source = str(source) if source is not None else None
+        self.line = line
+        self.column = column
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = ""
+        if self.source is not None:
+            where = self.source
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        text = f"{where}{self.reason}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class QuerySyntaxError(InputError):
+    """A SPARQL query or update does not parse."""
+
+
+class NetworkAccessRefusedError(InputError):
+    """Input asked for something from the network (a remote JSON-LD context, an external entity,
+    a SERVICE clause) and the user did not allow network access."""
+
+
+class NotFoundError(SrkbError):
+    """A named thing (question, graph, organisation, example) does not exist."""
+
+
+class StoreUnavailableError(SrkbError):
+    """The store cannot be reached or opened (remote endpoint down, data directory locked)."""
+
+
+class QueryTimeoutError(SrkbError):
+    """A query ran longer than the configured timeout and was stopped."""
+
+
+class WriteRefusedError(SrkbError):
+    """A write was refused: the store is read-only, or the request is not allowed to write."""
