@@ -57,8 +57,7 @@ class QuerySyntaxError(InputError):
 
 
 class NetworkAccessRefusedError(InputError):
-    """Input asked for something from the network (a remote JSON-LD context, an external entity,
-    a SERVICE clause) and the user did not allow network access."""
+    """Input needs the network (remote JSON-LD context, external entity, SERVICE) and it is off."""
 
 
 class NotFoundError(SrkbError):

@@ -61,3 +61,7 @@ def sparql_prefixes(prefixes: dict[str, str] | None = None) -> str:
     """Return PREFIX declarations for SPARQL text that srkb itself writes."""
     items = (prefixes or PREFIXES).items()
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in items)
+
+
+VALIDATION_GRAPH = GRAPH_BASE + "validation"
+INFERRED_STAGING_GRAPH = GRAPH_BASE + "inferred-staging"

@@ -1,0 +1,152 @@
+"""Building SPARQL text safely: terms, data blocks, parameter bindings and dataset clauses.
+
+srkb never pastes user input into SPARQL with string formatting. Values enter as RDF terms
+serialised by rdflib (which escapes them), parameters as a ``VALUES`` block, and datasets as
+``WITH``/``USING`` clauses around rule bodies. Keeping all of that here means there is one place to
+get escaping right.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Identifier
+
+from kb.errors import InputError
+
+if TYPE_CHECKING:
+    from kb.store.parsing import ParsedSource
+
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def term(value: Identifier) -> str:
+    """Serialise one RDF term as SPARQL syntax (rdflib escapes literals).
+
+    >>> term(URIRef("https://example.org/a"))
+    '<https://example.org/a>'
+    >>> term(Literal("7", datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer")))
+    '"7"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    """
+    if isinstance(value, URIRef | Literal):
+        return value.n3()
+    if isinstance(value, BNode):
+        return f"_:{value}"
+    raise InputError(f"cannot use {value!r} as a SPARQL term")
+
+
+def iri(value: str) -> str:
+    """Serialise an IRI given as text, refusing characters that IRIs cannot hold."""
+    if not value or any(ch in value for ch in '<>"{}|^`\\ \n\t'):
+        raise InputError(f"{value!r} is not a valid IRI")
+    return f"<{value}>"
+
+
+def insert_data(graph: str, triples: Iterable[tuple[Identifier, ...]]) -> str:
+    """Return an ``INSERT DATA`` request that puts ``triples`` into ``graph``."""
+    lines = [" ".join(term(t) for t in triple) + " ." for triple in triples]
+    return "INSERT DATA { GRAPH " + iri(graph) + " {\n" + "\n".join(lines) + "\n} }"
+
+
+def values_block(bindings: Mapping[str, Identifier]) -> str:
+    """Return a one-row ``VALUES`` block binding each variable to a term."""
+    for name in bindings:
+        if not _VARIABLE.match(name):
+            raise InputError(f"{name!r} is not a SPARQL variable name")
+    names = " ".join(f"?{name}" for name in bindings)
+    values = " ".join(term(v) for v in bindings.values())
+    return f"VALUES ({names}) {{ ({values}) }}"
+
+
+def _outer_where_brace(query: str) -> int:
+    """Index of the ``{`` that opens the outermost WHERE group, skipping comments and strings."""
+    depth = 0
+    i = 0
+    n = len(query)
+    while i < n:
+        ch = query[i]
+        if ch == "#":
+            # Comment to end of line, unless inside an IRI (handled below) — IRIs are skipped.
+            end = query.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if ch == "<":
+            end = query.find(">", i)
+            if end > 0 and not any(c in query[i + 1 : end] for c in " \n\t{}"):
+                i = end + 1
+                continue
+        if ch in "\"'":
+            quote = query[i : i + 3] if query[i : i + 3] in ('"""', "'''") else ch
+            end = query.find(quote, i + len(quote))
+            while end > 0 and query[end - 1] == "\\":
+                end = query.find(quote, end + 1)
+            i = n if end < 0 else end + len(quote)
+            continue
+        if ch == "{":
+            if depth == 0:
+                return i
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        i += 1
+    raise InputError("the query has no WHERE group to bind parameters in")
+
+
+def bind(query: str, bindings: Mapping[str, Identifier]) -> str:
+    """Bind parameters by a ``VALUES`` block at the start of the outermost WHERE group.
+
+    Every backend then evaluates the parameters with the same semantics (the VALUES block is
+    joined with the rest of the group, so FILTERs of that group see the bound value).
+
+    >>> bind("SELECT ?x WHERE { ?x ?p ?o }", {"o": URIRef("https://e.org/a")})
+    'SELECT ?x WHERE { VALUES (?o) { (<https://e.org/a>) } ?x ?p ?o }'
+    """
+    if not bindings:
+        return query
+    brace = _outer_where_brace(query)
+    return query[: brace + 1] + " " + values_block(bindings) + query[brace + 1 :]
+
+
+def with_dataset(update: str, target: str, using: Iterable[str]) -> str:
+    """Direct an update rule's writes to ``target`` and its reads to the ``using`` graphs.
+
+    Rule files are plain ``INSERT { ... } WHERE { ... }`` requests; this adds ``WITH <target>``
+    after the prologue and one ``USING <g>`` per graph before the line that starts with WHERE, so
+    the same rule runs unchanged on any SPARQL 1.1 store.
+    """
+    lines = update.splitlines()
+    prologue: list[str] = []
+    body_start = 0
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.upper().startswith(("PREFIX", "BASE")) or not stripped or stripped[0] == "#":
+            prologue.append(line)
+            body_start = index + 1
+            continue
+        break
+    body = lines[body_start:]
+    where = [i for i, line in enumerate(body) if line.lstrip().upper().startswith("WHERE")]
+    if len(where) != 1:
+        raise InputError("a rule must have exactly one line starting with WHERE")
+    using_lines = [f"USING {iri(g)}" for g in using]
+    out = [*prologue, f"WITH {iri(target)}", *body[: where[0]], *using_lines, *body[where[0] :]]
+    return "\n".join(out)
+
+
+def insert_data_request(sources: Sequence[ParsedSource], drop_graphs: Sequence[str] = ()) -> str:
+    """One update request that drops ``drop_graphs`` and inserts the parsed sources' quads."""
+    parts = [f"DROP SILENT GRAPH {iri(g)}" for g in drop_graphs]
+    by_graph: dict[str, list[str]] = {}
+    for source in sources:
+        for quad in source.quads:
+            graph = str(quad.graph_name.value)  # type: ignore[union-attr]
+            by_graph.setdefault(graph, []).append(
+                f"{quad.subject} {quad.predicate} {quad.object} ."
+            )
+    blocks = [f"GRAPH {iri(g)} {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items()]
+    if blocks:
+        parts.append("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
+    return " ;\n".join(parts)

@@ -1,0 +1,207 @@
+"""Embedded Oxigraph backend: in memory for tests and one-shot runs, on disk by default.
+
+pyoxigraph applies each ``update``, ``load`` and ``extend`` call as one transaction, which is what
+the :class:`~kb.store.Store` atomicity promise rests on. The on-disk store survives restarts and
+reopens in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+from rdflib import BNode, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.term import Identifier
+
+from kb.errors import InputError, QuerySyntaxError, StoreUnavailableError
+from kb.sparql import insert_data, insert_data_request
+from kb.store import Capabilities, QueryResult, Row
+
+if TYPE_CHECKING:
+    from kb.store.parsing import ParsedSource
+
+log = logging.getLogger(__name__)
+
+OX_FORMATS: dict[str, ox.RdfFormat] = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "trig": ox.RdfFormat.TRIG,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nq": ox.RdfFormat.N_QUADS,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+
+_RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+
+_GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph | ox.Triple
+
+
+def to_rdflib(term: OxTerm) -> Identifier:
+    """Convert a pyoxigraph term to the rdflib identifier srkb uses above the store."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
+    raise InputError(f"unsupported RDF term {term!r} (quoted triples are not used by srkb)")
+
+
+def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """Convert an rdflib identifier to a pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, RdfLiteral):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise InputError(f"unsupported RDF term {term!r}")
+
+
+def _syntax_error(err: SyntaxError, what: str) -> QuerySyntaxError:
+    return QuerySyntaxError(
+        f"the {what} does not parse: {err.msg if hasattr(err, 'msg') else err}",
+        source=what,
+        line=err.lineno,
+        column=err.offset,
+    )
+
+
+class OxigraphStore:
+    """A pyoxigraph store, in memory (``path=None``) or in a data directory."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.location = "memory" if path is None else str(path)
+        self.capabilities = Capabilities(persistent=path is not None, remote=False, bulk_load=True)
+        try:
+            if path is None:
+                self._store = ox.Store()
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as err:
+            raise StoreUnavailableError(
+                f"cannot open the store in {path}: {err}",
+            ) from err
+
+    @property
+    def native(self) -> ox.Store:
+        """The underlying pyoxigraph store, for fast paths that stay inside :mod:`kb.store`."""
+        return self._store
+
+    # -- reading ----------------------------------------------------------------------------
+    def _run(self, sparql: str, union_default_graph: bool) -> object:
+        try:
+            return self._store.query(sparql, use_default_graph_as_union=union_default_graph)
+        except SyntaxError as err:
+            raise _syntax_error(err, "query") from err
+
+    def query(self, sparql: str, *, union_default_graph: bool = True) -> QueryResult:
+        """Run a query; terms come back as rdflib identifiers."""
+        result = self._run(sparql, union_default_graph)
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult(kind="ask", boolean=bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            variables = tuple(v.value for v in result.variables)
+            rows: list[Row] = []
+            for solution in result:
+                rows.append(
+                    tuple(
+                        None if (value := solution[i]) is None else to_rdflib(value)
+                        for i in range(len(variables))
+                    )
+                )
+            return QueryResult(kind="select", variables=variables, rows=tuple(rows))
+        assert isinstance(result, ox.QueryTriples)  # noqa: S101 - exhaustive over pyoxigraph's kinds
+        triples = tuple(
+            (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in result
+        )
+        return QueryResult(kind="graph", triples=triples)
+
+    def query_serialized(
+        self, sparql: str, media_type: str, *, union_default_graph: bool = True
+    ) -> tuple[str, bytes]:
+        """Run a query and serialise its results with Oxigraph's own writers."""
+        result = self._run(sparql, union_default_graph)
+        if isinstance(result, ox.QueryTriples):
+            rdf_format = _GRAPH_FORMATS.get(media_type, ox.RdfFormat.TURTLE)
+            return rdf_format.media_type, bytes(result.serialize(format=rdf_format) or b"")
+        assert isinstance(result, ox.QuerySolutions | ox.QueryBoolean)  # noqa: S101
+        results_format = _RESULT_FORMATS.get(media_type, ox.QueryResultsFormat.JSON)
+        return results_format.media_type, bytes(result.serialize(format=results_format) or b"")
+
+    def graphs(self) -> list[str]:
+        """Named graphs that hold at least one triple."""
+        return sorted(g.value for g in self._store.named_graphs())
+
+    def count(self, graph: str | None = None) -> int:
+        """Count quads, of one graph or of the whole store."""
+        if graph is None:
+            return len(self._store)
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+
+    def dump(self, fmt: str, *, graph: str | None = None) -> bytes:
+        """Serialise one named graph (any format) or the whole store (quad formats only)."""
+        rdf_format = OX_FORMATS[fmt]
+        if graph is None:
+            if not rdf_format.supports_datasets:
+                raise InputError(
+                    f"the whole store holds several named graphs; {fmt} cannot name graphs",
+                    hint="choose trig or nq, or export one graph",
+                )
+            return bytes(self._store.dump(format=rdf_format) or b"")
+        return bytes(self._store.dump(format=rdf_format, from_graph=ox.NamedNode(graph)) or b"")
+
+    # -- writing ----------------------------------------------------------------------------
+    def update(self, sparql: str) -> None:
+        """Run an update request as one transaction."""
+        try:
+            self._store.update(sparql)
+        except SyntaxError as err:
+            raise _syntax_error(err, "update") from err
+
+    def load(self, sources: Sequence[ParsedSource], *, replace_graphs: Sequence[str] = ()) -> int:
+        """Write parsed sources in one transaction.
+
+        New graphs go in through ``extend`` (fast); replacing graphs uses one update request that
+        drops and inserts, so readers never see a graph missing or half written.
+        """
+        if not replace_graphs:
+            quads = [q for source in sources for q in source.quads]
+            self._store.extend(quads)
+            return len(quads)
+        self.update(insert_data_request(sources, replace_graphs))
+        return sum(len(source) for source in sources)
+
+    def replace_graph(self, graph: str, triples: Iterable[tuple[Identifier, ...]]) -> int:
+        """Replace a graph's content atomically: clear and insert in one update request."""
+        body = insert_data(graph, triples)
+        self.update(f"DROP SILENT GRAPH <{graph}> ;\n{body}")
+        return self.count(graph)
+
+    def close(self) -> None:
+        """Flush the on-disk store; the memory store needs nothing."""
+        if self.capabilities.persistent:
+            self._store.flush()

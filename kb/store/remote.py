@@ -1,0 +1,276 @@
+"""Remote backend: any SPARQL 1.1 Query/Update endpoint, through SPARQLWrapper.
+
+This is how srkb runs on an existing triplestore (Fuseki, GraphDB, Virtuoso, an Oxigraph server,
+Neptune...) when the data outgrows one machine. Requests are form-encoded POSTs (Virtuoso hangs
+on raw ``application/sparql-query`` bodies) with a timeout. Queries are retried on connection
+errors and 5xx answers, since they change nothing; updates are sent once, because a retried
+update that had in fact been applied could apply twice.
+
+The union default graph is requested with one ``default-graph-uri`` per named graph (SPARQL 1.1
+Protocol), so it does not depend on a server option.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+import urllib.error
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Identifier
+from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import (
+    EndPointInternalError,
+    QueryBadFormed,
+    SPARQLWrapperException,
+)
+
+from kb.errors import InputError, QuerySyntaxError, QueryTimeoutError, StoreUnavailableError
+from kb.sparql import insert_data, insert_data_request, iri
+from kb.store import Capabilities, QueryResult, Row
+from kb.store.oxigraph import OX_FORMATS
+
+if TYPE_CHECKING:
+    from kb.store.parsing import ParsedSource
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_RESULT_TYPES = {
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+}
+
+
+def _update_url_for(query_url: str) -> str:
+    """Guess the update endpoint: ``.../query`` or ``.../sparql`` become ``.../update``."""
+    for suffix in ("/query", "/sparql"):
+        if query_url.endswith(suffix):
+            return query_url[: -len(suffix)] + "/update"
+    return query_url
+
+
+def _term(binding: dict[str, str]) -> Identifier:
+    kind = binding["type"]
+    value = binding["value"]
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if "xml:lang" in binding:
+        return Literal(value, lang=binding["xml:lang"])
+    datatype = binding.get("datatype")
+    return Literal(value, datatype=URIRef(datatype) if datatype else None)
+
+
+class RemoteStore:
+    """A store behind a SPARQL 1.1 endpoint."""
+
+    def __init__(
+        self,
+        query_url: str,
+        *,
+        update_url: str | None = None,
+        timeout: float | None = None,
+        retries: str | int = 2,
+        user: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+    ) -> None:
+        self.location = query_url
+        self.query_url = query_url
+        self.update_url = update_url or _update_url_for(query_url)
+        self.timeout = timeout or 30.0
+        self.retries = int(retries)
+        self._user = user
+        self._password = password
+        self._token = token
+        self.capabilities = Capabilities(persistent=True, remote=True, bulk_load=False)
+        self._graphs: list[str] | None = None
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _client(self, url: str, text: str, union: bool) -> SPARQLWrapper:
+        client = SPARQLWrapper(url)
+        client.setMethod(POST)
+        client.setRequestMethod(URLENCODED)
+        client.setTimeout(int(max(1, round(self.timeout))))
+        client.setQuery(text)
+        if self._user is not None:
+            client.setCredentials(self._user, self._password or "")
+        if self._token is not None:
+            client.addCustomHttpHeader("Authorization", f"Bearer {self._token}")
+        if union:
+            for graph in self.graphs():
+                client.addDefaultGraph(graph)
+        return client
+
+    def _call(self, action: Callable[[], T], *, what: str, retry: bool) -> T:
+        attempts = 1 + (self.retries if retry else 0)
+        for attempt in range(1, attempts + 1):
+            try:
+                return action()
+            except QueryBadFormed as err:
+                raise QuerySyntaxError(
+                    f"the endpoint rejected the {what}: {_short(err)}", source=self.location
+                ) from err
+            except TimeoutError as err:
+                raise QueryTimeoutError(
+                    f"the {what} took longer than {self.timeout:g} s at {self.location}"
+                ) from err
+            except urllib.error.HTTPError as err:
+                if err.code in (401, 403):
+                    raise StoreUnavailableError(
+                        f"the endpoint {self.location} refused the credentials (HTTP {err.code})"
+                    ) from err
+                if attempt == attempts or err.code < 500:
+                    raise StoreUnavailableError(
+                        f"the endpoint {self.location} answered HTTP {err.code} to the {what}"
+                    ) from err
+            except (urllib.error.URLError, ConnectionError, EndPointInternalError) as err:
+                reason = getattr(err, "reason", err)
+                if isinstance(reason, TimeoutError | socket.timeout):
+                    raise QueryTimeoutError(
+                        f"the {what} took longer than {self.timeout:g} s at {self.location}"
+                    ) from err
+                if attempt == attempts:
+                    raise StoreUnavailableError(
+                        f"cannot reach the SPARQL endpoint {self.location}: {reason}"
+                    ) from err
+            except SPARQLWrapperException as err:
+                raise StoreUnavailableError(
+                    f"the endpoint {self.location} failed the {what}: {_short(err)}"
+                ) from err
+            delay = 0.2 * 2 ** (attempt - 1)
+            log.warning("retrying %s at %s in %.1f s", what, self.location, delay)
+            time.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _raw(self, text: str, accept: str, union: bool) -> tuple[str, bytes]:
+        def run() -> tuple[str, bytes]:
+            client = self._client(self.query_url, text, union)
+            client.addCustomHttpHeader("Accept", accept)
+            client.setOnlyConneg(True)
+            response = client.query().response
+            content_type = str(response.headers.get("Content-Type", accept)).split(";")[0]
+            return content_type, bytes(response.read())
+
+        return self._call(run, what="query", retry=True)
+
+    # -- reading ----------------------------------------------------------------------------
+    def query(self, sparql: str, *, union_default_graph: bool = True) -> QueryResult:
+        """Run a query; SELECT/ASK as SPARQL JSON results, graphs as N-Triples."""
+        accept = "application/sparql-results+json, application/n-triples;q=0.9"
+        content_type, body = self._raw(sparql, accept, union_default_graph)
+        if content_type == "application/sparql-results+json":
+            data: dict[str, Any] = json.loads(body)
+            if "boolean" in data:
+                return QueryResult(kind="ask", boolean=bool(data["boolean"]))
+            variables = tuple(data["head"]["vars"])
+            rows: list[Row] = [
+                tuple(_term(b[v]) if v in b else None for v in variables)
+                for b in data["results"]["bindings"]
+            ]
+            return QueryResult(kind="select", variables=variables, rows=tuple(rows))
+        return QueryResult(kind="graph", triples=tuple(_triples(body, content_type)))
+
+    def query_serialized(
+        self, sparql: str, media_type: str, *, union_default_graph: bool = True
+    ) -> tuple[str, bytes]:
+        """Ask the endpoint for the serialisation directly."""
+        return self._raw(sparql, media_type, union_default_graph)
+
+    def graphs(self) -> list[str]:
+        """Named graphs of the endpoint (cached until this client writes)."""
+        if self._graphs is None:
+            _type, body = self._raw(
+                "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                "application/sparql-results+json",
+                union=False,
+            )
+            data = json.loads(body)
+            self._graphs = sorted(b["g"]["value"] for b in data["results"]["bindings"])
+        return list(self._graphs)
+
+    def count(self, graph: str | None = None) -> int:
+        """Count triples of a graph, or quads in all named graphs."""
+        pattern = f"GRAPH {iri(graph)} {{ ?s ?p ?o }}" if graph else "GRAPH ?g { ?s ?p ?o }"
+        result = self.query(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", union_default_graph=False
+        )
+        value = result.rows[0][0]
+        return int(str(value)) if value is not None else 0
+
+    def dump(self, fmt: str, *, graph: str | None = None) -> bytes:
+        """Serialise a graph or the whole dataset, converting with Oxigraph's writers."""
+        rdf_format = OX_FORMATS[fmt]
+        if graph is None:
+            if not rdf_format.supports_datasets:
+                raise InputError(
+                    f"the whole store holds several named graphs; {fmt} cannot name graphs",
+                    hint="choose trig or nq, or export one graph",
+                )
+            text = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+            result = self.query(text, union_default_graph=False)
+            from kb.store.oxigraph import to_oxigraph
+
+            quads = [
+                ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.NamedNode(str(g)))  # type: ignore[arg-type]
+                for s, p, o, g in result.rows
+                if s is not None and p is not None and o is not None and g is not None
+            ]
+            return bytes(ox.serialize(quads, format=rdf_format) or b"")
+        content_type, body = self._raw(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }}",
+            "application/n-triples",
+            union=False,
+        )
+        triples = ox.parse(
+            body, format=ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
+        )
+        return bytes(ox.serialize(list(triples), format=rdf_format) or b"")
+
+    # -- writing ----------------------------------------------------------------------------
+    def update(self, sparql: str) -> None:
+        """Send one update request (not retried: it may have been applied)."""
+
+        def run() -> None:
+            client = self._client(self.update_url, sparql, union=False)
+            client.query()
+
+        self._graphs = None
+        self._call(run, what="update", retry=False)
+
+    def load(self, sources: Sequence[ParsedSource], *, replace_graphs: Sequence[str] = ()) -> int:
+        """Write all sources in one update request, which the endpoint applies atomically."""
+        self.update(insert_data_request(sources, replace_graphs))
+        return sum(len(s) for s in sources)
+
+    def replace_graph(self, graph: str, triples: Iterable[tuple[Identifier, ...]]) -> int:
+        """Drop and refill one graph in one update request."""
+        self.update(f"DROP SILENT GRAPH {iri(graph)} ;\n{insert_data(graph, triples)}")
+        return self.count(graph)
+
+    def close(self) -> None:
+        """Nothing to release: every request opens its own connection."""
+
+
+def _short(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    return " ".join(text[-3:])[:500]
+
+
+def _triples(body: bytes, content_type: str) -> list[tuple[Identifier, Identifier, Identifier]]:
+    from kb.store.oxigraph import to_rdflib
+
+    rdf_format = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
+    return [
+        (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
+        for t in ox.parse(body, format=rdf_format)
+    ]
