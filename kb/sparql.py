@@ -110,6 +110,19 @@ def bind(query: str, bindings: Mapping[str, Identifier]) -> str:
     return query[: brace + 1] + " " + values_block(bindings) + query[brace + 1 :]
 
 
+def bind_column(query: str, name: str, values: Iterable[Identifier]) -> str:
+    """Bind one variable to several values (one row each), like :func:`bind` does for one.
+
+    >>> bind_column("SELECT * WHERE { ?x ?p ?o }", "x", [URIRef("https://e.org/a")])
+    'SELECT * WHERE { VALUES ?x { <https://e.org/a> } ?x ?p ?o }'
+    """
+    if not _VARIABLE.match(name):
+        raise InputError(f"{name!r} is not a SPARQL variable name")
+    block = f"VALUES ?{name} {{ " + " ".join(term(v) for v in values) + " }"
+    brace = _outer_where_brace(query)
+    return query[: brace + 1] + " " + block + query[brace + 1 :]
+
+
 def with_dataset(update: str, target: str, using: Iterable[str]) -> str:
     """Direct an update rule's writes to ``target`` and its reads to the ``using`` graphs.
 

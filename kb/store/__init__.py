@@ -154,6 +154,10 @@ class Store(Protocol):
         """Serialise the whole store (quad formats) or one named graph."""
         ...
 
+    def dump_graphs(self, fmt: str, graphs: Sequence[str]) -> bytes:
+        """Serialise several graphs: merged for triple formats, graph by graph for quad formats."""
+        ...
+
     def graphs(self) -> list[str]:
         """Return the IRIs of the non-empty named graphs."""
         ...

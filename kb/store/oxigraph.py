@@ -174,6 +174,19 @@ class OxigraphStore:
             return bytes(self._store.dump(format=rdf_format) or b"")
         return bytes(self._store.dump(format=rdf_format, from_graph=ox.NamedNode(graph)) or b"")
 
+    def dump_graphs(self, fmt: str, graphs: Sequence[str]) -> bytes:
+        """Serialise several graphs: merged for triple formats, graph by graph for quad formats."""
+        rdf_format = OX_FORMATS[fmt]
+        quads = [
+            q
+            for g in graphs
+            for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(g))
+        ]
+        if rdf_format.supports_datasets:
+            return bytes(ox.serialize(quads, format=rdf_format) or b"")
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+        return bytes(ox.serialize(triples, format=rdf_format) or b"")
+
     # -- writing ----------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
         """Run an update request as one transaction."""

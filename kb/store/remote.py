@@ -6,8 +6,8 @@ on raw ``application/sparql-query`` bodies) with a timeout. Queries are retried 
 errors and 5xx answers, since they change nothing; updates are sent once, because a retried
 update that had in fact been applied could apply twice.
 
-The union default graph is requested with one ``default-graph-uri`` per named graph (SPARQL 1.1
-Protocol), so it does not depend on a server option.
+The union default graph is requested with one ``default-graph-uri`` (and ``named-graph-uri``) per
+named graph (SPARQL 1.1 Protocol), so it does not depend on a server option.
 """
 
 from __future__ import annotations
@@ -107,8 +107,11 @@ class RemoteStore:
         if self._token is not None:
             client.addCustomHttpHeader("Authorization", f"Bearer {self._token}")
         if union:
+            # The protocol's dataset then holds only what is named: name every graph twice, as
+            # part of the default graph and as a named graph, so GRAPH clauses still work.
             for graph in self.graphs():
                 client.addDefaultGraph(graph)
+                client.addNamedGraph(graph)
         return client
 
     def _call(self, action: Callable[[], T], *, what: str, retry: bool) -> T:
@@ -235,6 +238,30 @@ class RemoteStore:
             body, format=ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
         )
         return bytes(ox.serialize(list(triples), format=rdf_format) or b"")
+
+    def dump_graphs(self, fmt: str, graphs: Sequence[str]) -> bytes:
+        """Serialise several graphs, fetched with one SELECT and written by Oxigraph's writers."""
+        from kb.sparql import bind_column
+        from kb.store.oxigraph import to_oxigraph
+
+        rdf_format = OX_FORMATS[fmt]
+        text = bind_column(
+            "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "g", [URIRef(g) for g in graphs]
+        )
+        rows = self.query(text, union_default_graph=False).rows
+        if rdf_format.supports_datasets:
+            quads = [
+                ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g))  # type: ignore[arg-type]
+                for s, p, o, g in rows
+                if s is not None and p is not None and o is not None and g is not None
+            ]
+            return bytes(ox.serialize(quads, format=rdf_format) or b"")
+        triples = [
+            ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+            for s, p, o, _g in rows
+            if s is not None and p is not None and o is not None
+        ]
+        return bytes(ox.serialize(triples, format=rdf_format) or b"")
 
     # -- writing ----------------------------------------------------------------------------
     def update(self, sparql: str) -> None:

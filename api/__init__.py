@@ -1,0 +1,1 @@
+"""The srkb HTTP service: a thin FastAPI layer over :mod:`kb` (SPARQL endpoint, questions, exports)."""

@@ -1,0 +1,431 @@
+"""The ``srkb`` command line: load, infer, validate, explain, ask, export.
+
+Exit codes (one table, here): 0 success or a conformant validation, 1 a validation with
+violations, 2 usage or input errors (bad file, unknown question, unreachable store). Errors print
+one line that says what, where and what to do; ``--verbose`` adds the traceback's story in logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kb import __version__, resources
+from kb.errors import InputError, NotFoundError, SrkbError
+from kb.namespaces import PREFIXES
+from kb.store import RDF_FORMATS, Store, open_store
+
+T = TypeVar("T")
+
+EXIT_OK = 0
+EXIT_NOT_CONFORMANT = 1
+EXIT_USAGE = 2
+
+#: One table from error class to exit code; the most specific class wins.
+EXIT_CODES: dict[type[SrkbError], int] = {
+    InputError: EXIT_USAGE,
+    NotFoundError: EXIT_USAGE,
+    SrkbError: EXIT_USAGE,
+}
+
+app = typer.Typer(
+    name="srkb",
+    help="Service Relationship Knowledge Base: load ecosystems, infer roles, check preconditions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DEFAULT_STORE = "data/store"
+
+
+class State:
+    """Options shared by every command."""
+
+    store_spec: str = DEFAULT_STORE
+    timeout: float | None = None
+
+
+state = State()
+
+
+def exit_code_for(error: SrkbError) -> int:
+    """Walk the class hierarchy to the most specific entry of :data:`EXIT_CODES`."""
+    for cls in type(error).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return EXIT_USAGE
+
+
+def run(action: Callable[[], T]) -> T:
+    """Run a command body; turn srkb errors into one line on stderr and the mapped exit code."""
+    try:
+        return action()
+    except SrkbError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        raise typer.Exit(exit_code_for(error)) from error
+
+
+@contextmanager
+def opened_store() -> Iterator[Store]:
+    """Open the store given by ``--store`` and close it however the command ends."""
+    store = open_store(state.store_spec, timeout=state.timeout)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def curie(value: object) -> str:
+    """Shorten an IRI with srkb's prefixes, for tables."""
+    text = str(value)
+    for prefix, namespace in PREFIXES.items():
+        if text.startswith(namespace):
+            return f"{prefix}:{text[len(namespace) :]}"
+    return text
+
+
+def version_callback(value: bool) -> None:
+    """Print the version and stop."""
+    if value:
+        out.print(f"srkb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    store: Annotated[
+        str,
+        typer.Option(
+            "--store",
+            envvar="SRKB_STORE",
+            help="Where the knowledge base lives: a directory, 'memory', or a SPARQL endpoint URL.",
+        ),
+    ] = DEFAULT_STORE,
+    timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds before a remote request gives up.", envvar="SRKB_QUERY_TIMEOUT"),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True)
+    ] = False,
+) -> None:
+    """Options for every command."""
+    state.store_spec = store
+    state.timeout = timeout
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
+
+
+def _infer(store: Store) -> None:
+    from kb.inference import infer
+
+    with Progress(
+        TextColumn("inferring roles"),
+        BarColumn(),
+        TextColumn("pass {task.completed:.0f}, {task.fields[triples]} triples"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("infer", total=None, triples=0)
+        result = infer(store, progress=lambda n, c: progress.update(task, completed=n, triples=c))
+    err.print(
+        f"inferred {result.inferred_triples} triples in {result.passes} passes "
+        f"({result.seconds:.2f} s)"
+    )
+
+
+@app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="RDF files: .ttl .trig .nt .nq .jsonld .rdf")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Format of all files, if not by suffix.")
+    ] = None,
+    allow_network: Annotated[
+        bool, typer.Option(help="Allow fetching remote JSON-LD contexts while parsing.")
+    ] = False,
+    infer_after: Annotated[
+        bool, typer.Option("--infer/--no-infer", help="Run role inference after loading.")
+    ] = True,
+) -> None:
+    """Load files all-or-nothing (a bad file changes nothing), then infer roles."""
+    from kb.loading import install_model, load_files
+
+    def body() -> None:
+        with opened_store() as store:
+            install_model(store)
+            loaded = load_files(store, files, fmt=fmt, allow_network=allow_network)
+            for source in loaded:
+                err.print(f"loaded {source.name}: {source.triples} triples into <{source.graph}>")
+            if infer_after:
+                _infer(store)
+
+    run(body)
+
+
+@app.command()
+def infer() -> None:
+    """Recompute the inferred graph (roles and OWL 2 RL entailments) to a fixpoint."""
+
+    def body() -> None:
+        with opened_store() as store:
+            _infer(store)
+
+    run(body)
+
+
+@app.command()
+def validate(
+    fmt: Annotated[str, typer.Option("--format", help="json, md, csv or ttl.")] = "md",
+    organisation: Annotated[
+        str | None, typer.Option(help="Only this organisation (IRI or CURIE).")
+    ] = None,
+    precondition: Annotated[int | None, typer.Option(help="Only this precondition.")] = None,
+) -> None:
+    """Check the three preconditions; exit 1 if any organisation violates one."""
+    from kb.questions import expand_curie
+    from kb.reports import render
+    from kb.validation import validate as run_validation
+
+    def body() -> int:
+        with opened_store() as store:
+            report = run_validation(store)
+        if organisation or precondition is not None:
+            report = report.filtered(
+                organisation=expand_curie(organisation) if organisation else None,
+                precondition=precondition,
+            )
+        sys.stdout.write(render(report, fmt))
+        return EXIT_OK if report.conforms else EXIT_NOT_CONFORMANT
+
+    raise typer.Exit(run(body))
+
+
+@app.command()
+def explain(organisation: Annotated[str, typer.Argument(help="IRI or CURIE.")]) -> None:
+    """Say why an organisation has each of its roles: the facts that made the rule fire."""
+    from kb.inference import explain as run_explain
+    from kb.questions import expand_curie
+
+    def body() -> None:
+        iri = expand_curie(organisation)
+        with opened_store() as store:
+            explanations = run_explain(store, iri)
+        if not explanations:
+            raise NotFoundError(f"{organisation} has no inferred role (is it loaded and inferred?)")
+        for item in explanations:
+            out.print(f"[bold]{curie(item.role)}[/] by rule {item.rule_id}: {item.condition}")
+            for witness in item.witnesses:
+                facts = ", ".join(f"{k}={curie(v)}" for k, v in sorted(witness.items()))
+                out.print(f"  because {facts}", highlight=False)
+
+    run(body)
+
+
+def _print_rows(variables: tuple[str, ...], rows: list[tuple[object, ...]], fmt: str) -> None:
+    if fmt == "table":
+        table = Table(*variables)
+        for row in rows:
+            table.add_row(*("" if v is None else curie(v) for v in row))
+        out.print(table)
+        return
+    import csv as csv_module
+    import json
+
+    if fmt == "json":
+        data = [
+            {k: (None if v is None else str(v)) for k, v in zip(variables, row, strict=True)}
+            for row in rows
+        ]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    writer = csv_module.writer(sys.stdout, delimiter="\t" if fmt == "tsv" else ",")
+    writer.writerow(variables)
+    for row in rows:
+        writer.writerow(["" if v is None else str(v) for v in row])
+
+
+@app.command()
+def query(
+    file: Annotated[Path | None, typer.Argument(help="A .rq file.")] = None,
+    name: Annotated[str | None, typer.Option(help="A named question instead of a file.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or tsv.")] = "table",
+) -> None:
+    """Run a SPARQL SELECT query from a file (or a named question without parameters)."""
+    from kb.questions import question
+
+    def body() -> None:
+        if (file is None) == (name is None):
+            raise InputError("give either a query file or --name")
+        if file is not None:
+            try:
+                text = file.read_text(encoding="utf-8")
+            except OSError as error:
+                raise InputError(f"cannot read the query: {error.strerror}", source=file) from error
+        else:
+            text = question(str(name)).sparql
+        with opened_store() as store:
+            result = store.query(text)
+        if result.kind == "ask":
+            out.print("true" if result.boolean else "false")
+        elif result.kind == "graph":
+            for triple in result.triples:
+                out.print(" ".join(curie(t) for t in triple), highlight=False)
+        else:
+            _print_rows(result.variables, list(result.rows), fmt)
+
+    run(body)
+
+
+@app.command()
+def ask(
+    name: Annotated[str, typer.Argument(help="A question name; see 'srkb questions'.")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="name=value, repeatable.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or tsv.")] = "table",
+) -> None:
+    """Ask a named ecosystem question, e.g. srkb ask dependents-of -p provider=ex:NetCo."""
+    from kb.questions import ask as run_ask
+
+    def body() -> None:
+        params: dict[str, str] = {}
+        for item in param or []:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise InputError(f"--param {item!r} is not name=value")
+            params[key] = value
+        with opened_store() as store:
+            result = run_ask(store, name, params)
+        _print_rows(result.variables, list(result.rows), fmt)
+
+    run(body)
+
+
+@app.command("questions")
+def list_questions() -> None:
+    """List the named ecosystem questions with their parameters."""
+    from kb.questions import questions
+
+    table = Table("name", "cq", "question", "params")
+    for q in questions().values():
+        table.add_row(q.name, q.cq, q.question, ", ".join(f"{k}={v}" for k, v in q.params.items()))
+    out.print(table)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help=", ".join(RDF_FORMATS))] = "ttl",
+    inferred: Annotated[
+        bool, typer.Option("--inferred/--no-inferred", help="Include inferred triples.")
+    ] = True,
+    graph: Annotated[str | None, typer.Option(help="Only this named graph.")] = None,
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Write to a file.")] = None,
+) -> None:
+    """Export the knowledge base (or one graph) in any RDF format."""
+    from kb.export import export as run_export
+
+    def body() -> None:
+        with opened_store() as store:
+            data = run_export(store, fmt, graph=graph, inferred=inferred)
+        if output is None:
+            sys.stdout.buffer.write(data)
+        else:
+            output.write_bytes(data)
+            err.print(f"wrote {len(data)} bytes to {output}")
+
+    run(body)
+
+
+@app.command()
+def stats() -> None:
+    """Count triples per graph and organisations per role."""
+    from kb.inference import inferred_roles
+
+    def body() -> None:
+        with opened_store() as store:
+            table = Table("graph", "triples")
+            for graph in store.graphs():
+                table.add_row(graph, str(store.count(graph)))
+            out.print(table)
+            roles: dict[str, int] = {}
+            for names in inferred_roles(store).values():
+                for role in names:
+                    roles[role] = roles.get(role, 0) + 1
+        role_table = Table("role", "count")
+        for role, count in sorted(roles.items()):
+            role_table.add_row(role, str(count))
+        out.print(role_table)
+
+    run(body)
+
+
+@app.command()
+def demo(
+    example: Annotated[str, typer.Option(help="Which example ecosystem.")] = "campus",
+) -> None:
+    """Load an example ecosystem, infer its roles, and show roles and validation."""
+    from kb.inference import inferred_roles
+    from kb.loading import install_model, load_files
+    from kb.reports import render
+    from kb.validation import validate as run_validation
+
+    def body() -> None:
+        with opened_store() as store:
+            install_model(store)
+            load_files(store, [resources.example_file(example)])
+            _infer(store)
+            table = Table("organisation", "roles", title=f"Roles in the {example} ecosystem")
+            for org, names in sorted(inferred_roles(store).items()):
+                table.add_row(curie(org), ", ".join(sorted(names)))
+            out.print(table)
+            report = run_validation(store)
+        out.print(render(report, "md"))
+
+    run(body)
+
+
+@app.command()
+def reason(
+    files: Annotated[list[Path], typer.Argument(help="Data files to classify with HermiT.")],
+) -> None:
+    """Classify data with the HermiT DL reasoner (the slow oracle), printing srkb types."""
+    from kb.loading import install_model, parse_file
+    from kb.namespaces import ONTOLOGY_GRAPH
+    from kb.reasoner import classify
+
+    def body() -> int:
+        scratch = open_store("memory")
+        install_model(scratch)
+        sources = [parse_file(f) for f in files]
+        scratch.load(sources)
+        data = b"".join(scratch.dump("nt", graph=s.graph) for s in sources)
+        result = classify(scratch.dump("nt", graph=ONTOLOGY_GRAPH), data)
+        if not result.consistent:
+            err.print("[bold red]inconsistent:[/] HermiT found a contradiction")
+            return EXIT_NOT_CONFORMANT
+        for individual, types in sorted(result.types.items()):
+            if types:
+                out.print(f"{curie(individual)}: {', '.join(sorted(types))}", highlight=False)
+        return EXIT_OK
+
+    raise typer.Exit(run(body))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()

@@ -1,0 +1,89 @@
+"""Shared fixtures: stores of every backend, and example ecosystems prepared on them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kb import resources
+from kb.inference import infer
+from kb.loading import install_model, load_files
+from kb.store import Store, open_store
+from kb.validation import validate
+from tests.support.servers import OxigraphServer, start_oxigraph
+
+BACKENDS = [
+    pytest.param("memory", id="memory"),
+    pytest.param("disk", id="disk"),
+    pytest.param("remote", id="remote", marks=pytest.mark.remote),
+]
+
+ServerFactory = Callable[[], OxigraphServer]
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
+    """Start real ``oxigraph serve`` processes on 127.0.0.1 on demand; stop them all at the end."""
+    servers: list[OxigraphServer] = []
+
+    def start() -> OxigraphServer:
+        server = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def new_store(backend: str, directory: Path, servers: ServerFactory) -> Store:
+    if backend == "memory":
+        return open_store("memory")
+    if backend == "disk":
+        return open_store(directory / "store")
+    return open_store(servers().query_url, timeout=30)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def store(backend: str, tmp_path: Path, oxigraph_server_factory: ServerFactory) -> Iterator[Store]:
+    """An empty store of each backend."""
+    opened = new_store(backend, tmp_path, oxigraph_server_factory)
+    yield opened
+    opened.close()
+
+
+def prepare_example(store: Store, name: str) -> Store:
+    """Model + example + inference + validation, as ``srkb`` does for a user."""
+    install_model(store)
+    load_files(store, [resources.example_file(name)])
+    infer(store)
+    validate(store, save=True)
+    return store
+
+
+@pytest.fixture(scope="session")
+def prepared(
+    tmp_path_factory: pytest.TempPathFactory, oxigraph_server_factory: ServerFactory
+) -> Iterator[Callable[[str, str], Store]]:
+    """Example ecosystems prepared once per (example, backend) for read-only tests."""
+    cache: dict[tuple[str, str], Store] = {}
+
+    def get(name: str, backend: str) -> Store:
+        key = (name, backend)
+        if key not in cache:
+            directory = tmp_path_factory.mktemp(f"{name}-{backend}")
+            cache[key] = prepare_example(
+                new_store(backend, directory, oxigraph_server_factory), name
+            )
+        return cache[key]
+
+    yield get
+    for opened in cache.values():
+        opened.close()

@@ -1,0 +1,84 @@
+"""HermiT (owlready2) is the oracle: the ontology is consistent and classifies every example."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from kb import resources
+from kb.inference import inferred_roles
+from kb.loading import install_model, parse_file
+from kb.namespaces import ONTOLOGY_GRAPH
+from kb.reasoner import Classification, classify
+from kb.store import Store, open_store
+from tests.examples.test_examples import AGENT_ROLES, ORG_ROLES, _diff
+from tests.support.expected import example_names, load_expected
+
+pytestmark = pytest.mark.slow
+
+ROLE_CLASSES = ORG_ROLES | AGENT_ROLES | {"MutualRelationship"}
+
+
+def _ontology_nt() -> bytes:
+    store = open_store("memory")
+    install_model(store)
+    return store.dump("nt", graph=ONTOLOGY_GRAPH)
+
+
+def _example_nt(name: str) -> bytes:
+    store = open_store("memory")
+    source = parse_file(resources.example_file(name))
+    store.load([source])
+    return store.dump("nt", graph=source.graph)
+
+
+_cache: dict[str, Classification] = {}
+
+
+def hermit(name: str) -> Classification:
+    if name not in _cache:
+        _cache[name] = classify(_ontology_nt(), _example_nt(name))
+    return _cache[name]
+
+
+def test_ontology_alone_is_consistent() -> None:
+    result = classify(_ontology_nt(), b"")
+    assert result.consistent
+
+
+def test_an_organisation_that_is_also_a_service_is_inconsistent() -> None:
+    data = (
+        b"<https://e.org/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        b"<http://www.w3.org/ns/org#Organization> .\n"
+        b"<https://e.org/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        b"<https://w3id.org/srkb#Service> .\n"
+    )
+    assert not classify(_ontology_nt(), data).consistent
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_hermit_classifies_every_example_as_documented(name: str) -> None:
+    exp = load_expected(name)
+    result = hermit(name)
+    assert result.consistent, f"{name} is inconsistent under HermiT"
+    roles = result.roles(ROLE_CLASSES)
+    org_roles = {k: v & ORG_ROLES for k, v in roles.items() if v & ORG_ROLES}
+    agent_roles = {k: v & AGENT_ROLES for k, v in roles.items() if v & AGENT_ROLES}
+    mutual = {k for k, v in roles.items() if "MutualRelationship" in v}
+    expected_orgs = {k: v for k, v in exp.roles.items() if v}
+    assert org_roles == expected_orgs, _diff(exp, expected_orgs, org_roles)
+    assert agent_roles == exp.agent_roles, _diff(exp, exp.agent_roles, agent_roles)
+    assert mutual == exp.mutual_relationships
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_rules_and_hermit_agree_on_every_role(
+    name: str, prepared: Callable[[str, str], Store]
+) -> None:
+    rules = {
+        k: v & ROLE_CLASSES
+        for k, v in inferred_roles(prepared(name, "memory")).items()
+        if v & ROLE_CLASSES
+    }
+    assert rules == hermit(name).roles(ROLE_CLASSES)
