@@ -18,12 +18,13 @@ import socket
 import time
 import urllib.error
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier
-from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import INSERT, POST, SELECT, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import (
     EndPointInternalError,
     QueryBadFormed,
@@ -96,12 +97,18 @@ class RemoteStore:
         self._graphs: list[str] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
-    def _client(self, url: str, text: str, union: bool) -> SPARQLWrapper:
+    def _client(self, url: str, text: str, union: bool, *, reading: bool = True) -> SPARQLWrapper:
         client = SPARQLWrapper(url)
         client.setMethod(POST)
         client.setRequestMethod(URLENCODED)
         client.setTimeout(int(max(1, round(self.timeout))))
         client.setQuery(text)
+        # SPARQLWrapper guesses query vs update from keywords and is fooled by words such as
+        # "created" in comments; srkb knows which it sends, so it says so.
+        if not reading:
+            client.queryType = INSERT
+        elif client.isSparqlUpdateRequest():
+            client.queryType = SELECT
         if self._user is not None:
             client.setCredentials(self._user, self._password or "")
         if self._token is not None:
@@ -160,9 +167,9 @@ class RemoteStore:
             client = self._client(self.query_url, text, union)
             client.addCustomHttpHeader("Accept", accept)
             client.setOnlyConneg(True)
-            response = client.query().response
-            content_type = str(response.headers.get("Content-Type", accept)).split(";")[0]
-            return content_type, bytes(response.read())
+            with closing(client.query().response) as response:
+                content_type = str(response.headers.get("Content-Type", accept)).split(";")[0]
+                return content_type, bytes(response.read())
 
         return self._call(run, what="query", retry=True)
 
@@ -268,8 +275,9 @@ class RemoteStore:
         """Send one update request (not retried: it may have been applied)."""
 
         def run() -> None:
-            client = self._client(self.update_url, sparql, union=False)
-            client.query()
+            client = self._client(self.update_url, sparql, union=False, reading=False)
+            with closing(client.query().response) as response:
+                response.read()
 
         self._graphs = None
         self._call(run, what="update", retry=False)

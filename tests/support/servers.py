@@ -51,6 +51,8 @@ class OxigraphServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
 
 
 def start_oxigraph(location: Path, *, attempts: int = 100) -> OxigraphServer:
@@ -72,6 +74,7 @@ def start_oxigraph(location: Path, *, attempts: int = 100) -> OxigraphServer:
     for _ in range(attempts):
         if process.poll() is not None:
             err = process.stderr.read().decode() if process.stderr else ""
+            server.stop()
             raise RuntimeError(f"oxigraph serve exited: {err}")
         try:
             with urllib.request.urlopen(f"{server.query_url}?query=ASK%7B%7D", timeout=1):
