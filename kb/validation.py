@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Identifier, Node
 
 from kb.errors import SrkbError
@@ -150,7 +150,8 @@ def validate(store: Store, *, save: bool = True) -> ValidationReport:
 
 
 def _findings(store: Store, report: Graph, shapes: Graph) -> tuple[Finding, ...]:
-    results = list(report.subjects(RDF.type, SH.ValidationResult))
+    # Only top-level results: pySHACL also types the nested sh:detail results of sh:node checks.
+    results = list(report.objects(None, SH.result))
     foci = {report.value(r, SH.focusNode) for r in results}
     organisations = _organisations(store, [f for f in foci if isinstance(f, URIRef)])
     findings = []
@@ -195,7 +196,7 @@ def _save(store: Store, report: ValidationReport) -> None:
     for triple in report.graph:
         graph.add(triple)
     by_focus_shape = {(f.focus, f.source_shape): f for f in report.findings}
-    for result in report.graph.subjects(RDF.type, SH.ValidationResult):
+    for result in report.graph.objects(None, SH.result):
         key = (
             str(report.graph.value(result, SH.focusNode)),
             str(report.graph.value(result, SH.sourceShape)),
