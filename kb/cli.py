@@ -74,7 +74,7 @@ def run(action: Callable[[], T]) -> T:
     try:
         return action()
     except SrkbError as error:
-        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(exit_code_for(error)) from error
 
 
