@@ -1,1 +1,1 @@
-"""The srkb HTTP service: a thin FastAPI layer over :mod:`kb` (SPARQL endpoint, questions, exports)."""
+"""The srkb HTTP service: a thin FastAPI layer over :mod:`kb`."""
