@@ -56,6 +56,7 @@ class State:
 
     store_spec: str = DEFAULT_STORE
     timeout: float | None = None
+    remote_options: dict[str, str] = {}  # noqa: RUF012 - one process, one state
 
 
 state = State()
@@ -81,7 +82,8 @@ def run(action: Callable[[], T]) -> T:
 @contextmanager
 def opened_store() -> Iterator[Store]:
     """Open the store given by ``--store`` and close it however the command ends."""
-    store = open_store(state.store_spec, timeout=state.timeout)
+    options = state.remote_options if state.store_spec.startswith(("http://", "https://")) else {}
+    store = open_store(state.store_spec, timeout=state.timeout, **options)
     try:
         yield store
     finally:
@@ -118,6 +120,24 @@ def main_options(
         float | None,
         typer.Option(help="Seconds before a remote request gives up.", envvar="SRKB_QUERY_TIMEOUT"),
     ] = None,
+    update_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="SRKB_UPDATE_URL",
+            help="Remote SPARQL Update URL (default: guessed from --store).",
+        ),
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option(envvar="SRKB_REMOTE_USER", help="Remote store basic-auth user.")
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(envvar="SRKB_REMOTE_PASSWORD", help="Remote store basic-auth password."),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="SRKB_REMOTE_TOKEN", help="Remote store bearer token."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=version_callback, is_eager=True)
@@ -126,6 +146,8 @@ def main_options(
     """Options for every command."""
     state.store_spec = store
     state.timeout = timeout
+    given = {"update_url": update_url, "user": user, "password": password, "token": token}
+    state.remote_options = {k: v for k, v in given.items() if v is not None}
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
 
 
