@@ -74,3 +74,11 @@ class QueryTimeoutError(SrkbError):
 
 class WriteRefusedError(SrkbError):
     """A write was refused: the store is read-only, or the request is not allowed to write."""
+
+
+class ResultLimitError(SrkbError):
+    """A query returned more rows or triples than the configured limit allows."""
+
+
+class ForbiddenOperationError(InputError):
+    """A request asks for something srkb refuses by policy (an update at a read-only endpoint)."""

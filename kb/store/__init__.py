@@ -128,8 +128,22 @@ class Store(Protocol):
     capabilities: Capabilities
     location: str
 
-    def query(self, sparql: str, *, union_default_graph: bool = True) -> QueryResult:
-        """Run a SPARQL query. By default the default graph is the union of all named graphs."""
+    def query(
+        self,
+        sparql: str,
+        *,
+        union_default_graph: bool = True,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL query.
+
+        By default the default graph is the union of all named graphs; ``default_graphs`` and
+        ``named_graphs`` give the dataset explicitly (SPARQL protocol ``default-graph-uri`` and
+        ``named-graph-uri``). With ``limit``, more rows or triples than that raise
+        :class:`~kb.errors.ResultLimitError` instead of being returned.
+        """
         ...
 
     def query_serialized(

@@ -17,7 +17,7 @@ from rdflib import BNode, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Identifier
 
-from kb.errors import InputError, QuerySyntaxError, StoreUnavailableError
+from kb.errors import InputError, QuerySyntaxError, ResultLimitError, StoreUnavailableError
 from kb.sparql import insert_data, insert_data_request
 from kb.store import Capabilities, QueryResult, Row
 
@@ -112,21 +112,46 @@ class OxigraphStore:
         return self._store
 
     # -- reading ----------------------------------------------------------------------------
-    def _run(self, sparql: str, union_default_graph: bool) -> object:
+    def _run(
+        self,
+        sparql: str,
+        union_default_graph: bool,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> object:
+        dataset: dict[str, object] = {}
+        if default_graphs is not None or named_graphs is not None:
+            dataset["default_graph"] = [ox.NamedNode(g) for g in default_graphs or []]
+            if named_graphs is not None:
+                dataset["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        else:
+            dataset["use_default_graph_as_union"] = union_default_graph
         try:
-            return self._store.query(sparql, use_default_graph_as_union=union_default_graph)
+            return self._store.query(sparql, **dataset)  # type: ignore[arg-type]
         except SyntaxError as err:
             raise _syntax_error(err, "query") from err
+        except (ValueError, OSError) as err:
+            raise InputError(f"the query failed: {err}", source="query") from err
 
-    def query(self, sparql: str, *, union_default_graph: bool = True) -> QueryResult:
+    def query(
+        self,
+        sparql: str,
+        *,
+        union_default_graph: bool = True,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> QueryResult:
         """Run a query; terms come back as rdflib identifiers."""
-        result = self._run(sparql, union_default_graph)
+        result = self._run(sparql, union_default_graph, default_graphs, named_graphs)
         if isinstance(result, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(result))
         if isinstance(result, ox.QuerySolutions):
             variables = tuple(v.value for v in result.variables)
             rows: list[Row] = []
             for solution in result:
+                if limit is not None and len(rows) >= limit:
+                    raise ResultLimitError(f"the query returns more than {limit} rows")
                 rows.append(
                     tuple(
                         None if (value := solution[i]) is None else to_rdflib(value)
@@ -135,10 +160,12 @@ class OxigraphStore:
                 )
             return QueryResult(kind="select", variables=variables, rows=tuple(rows))
         assert isinstance(result, ox.QueryTriples)  # noqa: S101 - exhaustive over pyoxigraph's kinds
-        triples = tuple(
-            (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in result
-        )
-        return QueryResult(kind="graph", triples=triples)
+        triples: list[tuple[Identifier, Identifier, Identifier]] = []
+        for t in result:
+            if limit is not None and len(triples) >= limit:
+                raise ResultLimitError(f"the query returns more than {limit} triples")
+            triples.append((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        return QueryResult(kind="graph", triples=tuple(triples))
 
     def query_serialized(
         self, sparql: str, media_type: str, *, union_default_graph: bool = True

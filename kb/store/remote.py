@@ -31,7 +31,13 @@ from SPARQLWrapper.SPARQLExceptions import (
     SPARQLWrapperException,
 )
 
-from kb.errors import InputError, QuerySyntaxError, QueryTimeoutError, StoreUnavailableError
+from kb.errors import (
+    InputError,
+    QuerySyntaxError,
+    QueryTimeoutError,
+    ResultLimitError,
+    StoreUnavailableError,
+)
 from kb.sparql import insert_data, insert_data_request, iri
 from kb.store import Capabilities, QueryResult, Row
 from kb.store.oxigraph import OX_FORMATS
@@ -97,7 +103,15 @@ class RemoteStore:
         self._graphs: list[str] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
-    def _client(self, url: str, text: str, union: bool, *, reading: bool = True) -> SPARQLWrapper:
+    def _client(
+        self,
+        url: str,
+        text: str,
+        union: bool,
+        *,
+        reading: bool = True,
+        dataset: tuple[Sequence[str] | None, Sequence[str] | None] = (None, None),
+    ) -> SPARQLWrapper:
         client = SPARQLWrapper(url)
         client.setMethod(POST)
         client.setRequestMethod(URLENCODED)
@@ -113,7 +127,13 @@ class RemoteStore:
             client.setCredentials(self._user, self._password or "")
         if self._token is not None:
             client.addCustomHttpHeader("Authorization", f"Bearer {self._token}")
-        if union:
+        default_graphs, named_graphs = dataset
+        if default_graphs is not None or named_graphs is not None:
+            for graph in default_graphs or []:
+                client.addDefaultGraph(graph)
+            for graph in named_graphs or []:
+                client.addNamedGraph(graph)
+        elif union:
             # The protocol's dataset then holds only what is named: name every graph twice, as
             # part of the default graph and as a named graph, so GRAPH clauses still work.
             for graph in self.graphs():
@@ -162,9 +182,15 @@ class RemoteStore:
             time.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _raw(self, text: str, accept: str, union: bool) -> tuple[str, bytes]:
+    def _raw(
+        self,
+        text: str,
+        accept: str,
+        union: bool,
+        dataset: tuple[Sequence[str] | None, Sequence[str] | None] = (None, None),
+    ) -> tuple[str, bytes]:
         def run() -> tuple[str, bytes]:
-            client = self._client(self.query_url, text, union)
+            client = self._client(self.query_url, text, union, dataset=dataset)
             client.addCustomHttpHeader("Accept", accept)
             client.setOnlyConneg(True)
             with closing(client.query().response) as response:
@@ -174,21 +200,35 @@ class RemoteStore:
         return self._call(run, what="query", retry=True)
 
     # -- reading ----------------------------------------------------------------------------
-    def query(self, sparql: str, *, union_default_graph: bool = True) -> QueryResult:
+    def query(
+        self,
+        sparql: str,
+        *,
+        union_default_graph: bool = True,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> QueryResult:
         """Run a query; SELECT/ASK as SPARQL JSON results, graphs as N-Triples."""
         accept = "application/sparql-results+json, application/n-triples;q=0.9"
-        content_type, body = self._raw(sparql, accept, union_default_graph)
+        dataset = (default_graphs, named_graphs)
+        content_type, body = self._raw(sparql, accept, union_default_graph, dataset)
         if content_type == "application/sparql-results+json":
             data: dict[str, Any] = json.loads(body)
             if "boolean" in data:
                 return QueryResult(kind="ask", boolean=bool(data["boolean"]))
             variables = tuple(data["head"]["vars"])
+            if limit is not None and len(data["results"]["bindings"]) > limit:
+                raise ResultLimitError(f"the query returns more than {limit} rows")
             rows: list[Row] = [
                 tuple(_term(b[v]) if v in b else None for v in variables)
                 for b in data["results"]["bindings"]
             ]
             return QueryResult(kind="select", variables=variables, rows=tuple(rows))
-        return QueryResult(kind="graph", triples=tuple(_triples(body, content_type)))
+        triples = _triples(body, content_type)
+        if limit is not None and len(triples) > limit:
+            raise ResultLimitError(f"the query returns more than {limit} triples")
+        return QueryResult(kind="graph", triples=tuple(triples))
 
     def query_serialized(
         self, sparql: str, media_type: str, *, union_default_graph: bool = True

@@ -1,0 +1,61 @@
+"""Settings of the knowledge base and its HTTP service, from ``SRKB_*`` environment variables.
+
+One pydantic-settings model so that the CLI, ``srkb serve`` and the API read configuration the same
+way: environment variables win over a config file (``SRKB_CONFIG`` or ``--config``, dotenv syntax),
+which wins over the defaults. Secrets (the API token, remote passwords) are never logged or echoed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything srkb can be told; each field is the environment variable ``SRKB_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="SRKB_", extra="ignore")
+
+    store: str = Field("data/store", description="A directory, 'memory', or a SPARQL endpoint URL.")
+    update_url: str | None = Field(None, description="Remote SPARQL Update URL, if not guessed.")
+    remote_user: str | None = None
+    remote_password: SecretStr | None = None
+    remote_token: SecretStr | None = None
+    api_token: SecretStr | None = Field(
+        None, description="Bearer token for writes; no token means writes are refused."
+    )
+    read_token: SecretStr | None = Field(
+        None, description="If set, reads need this bearer token (or the write token) too."
+    )
+    query_timeout: float = Field(30.0, gt=0, description="Seconds before a query is given up.")
+    result_limit: int = Field(100_000, gt=0, description="Most rows or triples a query may return.")
+    max_upload_bytes: int = Field(50 * 1024 * 1024, gt=0, description="Largest accepted body.")
+    allow_service: bool = Field(False, description="Allow SPARQL SERVICE (network access).")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    demo: bool = Field(False, description="Load the campus demo ecosystem at start-up.")
+    page_size: int = Field(100, gt=0, le=10_000, description="Default page size of JSON lists.")
+
+    def remote_options(self) -> dict[str, str]:
+        """Keyword options for :func:`kb.store.open_store` on a remote endpoint."""
+        options: dict[str, str] = {}
+        if self.update_url:
+            options["update_url"] = self.update_url
+        if self.remote_user:
+            options["user"] = self.remote_user
+        if self.remote_password:
+            options["password"] = self.remote_password.get_secret_value()
+        if self.remote_token:
+            options["token"] = self.remote_token.get_secret_value()
+        return options
+
+
+def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
+    """Read settings from the environment, an optional dotenv file, and explicit overrides."""
+    clean: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+    if config_file is not None:
+        clean["_env_file"] = config_file
+    return Settings(**clean)
