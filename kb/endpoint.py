@@ -1,0 +1,150 @@
+"""The SPARQL 1.1 Protocol's logic, independent of HTTP: what to run, how long, how to answer.
+
+The API's ``/sparql`` and ``/update`` routes are thin wrappers around :func:`run_query` and
+:func:`run_update`. Policies live here, so they hold for every front end:
+
+* ``/sparql`` is read-only: an update sent there is refused with a pointer to ``/update``.
+* ``SERVICE`` (a query that makes the server fetch from the network) and ``LOAD <url>`` are refused
+  unless explicitly allowed.
+* Every query runs with a timeout and a result-size limit; a query that hits either gets a clear
+  error. Queries run in a worker thread (pyoxigraph releases the GIL while it evaluates), so other
+  requests are answered meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Literal
+
+from kb.errors import (
+    ForbiddenOperationError,
+    NetworkAccessRefusedError,
+    QuerySyntaxError,
+    QueryTimeoutError,
+)
+from kb.sparql_results import GRAPH_TYPES, RESULT_TYPES, negotiate, serialize
+from kb.store import QueryResult, Store
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["select", "ask", "construct", "describe", "update"]
+
+_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="srkb-query")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a request text is, as far as the policies need to know."""
+
+    kind: Kind
+    uses_service: bool
+    loads_url: bool
+
+
+def parse_request(text: str) -> Parsed:
+    """Classify a query or update with rdflib's parser (no store involved).
+
+    Raises :class:`QuerySyntaxError` with the parser's message when it is neither.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        tree = parseQuery(text)
+    except ParseException as query_error:
+        try:
+            update = parseUpdate(text)
+        except ParseException:
+            raise QuerySyntaxError(
+                f"the query does not parse: {query_error.msg}",
+                source="query",
+                line=query_error.lineno,
+                column=query_error.col,
+            ) from query_error
+        names = [r.name for r in update.request]
+        return Parsed(
+            kind="update",
+            uses_service="ServiceGraphPattern" in repr(update),
+            loads_url="Load" in names,
+        )
+    name = tree[1].name
+    kind: Kind = {
+        "SelectQuery": "select",
+        "AskQuery": "ask",
+        "ConstructQuery": "construct",
+        "DescribeQuery": "describe",
+    }[name]  # type: ignore[assignment]
+    return Parsed(kind=kind, uses_service="ServiceGraphPattern" in repr(tree), loads_url=False)
+
+
+def media_types_for(kind: Kind) -> tuple[str, ...]:
+    """The media types a result of this kind can be served in, the default first."""
+    return GRAPH_TYPES if kind in ("construct", "describe") else RESULT_TYPES
+
+
+def run_query(
+    store: Store,
+    text: str,
+    *,
+    accept: str | None = None,
+    default_graphs: Sequence[str] | None = None,
+    named_graphs: Sequence[str] | None = None,
+    timeout: float = 30.0,
+    limit: int | None = None,
+    allow_service: bool = False,
+) -> tuple[str, bytes]:
+    """Run a read-only protocol query and serialise it for the client's ``Accept`` header."""
+    parsed = parse_request(text)
+    if parsed.kind == "update":
+        raise ForbiddenOperationError(
+            "this endpoint is read-only: send updates to /update with a bearer token"
+        )
+    if parsed.uses_service and not allow_service:
+        raise NetworkAccessRefusedError(
+            "SERVICE would make the server query another endpoint over the network",
+            hint="it is off by default; an operator can enable it with SRKB_ALLOW_SERVICE=true",
+        )
+    media_type = negotiate(accept, media_types_for(parsed.kind))
+    dataset = (default_graphs or None, named_graphs or None)
+    result = run_with_timeout(
+        lambda: store.query(
+            text,
+            default_graphs=dataset[0] if any(dataset) else None,
+            named_graphs=dataset[1] if any(dataset) else None,
+            limit=limit,
+        ),
+        timeout,
+    )
+    return media_type, serialize(result, media_type)
+
+
+def run_with_timeout(call: Callable[[], QueryResult], timeout: float) -> QueryResult:
+    """Run ``call`` in a worker thread; give up waiting after ``timeout`` seconds."""
+    future = _POOL.submit(call)
+    try:
+        result: QueryResult = future.result(timeout=timeout)
+    except FutureTimeout as err:
+        future.cancel()
+        raise QueryTimeoutError(
+            f"the query took longer than the {timeout:g} s limit and was abandoned",
+        ) from err
+    return result
+
+
+def run_update(store: Store, text: str, *, allow_load: bool = False) -> None:
+    """Run a protocol update (the caller has checked the write permission)."""
+    parsed = parse_request(text)
+    if parsed.kind != "update":
+        raise QuerySyntaxError("this is a query, not an update: send it to /sparql")
+    if parsed.loads_url and not allow_load:
+        raise NetworkAccessRefusedError(
+            "LOAD would make the server fetch a document from the network",
+            hint="upload the data to /store instead",
+        )
+    if parsed.uses_service:
+        raise NetworkAccessRefusedError("SERVICE inside an update would reach the network")
+    store.update(text)

@@ -1,0 +1,79 @@
+"""A knowledge base in service: a store, its model, and the upkeep every write needs.
+
+The CLI opens a store for one command; a long-running service (the API) needs more: the model
+installed at start, inference and validation re-run after every write, writes serialised so two
+uploads never interleave their inference runs, and the last validation report kept for readers.
+:class:`KnowledgeBase` is that, for any backend.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from kb import resources
+from kb.config import Settings
+from kb.inference import InferenceRun, infer
+from kb.loading import LoadedSource, install_model, write_sources
+from kb.store import Store, open_store
+from kb.store.parsing import ParsedSource
+from kb.validation import ValidationReport, validate
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class KnowledgeBase:
+    """A store plus the discipline of keeping its inferred and validation graphs current."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self._write_lock = threading.Lock()
+        self._report: ValidationReport | None = None
+        self.last_inference: InferenceRun | None = None
+
+    @classmethod
+    def open(cls, settings: Settings) -> KnowledgeBase:
+        """Open the configured store, install the model, and load the demo if asked."""
+        options = settings.remote_options() if settings.store.startswith("http") else {}
+        store = open_store(settings.store, timeout=settings.query_timeout, **options)
+        kb = cls(store, settings)
+        install_model(store)
+        if settings.demo:
+            from kb.loading import parse_file
+
+            kb.write(lambda: write_sources(store, [parse_file(resources.example_file("campus"))]))
+        else:
+            kb.refresh()
+        return kb
+
+    def refresh(self) -> None:
+        """Recompute inferences and the validation report (after any change to the data)."""
+        self.last_inference = infer(self.store)
+        self._report = validate(self.store, save=True)
+
+    def write(self, change: Callable[[], T]) -> T:
+        """Apply a change, then refresh, with no other write in between."""
+        with self._write_lock:
+            result = change()
+            self.refresh()
+            return result
+
+    def load(self, sources: Sequence[ParsedSource]) -> list[LoadedSource]:
+        """Write parsed sources (all-or-nothing) and refresh."""
+        return self.write(lambda: write_sources(self.store, sources))
+
+    def report(self) -> ValidationReport:
+        """The validation report of the current data (computed once per write)."""
+        if self._report is None:
+            with self._write_lock:
+                if self._report is None:
+                    self._report = validate(self.store, save=True)
+        return self._report
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
