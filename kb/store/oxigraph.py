@@ -49,6 +49,8 @@ _GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph | ox.Triple
 
 
@@ -61,6 +63,10 @@ def to_rdflib(term: OxTerm) -> Identifier:
     if isinstance(term, ox.Literal):
         if term.language:
             return RdfLiteral(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            # rdflib writes a simple literal without a datatype (and so do the SPARQL JSON
+            # results the remote backend reads); Literal("x", datatype=XSD.string) != Literal("x").
+            return RdfLiteral(term.value)
         return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
     raise InputError(f"unsupported RDF term {term!r} (quoted triples are not used by srkb)")
 
@@ -180,8 +186,12 @@ class OxigraphStore:
         return results_format.media_type, bytes(result.serialize(format=results_format) or b"")
 
     def graphs(self) -> list[str]:
-        """Named graphs that hold at least one triple."""
-        return sorted(g.value for g in self._store.named_graphs())
+        """Named graphs that hold at least one triple (``CLEAR GRAPH`` leaves an empty one)."""
+        return sorted(
+            g.value
+            for g in self._store.named_graphs()
+            if next(self._store.quads_for_pattern(None, None, None, g), None) is not None
+        )
 
     def count(self, graph: str | None = None) -> int:
         """Count quads, of one graph or of the whole store."""
@@ -216,11 +226,15 @@ class OxigraphStore:
 
     # -- writing ----------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
-        """Run an update request as one transaction."""
+        """Run an update request as one transaction: if any operation fails, nothing changes."""
         try:
             self._store.update(sparql)
         except SyntaxError as err:
             raise _syntax_error(err, "update") from err
+        except RuntimeError as err:  # an operation failed while running, e.g. DROP of no graph
+            raise InputError(
+                f"the update failed and changed nothing: {err}", source="update"
+            ) from err
 
     def load(self, sources: Sequence[ParsedSource], *, replace_graphs: Sequence[str] = ()) -> int:
         """Write parsed sources in one transaction.
@@ -242,6 +256,11 @@ class OxigraphStore:
         return self.count(graph)
 
     def close(self) -> None:
-        """Flush the on-disk store; the memory store needs nothing."""
-        if self.capabilities.persistent:
+        """Flush the on-disk store and let go of it, so that its directory can be opened again.
+
+        RocksDB's directory lock is held until the last reference to the pyoxigraph store goes;
+        a closed disk store cannot be used any more. The memory store needs nothing.
+        """
+        if self.capabilities.persistent and hasattr(self, "_store"):
             self._store.flush()
+            del self._store

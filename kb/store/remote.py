@@ -199,6 +199,29 @@ class RemoteStore:
 
         return self._call(run, what="query", retry=True)
 
+    def _garbage(self, content_type: str, err: Exception) -> StoreUnavailableError:
+        """The endpoint answered, but not with SPARQL results: a wrong URL, a proxy's page..."""
+        return StoreUnavailableError(
+            f"the endpoint {self.location} answered with {content_type} that is not SPARQL "
+            f"results ({err}); check that the URL is a SPARQL query endpoint"
+        )
+
+    def _json_results(self, content_type: str, body: bytes) -> dict[str, Any]:
+        """Decode SPARQL JSON results, checking the shape that the readers rely on."""
+        try:
+            data = json.loads(body)
+            if not isinstance(data, dict) or not (
+                "boolean" in data
+                or (
+                    isinstance(data["head"]["vars"], list)
+                    and isinstance(data["results"]["bindings"], list)
+                )
+            ):
+                raise ValueError("neither a boolean nor head.vars and results.bindings")
+        except (ValueError, KeyError, TypeError) as err:
+            raise self._garbage(content_type, err) from err
+        return data
+
     # -- reading ----------------------------------------------------------------------------
     def query(
         self,
@@ -214,7 +237,7 @@ class RemoteStore:
         dataset = (default_graphs, named_graphs)
         content_type, body = self._raw(sparql, accept, union_default_graph, dataset)
         if content_type == "application/sparql-results+json":
-            data: dict[str, Any] = json.loads(body)
+            data = self._json_results(content_type, body)
             if "boolean" in data:
                 return QueryResult(kind="ask", boolean=bool(data["boolean"]))
             variables = tuple(data["head"]["vars"])
@@ -225,7 +248,12 @@ class RemoteStore:
                 for b in data["results"]["bindings"]
             ]
             return QueryResult(kind="select", variables=variables, rows=tuple(rows))
-        triples = _triples(body, content_type)
+        try:
+            if ox.RdfFormat.from_media_type(content_type) is None:
+                raise ValueError("neither SPARQL JSON results nor an RDF format")
+            triples = _triples(body, content_type)
+        except (ValueError, SyntaxError) as err:
+            raise self._garbage(content_type, err) from err
         if limit is not None and len(triples) > limit:
             raise ResultLimitError(f"the query returns more than {limit} triples")
         return QueryResult(kind="graph", triples=tuple(triples))
@@ -244,7 +272,7 @@ class RemoteStore:
                 "application/sparql-results+json",
                 union=False,
             )
-            data = json.loads(body)
+            data = self._json_results(_type, body)
             self._graphs = sorted(b["g"]["value"] for b in data["results"]["bindings"])
         return list(self._graphs)
 
