@@ -83,12 +83,13 @@ def write_sources(store: Store, sources: Sequence[ParsedSource]) -> list[LoadedS
     """Write parsed sources in one atomic store write.
 
     Each source graph carries its own PROV metadata (when, from what, how many triples), so a
-    source loaded again replaces data and metadata together. Sources whose graph exists replace
-    it; others are added.
+    source loaded again replaces data and metadata together. Every existing graph a source
+    writes is replaced, its own and, for TriG and N-Quads, the graphs its quads name; other
+    graphs are added.
     """
     when = datetime.now(UTC)
     existing = set(store.graphs())
-    replace = [s.graph for s in sources if s.graph in existing]
+    replace = sorted({g for s in sources for g in s.graphs()} & existing)
     stamped = [with_provenance(s, when) for s in sources]
     store.load(stamped, replace_graphs=replace)
     for source in sources:

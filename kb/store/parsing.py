@@ -37,6 +37,11 @@ class ParsedSource:
     def __len__(self) -> int:
         return len(self.quads)
 
+    def graphs(self) -> set[str]:
+        """The IRIs of every graph this source writes: its own and those its quads name."""
+        named = {q.graph_name.value for q in self.quads if isinstance(q.graph_name, ox.NamedNode)}
+        return {self.graph, *named}
+
 
 def _locate(message: str) -> tuple[int | None, int | None]:
     match = _LOCATION.search(message)
@@ -96,6 +101,14 @@ def parse_source(
         ) from err
     except ValueError as err:  # invalid IRIs, bad UTF-8 and similar
         raise InputError(f"{fmt} data is not valid: {err}", source=name) from err
+    for q in quads:
+        if isinstance(q.graph_name, ox.BlankNode):
+            # SPARQL Update cannot name a graph by a blank node, so no backend could keep it.
+            raise InputError(
+                f"a graph is named by the blank node {q.graph_name}",
+                source=name,
+                hint="name every graph with an IRI",
+            )
     return ParsedSource(name=name, graph=graph, fmt=fmt, quads=quads)
 
 

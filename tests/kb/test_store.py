@@ -138,7 +138,7 @@ def select(store: Store, sparql: str, **options: bool) -> set[tuple[object, ...]
     return set(store.query(PREFIXES + sparql, **options).rows)
 
 
-# -- the union default graph ---------------------------------------------------------------------
+# -- the union default graph ----------------------------------------------------------------------
 def test_union_default_graph_sees_every_named_graph(store: Store) -> None:
     fill(store)
     rows = select(store, "SELECT ?org WHERE { ?org rdfs:label ?label FILTER(lang(?label) = '') }")
@@ -188,7 +188,7 @@ def test_the_union_holds_the_named_graphs_only(
     assert store.count() == store.count(G1) + store.count(G2)
 
 
-# -- query results as rdflib terms --------------------------------------------------------------
+# -- query results as rdflib terms ----------------------------------------------------------------
 def test_select_gives_rdflib_terms_with_languages_datatypes_and_unbound_none(
     store: Store,
 ) -> None:
@@ -252,7 +252,7 @@ def test_construct_gives_triples(store: Store) -> None:
     assert isomorphic(built, turtle(G1_TURTLE))
 
 
-# -- serialised results -------------------------------------------------------------------------
+# -- serialised results ---------------------------------------------------------------------------
 LABELS = (
     PREFIXES
     + """SELECT ?org ?label ?missing WHERE {
@@ -337,7 +337,7 @@ def test_query_serialized_construct(store: Store, media_type: str, fmt: str) -> 
     assert isomorphic(parse_graph(body, fmt), turtle(G1_TURTLE))
 
 
-# -- writing ------------------------------------------------------------------------------------
+# -- writing --------------------------------------------------------------------------------------
 def test_update_inserts_and_deletes(store: Store) -> None:
     fill(store)
     store.update(
@@ -452,7 +452,7 @@ def test_replace_graph(store: Store) -> None:
     assert store.graphs() == [G1, G2]
 
 
-# -- dumps round-trip ---------------------------------------------------------------------------
+# -- dumps round-trip -----------------------------------------------------------------------------
 @pytest.mark.parametrize("fmt", list(RDFLIB_FORMATS))
 def test_dump_one_graph_round_trips(store: Store, fmt: str) -> None:
     fill(store)
@@ -489,7 +489,7 @@ def test_dump_graphs_round_trips(store: Store, fmt: str) -> None:
         assert isomorphic(parse_graph(body, fmt), turtle(G1_TURTLE + G2_TURTLE))
 
 
-# -- errors -------------------------------------------------------------------------------------
+# -- errors ---------------------------------------------------------------------------------------
 def test_malformed_query_raises_query_syntax_error_with_the_parsers_message(
     store: Store,
 ) -> None:
@@ -536,7 +536,7 @@ def test_disk_store_survives_close_and_reopen(tmp_path: Path) -> None:
         third.close()
 
 
-# -- the remote backend's failures --------------------------------------------------------------
+# -- the remote backend's failures ----------------------------------------------------------------
 @dataclass
 class FakeEndpoint:
     """A tiny SPARQL endpoint impostor on 127.0.0.1 that records what it was sent."""
