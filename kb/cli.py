@@ -447,6 +447,53 @@ def reason(
     raise typer.Exit(run(body))
 
 
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(envvar="SRKB_HOST", help="Address to listen on.")
+    ] = None,
+    port: Annotated[int | None, typer.Option(envvar="SRKB_PORT", help="Port.")] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Load the campus demo ecosystem at start-up.")
+    ] = False,
+    token: Annotated[
+        str | None,
+        typer.Option("--api-token", envvar="SRKB_API_TOKEN", help="Bearer token for writes."),
+    ] = None,
+    query_timeout: Annotated[
+        float | None, typer.Option(envvar="SRKB_QUERY_TIMEOUT", help="Seconds per query.")
+    ] = None,
+    max_upload_bytes: Annotated[
+        int | None, typer.Option(envvar="SRKB_MAX_UPLOAD_BYTES", help="Largest request body.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(envvar="SRKB_CONFIG", help="A dotenv file of SRKB_* settings.")
+    ] = None,
+) -> None:
+    """Serve the knowledge base over HTTP (SPARQL endpoint, questions, linked data, reports)."""
+    import uvicorn
+
+    from api.main import create_app
+    from kb.config import load_settings
+
+    def body() -> None:
+        settings = load_settings(
+            config,
+            store=state.store_spec,
+            host=host,
+            port=port,
+            demo=demo or None,
+            api_token=token,
+            query_timeout=query_timeout if query_timeout is not None else state.timeout,
+            max_upload_bytes=max_upload_bytes,
+            **{k: v for k, v in state.remote_options.items() if k == "update_url"},
+        )
+        err.print(f"serving {settings.store} on http://{settings.host}:{settings.port}")
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+    run(body)
+
+
 def main() -> None:
     """Console-script entry point."""
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")

@@ -1,0 +1,56 @@
+"""The FastAPI application: ``create_app(settings)``; nothing is opened at import time.
+
+Run it with ``srkb serve`` (or ``uvicorn --factory api.main:create_app``). The lifespan opens the
+store, installs the model, loads the demo when ``SRKB_DEMO`` is set, and closes the store at exit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api import errors
+from api.routes import ecosystem, exports, graph_store, pages, resources, sparql, validation
+from kb import __version__
+from kb.config import Settings, load_settings
+from kb.knowledge_base import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+The ITIL 4 service relationship model as a knowledge base: a SPARQL 1.1 endpoint (`/sparql`,
+`/update`, `/store`), ecosystem questions as JSON, linked data for every resource (`/id?iri=`),
+exports, and validation reports of the three preconditions.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for ``settings`` (default: from ``SRKB_*`` environment variables)."""
+    config = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        kb = await run_in_threadpool(KnowledgeBase.open, config)
+        app.state.kb = kb
+        app.state.settings = config
+        log.info("srkb serving %s", kb.store.location)
+        try:
+            yield
+        finally:
+            kb.close()
+
+    app = FastAPI(
+        title="srkb",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        license_info={"name": "Apache-2.0"},
+    )
+    errors.install(app)
+    for module in (pages, sparql, ecosystem, resources, exports, validation, graph_store):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,68 @@
+"""Exports: the whole knowledge base or one named graph in every RDF format; the model itself."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from api.deps import KBDep, ReaderDep
+from api.negotiation import RDF_MEDIA, rdf_format
+from kb.export import export as run_export
+from kb.namespaces import ONTOLOGY_GRAPH, SHAPES_GRAPH
+from kb.store import iter_chunks
+
+router = APIRouter(tags=["Exports"], dependencies=[ReaderDep])
+
+ALL_FORMATS = ("ttl", "trig", "nt", "nq", "jsonld", "rdfxml")
+MODEL_FORMATS = ("ttl", "jsonld", "nt", "rdfxml")
+CONTENT: dict[int | str, dict[str, object]] = {
+    200: {"content": {m: {} for m in RDF_MEDIA.values()}}
+}
+ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"description": "Unknown format, or a triple format for several graphs"},
+    401: {"description": "Reads are private and no valid token was sent"},
+    404: {"description": "No such graph"},
+    406: {"description": "No acceptable media type"},
+    422: {"description": "Invalid parameters"},
+    503: {"description": "Store unavailable"},
+}
+Format = Annotated[
+    str | None, Query(description="ttl, trig, nt, nq, jsonld or rdfxml; else Accept.")
+]
+
+
+def _stream(data: bytes, fmt: str, filename: str) -> StreamingResponse:
+    return StreamingResponse(
+        iter_chunks(data),
+        media_type=RDF_MEDIA[fmt],
+        headers={"Content-Disposition": f'inline; filename="{filename}.{fmt}"', "Vary": "Accept"},
+    )
+
+
+@router.get("/export", responses={**CONTENT, **ERRORS})
+def export(
+    kb: KBDep,
+    request: Request,
+    format: Format = None,
+    graph: Annotated[str | None, Query(description="Only this named graph.")] = None,
+    inferred: Annotated[bool, Query(description="Include the inferred graph.")] = True,
+) -> StreamingResponse:
+    """The knowledge base (TriG/N-Quads/JSON-LD keep graph names; others merge them), streamed."""
+    fmt = rdf_format(request, format, ALL_FORMATS)
+    return _stream(run_export(kb.store, fmt, graph=graph, inferred=inferred), fmt, "srkb")
+
+
+@router.get("/ontology", responses={**CONTENT, **ERRORS})
+def ontology(kb: KBDep, request: Request, format: Format = None) -> Response:
+    """The srkb ontology (core and alignments)."""
+    fmt = rdf_format(request, format, MODEL_FORMATS)
+    return _stream(kb.store.dump(fmt, graph=ONTOLOGY_GRAPH), fmt, "srkb-ontology")
+
+
+@router.get("/shapes", responses={**CONTENT, **ERRORS})
+def shapes(kb: KBDep, request: Request, format: Format = None) -> Response:
+    """The SHACL shapes of the three preconditions."""
+    fmt = rdf_format(request, format, MODEL_FORMATS)
+    return _stream(kb.store.dump(fmt, graph=SHAPES_GRAPH), fmt, "srkb-shapes")

@@ -1,0 +1,223 @@
+"""The SPARQL 1.1 Protocol: ``/sparql`` (queries, read-only) and ``/update`` (token-protected).
+
+GET and form-encoded or ``application/sparql-query`` POSTs, with ``default-graph-uri`` and
+``named-graph-uri``. ``/sparql`` without a query answers with the service description. POST routes
+are ``async`` only to read the body; the store work runs in the thread pool.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.bodies import form_fields, media_type, read_body
+from api.bodies import text as decode
+from api.deps import KBDep, ReaderDep, SettingsDep, WriterDep
+from kb.describe import service_description, void_description
+from kb.endpoint import run_query, run_update
+from kb.knowledge_base import KnowledgeBase
+from kb.sparql_results import GRAPH_TYPES, negotiate
+
+router = APIRouter(tags=["SPARQL"])
+
+PROTOCOL_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "Query results (SPARQL JSON/XML/CSV/TSV) or a graph (Turtle, N-Triples, "
+        "JSON-LD, RDF/XML), by Accept",
+        "content": {
+            "application/sparql-results+json": {},
+            "application/sparql-results+xml": {},
+            "text/csv": {},
+            "text/tab-separated-values": {},
+            "text/turtle": {},
+            "application/n-triples": {},
+            "application/ld+json": {},
+            "application/rdf+xml": {},
+        },
+    },
+    400: {"description": "Malformed query, an update, or SERVICE (refused by default)"},
+    401: {"description": "Reads are private and no valid token was sent"},
+    406: {"description": "No acceptable media type"},
+    413: {"description": "Body larger than SRKB_MAX_UPLOAD_BYTES"},
+    415: {"description": "Unsupported request media type"},
+    422: {"description": "More results than SRKB_RESULT_LIMIT, or invalid parameters"},
+    503: {"description": "Query timeout (SRKB_QUERY_TIMEOUT) or store unavailable"},
+}
+
+RDFLIB = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+}
+
+DefaultGraphs = Annotated[list[str] | None, Query(alias="default-graph-uri")]
+NamedGraphs = Annotated[list[str] | None, Query(alias="named-graph-uri")]
+
+
+def _answer(
+    kb: KnowledgeBase,
+    request: Request,
+    text: str,
+    default_graphs: list[str] | None,
+    named_graphs: list[str] | None,
+) -> Response:
+    settings = kb.settings
+    media, body = run_query(
+        kb.store,
+        text,
+        accept=request.headers.get("accept"),
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        timeout=settings.query_timeout,
+        limit=settings.result_limit,
+        allow_service=settings.allow_service,
+    )
+    return Response(body, media_type=media, headers={"Vary": "Accept"})
+
+
+def _description(request: Request) -> Response:
+    endpoint = str(request.url_for("sparql_get"))
+    graph = service_description(endpoint, str(request.url_for("void")))
+    media = negotiate(request.headers.get("accept"), GRAPH_TYPES)
+    return Response(graph.serialize(format=RDFLIB[media], encoding="utf-8"), media_type=media)
+
+
+@router.get(
+    "/sparql",
+    name="sparql_get",
+    summary="SPARQL query (GET), or the service description when no query is given",
+    responses=PROTOCOL_RESPONSES,
+    dependencies=[ReaderDep],
+)
+def sparql_get(
+    kb: KBDep,
+    request: Request,
+    query: Annotated[str | None, Query(description="A SPARQL 1.1 query.")] = None,
+    default_graph_uri: DefaultGraphs = None,
+    named_graph_uri: NamedGraphs = None,
+) -> Response:
+    """Answer a query; without ``query``, describe the service."""
+    if query is None:
+        return _description(request)
+    return _answer(kb, request, query, default_graph_uri, named_graph_uri)
+
+
+@router.post(
+    "/sparql",
+    summary="SPARQL query (POST, form-encoded or application/sparql-query)",
+    responses=PROTOCOL_RESPONSES,
+    dependencies=[ReaderDep],
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"query": {"type": "string"}},
+                        "required": ["query"],
+                    }
+                },
+                "application/sparql-query": {"schema": {"type": "string"}},
+            }
+        }
+    },
+)
+async def sparql_post(
+    kb: KBDep,
+    settings: SettingsDep,
+    request: Request,
+    default_graph_uri: DefaultGraphs = None,
+    named_graph_uri: NamedGraphs = None,
+) -> Response:
+    """Answer a query sent in the body."""
+    body = await read_body(request, settings.max_upload_bytes)
+    kind = media_type(request)
+    if kind == "application/sparql-query":
+        query = decode(body)
+        default_graphs, named_graphs = default_graph_uri, named_graph_uri
+    elif kind == "application/x-www-form-urlencoded":
+        fields = form_fields(body)
+        if "update" in fields:
+            raise HTTPException(400, "this endpoint is read-only: send updates to /update")
+        if not fields.get("query"):
+            raise HTTPException(400, "the form has no 'query' field")
+        query = fields["query"][0]
+        default_graphs = fields.get("default-graph-uri") or default_graph_uri
+        named_graphs = fields.get("named-graph-uri") or named_graph_uri
+    else:
+        raise HTTPException(
+            415, "send application/x-www-form-urlencoded or application/sparql-query"
+        )
+    return await run_in_threadpool(_answer, kb, request, query, default_graphs, named_graphs)
+
+
+@router.post(
+    "/update",
+    summary="SPARQL 1.1 Update (bearer token); inference and validation run again afterwards",
+    status_code=204,
+    responses={
+        204: {"description": "Applied"},
+        400: {"description": "Malformed update, a query, or LOAD/SERVICE (refused)"},
+        401: {"description": "Missing or invalid bearer token"},
+        403: {"description": "Writes are disabled (no SRKB_API_TOKEN)"},
+        413: {"description": "Body larger than SRKB_MAX_UPLOAD_BYTES"},
+        415: {"description": "Unsupported request media type"},
+        503: {"description": "Store unavailable"},
+    },
+    dependencies=[WriterDep],
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"update": {"type": "string"}},
+                        "required": ["update"],
+                    }
+                },
+                "application/sparql-update": {"schema": {"type": "string"}},
+            }
+        }
+    },
+)
+async def update(kb: KBDep, settings: SettingsDep, request: Request) -> Response:
+    """Apply an update atomically, then re-run inference and validation."""
+    body = await read_body(request, settings.max_upload_bytes)
+    kind = media_type(request)
+    if kind == "application/sparql-update":
+        update_text = decode(body)
+    elif kind == "application/x-www-form-urlencoded":
+        fields = form_fields(body)
+        if not fields.get("update"):
+            raise HTTPException(400, "the form has no 'update' field")
+        update_text = fields["update"][0]
+    else:
+        raise HTTPException(
+            415, "send application/x-www-form-urlencoded or application/sparql-update"
+        )
+    await run_in_threadpool(kb.write, lambda: run_update(kb.store, update_text))
+    return Response(status_code=204)
+
+
+@router.get(
+    "/void",
+    name="void",
+    summary="VoID description of the data: graphs and triple counts",
+    responses={
+        200: {"content": {m: {} for m in GRAPH_TYPES}},
+        401: {"description": "Reads are private and no valid token was sent"},
+        406: {"description": "No acceptable media type"},
+        503: {"description": "Store unavailable"},
+    },
+    dependencies=[ReaderDep],
+)
+def void(kb: KBDep, request: Request) -> Response:
+    """Describe the dataset with VoID."""
+    graph = void_description(
+        kb.store, str(request.url_for("void")) + "#dataset", str(request.url_for("sparql_get"))
+    )
+    media = negotiate(request.headers.get("accept"), GRAPH_TYPES)
+    return Response(graph.serialize(format=RDFLIB[media], encoding="utf-8"), media_type=media)

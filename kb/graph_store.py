@@ -1,0 +1,78 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol's semantics over srkb's named graphs.
+
+``?graph=IRI`` is a named graph; ``?default`` reads the union default graph that queries see, and
+writes to the graph ``source_graph("default")`` (srkb keeps no data in the store's real default
+graph, so that every triple has provenance). The model and derived graphs (ontology, shapes,
+inferred, validation) are managed by srkb and refused as write targets.
+"""
+
+from __future__ import annotations
+
+from kb.errors import NotFoundError, WriteRefusedError
+from kb.inference import knowledge_graphs
+from kb.knowledge_base import KnowledgeBase
+from kb.loading import parse_stream, write_sources
+from kb.namespaces import (
+    GRAPH_BASE,
+    INFERRED_GRAPH,
+    INFERRED_STAGING_GRAPH,
+    ONTOLOGY_GRAPH,
+    SHAPES_GRAPH,
+    VALIDATION_GRAPH,
+    source_graph,
+)
+from kb.sparql import iri
+
+MANAGED = frozenset(
+    {ONTOLOGY_GRAPH, SHAPES_GRAPH, INFERRED_GRAPH, INFERRED_STAGING_GRAPH, VALIDATION_GRAPH}
+)
+DEFAULT_WRITE_GRAPH = source_graph("default")
+
+
+def target(graph: str | None) -> str:
+    """The named graph a write goes to; refuses srkb's managed graphs."""
+    name = graph or DEFAULT_WRITE_GRAPH
+    if name in MANAGED:
+        raise WriteRefusedError(f"<{name}> is maintained by srkb and cannot be written directly")
+    if name.startswith(GRAPH_BASE) and not name.startswith(GRAPH_BASE + "source/"):
+        raise WriteRefusedError(f"<{name}> is reserved for srkb's own graphs")
+    return name
+
+
+def read(kb: KnowledgeBase, graph: str | None, fmt: str) -> bytes:
+    """A named graph, or (``graph=None``) the union of the knowledge and inferred graphs."""
+    store = kb.store
+    if graph is None:
+        graphs = knowledge_graphs(store)
+        if INFERRED_GRAPH in store.graphs():
+            graphs.append(INFERRED_GRAPH)
+        return store.dump_graphs(fmt, graphs)
+    if graph not in store.graphs():
+        raise NotFoundError(f"the store has no graph <{graph}>")
+    return store.dump(fmt, graph=graph)
+
+
+def put(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
+    """Replace a graph with the body (all-or-nothing); True if the graph is new."""
+    name = target(graph)
+    parsed = parse_stream(body, fmt=fmt, name=f"upload.{fmt}", graph=name)
+    created = name not in kb.store.graphs()
+    kb.write(lambda: write_sources(kb.store, [parsed]))
+    return created
+
+
+def post(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
+    """Merge the body into a graph (all-or-nothing); True if the graph is new."""
+    name = target(graph)
+    parsed = parse_stream(body, fmt=fmt, name=f"upload.{fmt}", graph=name)
+    created = name not in kb.store.graphs()
+    kb.write(lambda: kb.store.load([parsed]))
+    return created
+
+
+def delete(kb: KnowledgeBase, graph: str | None) -> None:
+    """Drop a graph; NotFoundError if it does not exist."""
+    name = target(graph)
+    if name not in kb.store.graphs():
+        raise NotFoundError(f"the store has no graph <{name}>")
+    kb.write(lambda: kb.store.update(f"DROP GRAPH {iri(name)}"))
