@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from kb.store.parsing import ParsedSource
 
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Text ending just before a CONSTRUCT template's ``{`` (the WHERE group comes after it).
+_CONSTRUCT_TEMPLATE = re.compile(r"\bCONSTRUCT\s*$", re.IGNORECASE)
 
 
 def term(value: Identifier) -> str:
@@ -80,13 +82,13 @@ def _outer_where_brace(query: str) -> int:
                 continue
         if ch in "\"'":
             quote = query[i : i + 3] if query[i : i + 3] in ('"""', "'''") else ch
-            end = query.find(quote, i + len(quote))
-            while end > 0 and query[end - 1] == "\\":
-                end = query.find(quote, end + 1)
-            i = n if end < 0 else end + len(quote)
+            j = i + len(quote)
+            while j < n and not query.startswith(quote, j):
+                j += 2 if query[j] == "\\" else 1  # an escape is two characters: "\\" too
+            i = j + len(quote)
             continue
         if ch == "{":
-            if depth == 0:
+            if depth == 0 and not _CONSTRUCT_TEMPLATE.search(query, 0, i):
                 return i
             depth += 1
         elif ch == "}":
