@@ -163,7 +163,12 @@ class RemoteStore:
                     raise StoreUnavailableError(
                         f"the endpoint {self.location} answered HTTP {err.code} to the {what}"
                     ) from err
-            except (urllib.error.URLError, ConnectionError, EndPointInternalError) as err:
+            except EndPointInternalError as err:  # reached, but the request failed there
+                if attempt == attempts:
+                    raise StoreUnavailableError(
+                        f"the endpoint {self.location} failed the {what}: {_short(err)}"
+                    ) from err
+            except (urllib.error.URLError, ConnectionError) as err:
                 reason = getattr(err, "reason", err)
                 if isinstance(reason, TimeoutError | socket.timeout):
                     raise QueryTimeoutError(

@@ -390,6 +390,10 @@ def test_load_adds_quads_to_their_graphs(store: Store) -> None:
     assert store.graphs() == [G1, G2]
     assert store.count(G1) == 8
     assert store.count(G2) == 2
+    assert select(store, "SELECT ?org WHERE { ?org ex:consumes|ex:provides ex:Printing }") == {
+        (URIRef(EX + "Finance"),),
+        (URIRef(EX + "IT"),),
+    }
 
 
 def test_load_with_replace_graphs_replaces_them_in_one_write(store: Store) -> None:
@@ -603,6 +607,19 @@ def test_endpoint_that_went_down_is_unavailable_quickly(
     with pytest.raises(StoreUnavailableError, match="cannot reach"):
         remote.query("ASK {}", union_default_graph=False)
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.remote
+def test_update_failing_at_the_endpoint_says_what_failed(
+    oxigraph_server_factory: ServerFactory,
+) -> None:
+    remote = open_store(oxigraph_server_factory().query_url, timeout=5)
+    with pytest.raises(StoreUnavailableError) as caught:
+        remote.update("DROP GRAPH <https://example.org/graph/missing>")
+    message = str(caught.value)
+    assert "failed the update" in message
+    assert "<https://example.org/graph/missing> does not exist" in message
+    assert "cannot reach" not in message
 
 
 @pytest.mark.remote
