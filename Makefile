@@ -1,5 +1,5 @@
 # srkb — two commands do all set-up on a fresh machine:
-#   make run    create .venv, install srkb, serve the demo ecosystem on 127.0.0.1:8000
+#   make run    create .venv, install srkb, serve the campus demo on 127.0.0.1:8000 (embedded store)
 #   make test   create .venv, install srkb with test extras (and Java for HermiT), run lint + all tests
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -33,8 +33,8 @@ system-deps:
 	  echo "Installing Java (needed by HermiT)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
 
-run: install system-deps
-	$(VENV)/bin/srkb demo --store $(STORE)
+run: install
+	$(VENV)/bin/srkb --store $(STORE) serve --demo --host $(HOST) --port $(PORT)
 
 lint: install-test
 	$(VENV)/bin/ruff check .
