@@ -152,3 +152,26 @@ def test_a_malformed_query_exits_2(campus_store: Path, tmp_path: Path) -> None:
     result = srkb("query", rq, store=campus_store)
     assert result.returncode == 2
     assert "does not parse" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        "broken-p1-unregistered-component",
+        "broken-p2-missing-practice",
+        "broken-p3-missing-catalogue",
+    ],
+)
+def test_srkb_validate_prints_exactly_the_documented_findings(example: str, tmp_path: Path) -> None:
+    from tests.support.expected import load_expected
+
+    store = tmp_path / "store"
+    assert srkb("load", resources.example_file(example), store=store).returncode == 0
+    result = srkb("validate", "--format", "json", store=store)
+    assert result.returncode == 1
+    exp = load_expected(example)
+    printed = {
+        (f["organisation"], f["precondition"], f["focus"], f["source_shape"], f["severity"])
+        for f in json.loads(result.stdout)["findings"]
+    }
+    assert printed == {finding[:5] for finding in exp.findings}
