@@ -2,7 +2,15 @@
 
 The ITIL 4 service relationship model as an OWL ontology, SHACL shapes for the three
 preconditions, SPARQL rules that infer roles such as consumer-turned-provider, and the stores,
-loaders, validators and questions that make the model executable.
+loaders, validators and questions that make the model executable::
+
+    from kb import open_store, install_model, load_files, infer, validate, ask
+    store = open_store("memory")
+    install_model(store)
+    load_files(store, ["examples/campus/campus.ttl"])
+    infer(store)
+    report = validate(store)
+    rows = ask(store, "dependents-of", {"provider": "https://example.org/campus#NetCo"}).rows
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -12,4 +20,36 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+from kb.errors import (  # noqa: E402 - __version__ first: submodules import it
+    InputError,
+    NotFoundError,
+    QuerySyntaxError,
+    QueryTimeoutError,
+    SrkbError,
+    StoreUnavailableError,
+)
+from kb.inference import explain, infer  # noqa: E402
+from kb.loading import install_model, load_files  # noqa: E402
+from kb.questions import ask, questions  # noqa: E402
+from kb.store import Store, open_store  # noqa: E402
+from kb.validation import ValidationReport, validate  # noqa: E402
+
+__all__ = [
+    "InputError",
+    "NotFoundError",
+    "QuerySyntaxError",
+    "QueryTimeoutError",
+    "SrkbError",
+    "Store",
+    "StoreUnavailableError",
+    "ValidationReport",
+    "__version__",
+    "ask",
+    "explain",
+    "infer",
+    "install_model",
+    "load_files",
+    "open_store",
+    "questions",
+    "validate",
+]
