@@ -20,7 +20,8 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0"
 
-from kb.errors import (  # noqa: E402 - __version__ first: submodules import it
+# Submodules import __version__, so it is defined above these imports.
+from kb.errors import (
     InputError,
     NotFoundError,
     QuerySyntaxError,
@@ -28,11 +29,11 @@ from kb.errors import (  # noqa: E402 - __version__ first: submodules import it
     SrkbError,
     StoreUnavailableError,
 )
-from kb.inference import explain, infer  # noqa: E402
-from kb.loading import install_model, load_files  # noqa: E402
-from kb.questions import ask, questions  # noqa: E402
-from kb.store import Store, open_store  # noqa: E402
-from kb.validation import ValidationReport, validate  # noqa: E402
+from kb.inference import explain, infer
+from kb.loading import install_model, load_files
+from kb.questions import ask, questions
+from kb.store import Store, open_store
+from kb.validation import ValidationReport, validate
 
 __all__ = [
     "InputError",
