@@ -8,18 +8,9 @@ from urllib.parse import urlencode
 from fastapi.templating import Jinja2Templates
 from rdflib import URIRef
 
-from kb.namespaces import PREFIXES
+from kb.namespaces import curie
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-
-
-def curie(value: object) -> str:
-    """``https://w3id.org/srkb#Vendor`` -> ``srkb:Vendor``; other values as text."""
-    text = str(value)
-    for prefix, namespace in PREFIXES.items():
-        if text.startswith(namespace):
-            return f"{prefix}:{text[len(namespace) :]}"
-    return text
 
 
 def page_link(value: object) -> str:

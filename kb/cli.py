@@ -22,7 +22,7 @@ from rich.table import Table
 
 from kb import __version__, resources
 from kb.errors import InputError, NotFoundError, SrkbError
-from kb.namespaces import PREFIXES
+from kb.namespaces import curie
 from kb.store import RDF_FORMATS, Store, open_store
 
 T = TypeVar("T")
@@ -88,15 +88,6 @@ def opened_store() -> Iterator[Store]:
         yield store
     finally:
         store.close()
-
-
-def curie(value: object) -> str:
-    """Shorten an IRI with srkb's prefixes, for tables."""
-    text = str(value)
-    for prefix, namespace in PREFIXES.items():
-        if text.startswith(namespace):
-            return f"{prefix}:{text[len(namespace) :]}"
-    return text
 
 
 def version_callback(value: bool) -> None:

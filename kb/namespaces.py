@@ -65,3 +65,16 @@ def sparql_prefixes(prefixes: dict[str, str] | None = None) -> str:
 
 VALIDATION_GRAPH = GRAPH_BASE + "validation"
 INFERRED_STAGING_GRAPH = GRAPH_BASE + "inferred-staging"
+
+
+def curie(value: object) -> str:
+    """Shorten an IRI with srkb's prefixes, for people; anything else as text.
+
+    >>> curie("https://w3id.org/srkb#Vendor")
+    'srkb:Vendor'
+    """
+    text = str(value)
+    for prefix, namespace in PREFIXES.items():
+        if text.startswith(namespace):
+            return f"{prefix}:{text[len(namespace) :]}"
+    return text
