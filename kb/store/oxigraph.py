@@ -8,6 +8,7 @@ reopens in a fraction of a second.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,12 +87,16 @@ def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise InputError(f"unsupported RDF term {term!r}")
 
 
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
 def _syntax_error(err: SyntaxError, what: str) -> QuerySyntaxError:
+    message = str(err.msg if hasattr(err, "msg") else err)
+    line, column = err.lineno, err.offset
+    if line is None and (found := _POSITION.search(message)):
+        line, column = int(found.group(1)), int(found.group(2))
     return QuerySyntaxError(
-        f"the {what} does not parse: {err.msg if hasattr(err, 'msg') else err}",
-        source=what,
-        line=err.lineno,
-        column=err.offset,
+        f"the {what} does not parse: {message}", source=what, line=line, column=column
     )
 
 

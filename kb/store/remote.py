@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+#: Seconds the list of named graphs is reused before it is asked for again.
+GRAPHS_TTL = 2.0
+
 _RESULT_TYPES = {
     "application/sparql-results+json",
     "application/sparql-results+xml",
@@ -101,6 +104,7 @@ class RemoteStore:
         self._token = token
         self.capabilities = Capabilities(persistent=True, remote=True, bulk_load=False)
         self._graphs: list[str] | None = None
+        self._graphs_at = 0.0
 
     # -- plumbing ---------------------------------------------------------------------------
     def _client(
@@ -270,8 +274,12 @@ class RemoteStore:
         return self._raw(sparql, media_type, union_default_graph)
 
     def graphs(self) -> list[str]:
-        """Named graphs of the endpoint (cached until this client writes)."""
-        if self._graphs is None:
+        """Named graphs of the endpoint.
+
+        Cached for :data:`GRAPHS_TTL` seconds and dropped on this client's own writes, so that
+        union queries see graphs other writers add within that time.
+        """
+        if self._graphs is None or time.monotonic() - self._graphs_at > GRAPHS_TTL:
             _type, body = self._raw(
                 "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
                 "application/sparql-results+json",
@@ -279,6 +287,7 @@ class RemoteStore:
             )
             data = self._json_results(_type, body)
             self._graphs = sorted(b["g"]["value"] for b in data["results"]["bindings"])
+            self._graphs_at = time.monotonic()
         return list(self._graphs)
 
     def count(self, graph: str | None = None) -> int:
