@@ -11,7 +11,9 @@ WHERE {
   ?list rdf:first ?p1 ; rdf:rest ?rest1 .
   ?rest1 rdf:first ?p2 ; rdf:rest ?rest2 .
   {
-    FILTER(?rest2 = rdf:nil)
+    # A chain of two. Tested with a triple pattern, not FILTER(?rest2 = rdf:nil): a FILTER sees
+    # only its own group, where ?rest2 is unbound, so that branch never matched.
+    ?rest1 rdf:rest rdf:nil .
     ?x ?p1 ?y . ?y ?p2 ?end .
   } UNION {
     ?rest2 rdf:first ?p3 ; rdf:rest rdf:nil .
