@@ -18,6 +18,7 @@ from kb.errors import InputError, NotFoundError
 from kb.inference import knowledge_graphs
 from kb.namespaces import INFERRED_GRAPH, PREFIXES
 from kb.sparql import bind
+from kb.sparql import iri as sparql_iri
 from kb.store import Store
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -108,10 +109,21 @@ class ResourceDescription:
         return graph
 
 
-def describe(store: Store, iri: str) -> ResourceDescription:
-    """Describe a resource over the knowledge graphs and the inferred graph."""
+def check_iri(iri: str) -> str:
+    """Refuse (:class:`InputError`) text that is not an absolute IRI a query can hold.
+
+    >>> check_iri("https://example.org/campus#IT")
+    'https://example.org/campus#IT'
+    """
     if not iri.startswith(("http://", "https://", "urn:")):
         raise InputError(f"{iri!r} is not an IRI", hint="give a full http(s) or urn IRI")
+    sparql_iri(iri)
+    return iri
+
+
+def describe(store: Store, iri: str) -> ResourceDescription:
+    """Describe a resource over the knowledge graphs and the inferred graph."""
+    check_iri(iri)
     graphs = [*knowledge_graphs(store), INFERRED_GRAPH]
     present = set(store.graphs())
     result = store.query(

@@ -15,7 +15,7 @@ from typing import Literal
 from rdflib import URIRef
 
 from kb.errors import InputError
-from kb.sparql import bind
+from kb.sparql import bind, iri
 from kb.store import Store
 
 _EDGES = """
@@ -51,6 +51,7 @@ def impact(store: Store, start: str) -> list[Affected]:
     """Everything affected if ``start`` (a provider organisation or a service) fails."""
     if not start.startswith(("http://", "https://", "urn:")):
         raise InputError(f"{start!r} is not an IRI")
+    iri(start)  # refuses characters an IRI cannot hold (rdflib would fail writing the query)
     result = store.query(bind(_EDGES, {"start": URIRef(start)}))
     successors: dict[str, list[tuple[str, str]]] = {}
     for edge_from, edge_to, edge_kind in result.rows:

@@ -31,7 +31,8 @@ from kb.ecosystem import roles_by_organisation
 from kb.errors import InputError
 from kb.impact import impact as find_impact
 from kb.inference import explain
-from kb.questions import ask, question, questions
+from kb.questions import ask, expand_curie, question, questions
+from kb.sparql import iri as sparql_iri
 
 router = APIRouter(tags=["Ecosystem questions"], dependencies=[ReaderDep])
 
@@ -51,7 +52,17 @@ Limit = Annotated[int, Query(ge=1, le=10_000, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
 
 
+def _iri(value: str) -> str:
+    """Refuse (400) text that cannot be written into a query as an IRI (rdflib would fail: 500)."""
+    sparql_iri(expand_curie(value))
+    return value
+
+
 def _answer(kb: KBDep, name: str, params: dict[str, str], limit: int, offset: int) -> Answer:
+    declared = question(name).params
+    for pname, value in params.items():
+        if declared.get(pname) == "iri":
+            _iri(value)
     result = ask(kb.store, name, params)
     return Answer(
         question=name, columns=list(result.variables), **page(rows(result), limit, offset)
@@ -99,7 +110,7 @@ def organisations(kb: KBDep, limit: Limit = 100, offset: Offset = 0) -> Page[Org
 @router.get("/organisations/roles", response_model=Explanation, responses=ERRORS)
 def organisation_roles(kb: KBDep, iri: Iri) -> Explanation:
     """An organisation's inferred roles, each with the rule and the facts that made it fire."""
-    found = explain(kb.store, iri)
+    found = explain(kb.store, _iri(iri))
     return Explanation(
         organisation=iri,
         roles=[
@@ -135,7 +146,7 @@ def components(kb: KBDep, iri: Iri, limit: Limit = 100, offset: Offset = 0) -> A
 @router.get("/organisations/practice", response_model=PracticeAnswer, responses=ERRORS)
 def practice(kb: KBDep, iri: Iri) -> PracticeAnswer:
     """The organisation's practice: RACI assignments, and activities with their tools."""
-    assignments, activities = find_practice(kb.store, iri)
+    assignments, activities = find_practice(kb.store, _iri(iri))
     return PracticeAnswer(organisation=iri, roles=rows(assignments), activities=rows(activities))
 
 

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.deps import KBDep, ReaderDep
 from api.negotiation import RDF_MEDIA, RDFLIB_NAMES, rdf_format
 from api.templating import templates
-from kb.describe import describe
+from kb.describe import check_iri, describe
 
 router = APIRouter(tags=["Linked data"], dependencies=[ReaderDep])
 
@@ -46,6 +46,7 @@ def _wants_html(request: Request) -> bool:
 )
 def dereference(request: Request, iri: IriParam) -> RedirectResponse:
     """Resolve a resource IRI: 303 to its HTML page for browsers, to its RDF otherwise."""
+    check_iri(iri)
     target = "resource_page" if _wants_html(request) else "resource_data"
     url = str(request.url_for(target)) + "?" + urlencode({"iri": iri})
     return RedirectResponse(url, status_code=303, headers={"Vary": "Accept"})
