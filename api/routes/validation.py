@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import KBDep, ReaderDep
 from api.templating import templates
+from kb.errors import InputError
 from kb.reports import PRECONDITIONS, render
 from kb.sparql_results import negotiate
 
@@ -20,12 +21,15 @@ MEDIA = {
     "text/csv": "csv",
     "text/turtle": "ttl",
 }
+#: negotiate() reads ``application/json`` as SPARQL results JSON, so JSON is offered by that name.
+_NEGOTIATED_JSON = "application/sparql-results+json"
 
 
 @router.get(
     "/validation",
     responses={
         200: {"content": {m: {} for m in MEDIA}, "description": "The report, by Accept"},
+        400: {"description": "Unknown format"},
         401: {"description": "Reads are private and no valid token was sent"},
         406: {"description": "No acceptable media type"},
         422: {"description": "Invalid parameters"},
@@ -44,10 +48,16 @@ def validation(
     ] = None,
 ) -> Response:
     """Which organisations meet which preconditions, finding by finding, with fix hints."""
-    if format in MEDIA.values():
+    if format is not None:
+        if format not in MEDIA.values():
+            raise InputError(
+                f"unknown report format {format!r}", hint="use one of " + ", ".join(MEDIA.values())
+            )
         media = next(m for m, f in MEDIA.items() if f == format)
     else:
-        media = negotiate(request.headers.get("accept"), tuple(MEDIA))
+        offered = tuple(_NEGOTIATED_JSON if m == "application/json" else m for m in MEDIA)
+        media = negotiate(request.headers.get("accept"), offered)
+        media = "application/json" if media == _NEGOTIATED_JSON else media
     report = kb.report().filtered(organisation=organisation, precondition=precondition)
     fmt = MEDIA[media]
     if fmt == "html":
