@@ -17,7 +17,15 @@ router = APIRouter(tags=["Pages"])
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
-@router.get("/", response_class=HTMLResponse, dependencies=[ReaderDep])
+@router.get(
+    "/",
+    response_class=HTMLResponse,
+    dependencies=[ReaderDep],
+    responses={
+        401: {"description": "Reads are private and no valid token was sent"},
+        503: {"description": "Store unavailable"},
+    },
+)
 def home(kb: KBDep, request: Request) -> HTMLResponse:
     """What the knowledge base holds and where to go next."""
     report = kb.report()
@@ -40,7 +48,7 @@ def favicon() -> FileResponse:
     return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
 
-@router.get("/health", tags=["Pages"])
+@router.get("/health", tags=["Pages"], responses={503: {"description": "Store unavailable"}})
 def health(kb: KBDep) -> dict[str, object]:
     """Liveness: the store answers a query."""
     kb.store.query("ASK { }")
