@@ -18,7 +18,8 @@ def export(store: Store, fmt: str, *, graph: str | None = None, inferred: bool =
     if graph is not None:
         if graph not in store.graphs():
             raise NotFoundError(f"the store has no graph named {graph}")
-        return store.dump(fmt, graph=graph)
+        # dump_graphs keeps the graph's name in quad formats (TriG, N-Quads, JSON-LD).
+        return store.dump_graphs(fmt, [graph])
     graphs = knowledge_graphs(store)
     if inferred and INFERRED_GRAPH in store.graphs():
         graphs.append(INFERRED_GRAPH)

@@ -115,10 +115,10 @@ def convert_param(q: Question, name: str, raw: str | Identifier) -> Identifier:
         return raw
     if kind == "iri":
         value = expand_curie(raw)
-        if ":" not in value:
+        if not value.startswith(("http://", "https://", "urn:")):
             raise InputError(
                 f"parameter {name!r} of question {q.name!r} must be an IRI, got {raw!r}",
-                hint="give a full IRI or a CURIE such as srkb:Vendor",
+                hint="give a full http(s) or urn IRI, or a CURIE with a known prefix (srkb:Vendor)",
             )
         return URIRef(value)
     if kind == "integer":

@@ -34,7 +34,10 @@ def term(value: Identifier) -> str:
     '"7"^^<http://www.w3.org/2001/XMLSchema#integer>'
     """
     if isinstance(value, URIRef | Literal):
-        return value.n3()
+        try:
+            return value.n3()
+        except Exception as err:  # rdflib raises a bare Exception for IRIs it cannot write
+            raise InputError(f"{str(value)!r} cannot be used as an RDF term: {err}") from err
     if isinstance(value, BNode):
         return f"_:{value}"
     raise InputError(f"cannot use {value!r} as a SPARQL term")

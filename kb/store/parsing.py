@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePath
 from typing import TYPE_CHECKING, cast
 
 import pyoxigraph as ox
@@ -162,7 +163,8 @@ def with_provenance(source: ParsedSource, when: datetime) -> ParsedSource:
     meta = [
         quad(_RDF_TYPE, ox.NamedNode(_PROV + "Entity")),
         quad(_RDF_TYPE, ox.NamedNode(_VOID + "Dataset")),
-        quad(_DCT + "source", ox.Literal(source.name)),
+        # The file's name, not its path: exports and /data must not reveal the server's layout.
+        quad(_DCT + "source", ox.Literal(PurePath(source.name).name)),
         quad(_DCT + "format", ox.Literal(source.fmt)),
         quad(
             _PROV + "generatedAtTime",

@@ -268,23 +268,7 @@ def test_export_is_negotiated_by_accept(client: httpx.Client, fmt: str) -> None:
     assert response.headers["content-type"].split(";")[0] == FORMATS[fmt][0]
 
 
-ONE_GRAPH_DROPS_ITS_NAME = pytest.mark.xfail(
-    strict=True,
-    reason="kb.export.export(graph=...) calls store.dump(fmt, graph=...), which writes the graph's "
-    "triples into the default graph: a quad-format export of one graph loses the graph's name "
-    "(store.dump_graphs(fmt, [graph]) would keep it)",
-)
-
-
-@pytest.mark.parametrize(
-    "fmt",
-    [
-        pytest.param("nq", marks=ONE_GRAPH_DROPS_ITS_NAME),
-        pytest.param("trig", marks=ONE_GRAPH_DROPS_ITS_NAME),
-        "nt",
-        "ttl",
-    ],
-)
+@pytest.mark.parametrize("fmt", ["nq", "trig", "nt", "ttl"])
 def test_export_of_one_named_graph(
     client: httpx.Client, fmt: str, quads: dict[str, set[tuple[Node, Node, Node]]]
 ) -> None:
