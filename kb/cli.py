@@ -412,6 +412,28 @@ def demo(
 
 
 @app.command()
+def generate(
+    orgs: Annotated[int, typer.Option(help="Organisations; about 118 triples each.", min=1)],
+    seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 0,
+    output: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File to write (.nt or .ttl); else stdout.")
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="nt or ttl (default: from --out, else nt).")
+    ] = None,
+) -> None:
+    """Write a synthetic ecosystem (tiers, cycles, gaps of every precondition) for scale tests."""
+    from kb.generate import generate_file
+
+    def body() -> None:
+        stats = generate_file(orgs, seed, output, fmt=fmt)
+        where = output if output is not None else "standard output"
+        err.print(f"wrote {stats.triples} triples ({stats.orgs} organisations) to {where}")
+
+    run(body)
+
+
+@app.command()
 def reason(
     files: Annotated[list[Path], typer.Argument(help="Data files to classify with HermiT.")],
 ) -> None:
