@@ -5,11 +5,34 @@ changes nothing, and the error names the file, line and column. Each file become
 graph (:func:`kb.namespaces.source_graph`), which also holds its PROV metadata (when, from what
 file, how many triples); loading the same file again replaces its graph. Nothing is fetched
 from the network unless ``allow_network`` is set.
+
+Big files (:func:`load_files`, on an embedded on-disk store). A file of at least
+:data:`BULK_LOAD_THRESHOLD` bytes in N-Triples, N-Quads, Turtle or TriG whose graphs do not exist
+yet goes through Oxigraph's bulk loader instead of being parsed into memory and written in one
+transaction (at 950k triples: 5 s instead of 15 s, and memory that does not grow with the file).
+The guarantee stays the same, all or nothing, by construction rather than by a transaction:
+
+1. every file of the batch is checked before anything is written: small files are parsed as
+   usual, big ones are parsed as a stream that keeps only their size and graph names, so a syntax
+   error anywhere, even on the last line, is reported (file, line, column) with the store
+   untouched;
+2. big files are then bulk-loaded, each into graphs that did not exist; if any fails part-way
+   (disk full, the file changed after the check, an interrupt), the graphs written so far are
+   dropped, which restores the store's content exactly;
+3. last, the small files are written in one transaction; if that fails, the bulk-loaded graphs
+   are dropped too.
+
+A big file whose graph already exists (a reload), or that shares a graph with another file of the
+batch, takes the transactional path, because only a transaction can swap an old graph for a new
+one. What the bulk path gives up is isolation while it runs: a reader in the same process could see
+a graph filling up. The CLI holds the store alone (RocksDB locks the directory against other
+processes); the API never bulk-loads.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,9 +43,13 @@ from kb import resources
 from kb.errors import InputError
 from kb.namespaces import ONTOLOGY_GRAPH, SHAPES_GRAPH, source_graph
 from kb.store import Store, format_for
+from kb.store.oxigraph import BULK_FORMATS, CheckedFile, OxigraphStore, check_file
 from kb.store.parsing import ParsedSource, parse_source, with_provenance
 
 log = logging.getLogger(__name__)
+
+#: Files at least this big go through the bulk loader on an embedded on-disk store.
+BULK_LOAD_THRESHOLD = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -103,10 +130,73 @@ def load_files(
     *,
     fmt: str | None = None,
     allow_network: bool = False,
+    bulk_threshold: int | None = BULK_LOAD_THRESHOLD,
 ) -> list[LoadedSource]:
-    """Load files all-or-nothing: every file is parsed before any is written."""
-    parsed = [parse_file(p, fmt=fmt, allow_network=allow_network) for p in paths]
-    return write_sources(store, parsed)
+    """Load files all-or-nothing: every file is checked before any is written.
+
+    Big files go through the bulk loader on an embedded on-disk store (see the module docstring
+    for how that stays all-or-nothing); ``bulk_threshold=None`` turns that off.
+    """
+    files = [Path(p) for p in paths]
+    bulk_store = _bulk_store(store, bulk_threshold)
+    big = _big_files(files, fmt, bulk_threshold) if bulk_store is not None else set()
+    if bulk_store is None or not big:
+        parsed = [parse_file(p, fmt=fmt, allow_network=allow_network) for p in files]
+        return write_sources(store, parsed)
+    sources: dict[Path, ParsedSource] = {}
+    checked: dict[Path, CheckedFile] = {}
+    for path in files:  # in order, so the first bad file is the one reported
+        if path in big:
+            checked[path] = check_file(
+                path,
+                format_for(path, fmt),
+                name=str(path),
+                graph=source_graph(path.name),
+                base_iri=path.resolve().as_uri(),
+            )
+        else:
+            sources[path] = parse_file(path, fmt=fmt, allow_network=allow_network)
+    # A quad file may name a graph that exists or that another file writes: it is parsed instead.
+    for path, file in list(checked.items()):
+        elsewhere = {g for s in sources.values() for g in s.graphs()} | set(store.graphs())
+        elsewhere |= {g for p, f in checked.items() if p != path for g in f.graphs}
+        if file.graphs & elsewhere:
+            del checked[path]
+            sources[path] = parse_file(path, fmt=fmt, allow_network=allow_network)
+    bulk_store.bulk_load_files(list(checked.values()), when=datetime.now(UTC))
+    try:
+        written = write_sources(store, list(sources.values())) if sources else []
+    except BaseException:
+        bulk_store.drop_graphs(sorted({g for f in checked.values() for g in f.graphs}))
+        raise
+    for file in checked.values():
+        log.info("bulk-loaded %s into %s (%d triples)", file.name, file.graph, file.triples)
+    results = {Path(s.name): s for s in written}
+    results.update({p: LoadedSource(f.name, f.graph, f.fmt, f.triples) for p, f in checked.items()})
+    return [results[p] for p in files]
+
+
+def _bulk_store(store: Store, threshold: int | None) -> OxigraphStore | None:
+    """The store as a bulk loader, if it is an embedded on-disk one and bulk loading is on."""
+    capable = store.capabilities.bulk_load and store.capabilities.persistent
+    if threshold is None or not capable or not isinstance(store, OxigraphStore):
+        return None
+    return store
+
+
+def _big_files(files: Sequence[Path], fmt: str | None, threshold: int | None) -> set[Path]:
+    """Files worth bulk-loading: big, streamable, and alone in writing their source graph."""
+    names = Counter(p.name for p in files)
+    big = set()
+    for path in files:
+        try:
+            size = path.stat().st_size
+            streamable = format_for(path, fmt) in BULK_FORMATS
+        except (OSError, InputError):
+            continue  # parse_file reports it, in its turn
+        if threshold is not None and size >= threshold and streamable and names[path.name] == 1:
+            big.add(path)
+    return big
 
 
 def install_model(store: Store) -> None:

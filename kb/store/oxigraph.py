@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -98,6 +100,62 @@ def _syntax_error(err: SyntaxError, what: str) -> QuerySyntaxError:
     return QuerySyntaxError(
         f"the {what} does not parse: {message}", source=what, line=line, column=column
     )
+
+
+#: Formats the bulk loader streams (line- or statement-oriented, no network, no entities).
+BULK_FORMATS = frozenset({"nt", "nq", "ttl", "trig"})
+_VOID_TRIPLES = ox.NamedNode("http://rdfs.org/ns/void#triples")
+_XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file that parsed completely, ready for the bulk loader; its quads were not kept."""
+
+    path: Path
+    name: str
+    fmt: str
+    graph: str
+    base_iri: str | None
+    triples: int
+    graphs: frozenset[str]
+
+
+def check_file(path: Path, fmt: str, *, name: str, graph: str, base_iri: str | None) -> CheckedFile:
+    """Parse a file as a stream, keeping nothing but its size and the graphs it names.
+
+    The same errors as :func:`kb.store.parsing.parse_source` (file, line, column), in constant
+    memory, so that a big file is known to be good before the bulk loader writes any of it.
+    """
+    if fmt not in BULK_FORMATS:
+        raise InputError(f"the bulk loader does not read {fmt}", source=name)
+    named: set[str] = set()
+    count = 0
+    try:
+        parser = ox.parse(path=path, format=OX_FORMATS[fmt], base_iri=base_iri)
+        if fmt in ("nt", "ttl"):
+            count = sum(1 for _ in parser)
+        else:
+            for quad in parser:
+                count += 1
+                if isinstance(quad.graph_name, ox.NamedNode):
+                    named.add(quad.graph_name.value)
+                elif isinstance(quad.graph_name, ox.BlankNode):
+                    raise InputError(
+                        f"a graph is named by the blank node {quad.graph_name}",
+                        source=name,
+                        hint="name every graph with an IRI",
+                    )
+    except SyntaxError as err:
+        message = str(err.msg if hasattr(err, "msg") else err)
+        raise InputError(
+            f"{fmt} syntax error: {message}", source=name, line=err.lineno, column=err.offset
+        ) from err
+    except ValueError as err:  # invalid IRIs, bad UTF-8 and similar
+        raise InputError(f"{fmt} data is not valid: {err}", source=name) from err
+    except OSError as err:
+        raise InputError(f"cannot read the file: {err.strerror or err}", source=name) from err
+    return CheckedFile(path, name, fmt, graph, base_iri, count, frozenset({graph, *named}))
 
 
 class OxigraphStore:
@@ -253,6 +311,58 @@ class OxigraphStore:
             return len(quads)
         self.update(insert_data_request(sources, replace_graphs))
         return sum(len(source) for source in sources)
+
+    def bulk_load_files(self, files: Sequence[CheckedFile], *, when: datetime) -> None:
+        """Load checked files with pyoxigraph's bulk loader into graphs that do not exist yet.
+
+        Atomicity comes from srkb, not from the bulk loader (pyoxigraph promises transactions for
+        ``load`` and ``extend`` only): every graph a file writes must be new, so if anything fails
+        part-way (a disk error, a file changed since it was checked, an interrupt) dropping those
+        graphs restores the store's content exactly, and the error says nothing was loaded. Each
+        graph gets its PROV metadata (:func:`~kb.store.parsing.with_provenance`) once its file
+        is in. Isolation: none while it runs; a reader in the same process may see a graph
+        filling up, which is why only whole-store commands (``srkb load``) take this path.
+        """
+        from kb.store.parsing import ParsedSource, with_provenance
+
+        taken = sorted({g for f in files for g in f.graphs} & set(self.graphs()))
+        if taken:
+            raise InputError(
+                "the bulk loader only writes new graphs; these exist: " + ", ".join(taken),
+                hint="load the file through the transactional path, which replaces graphs",
+            )
+        written: list[str] = []
+        try:
+            for file in files:
+                written.extend(sorted(file.graphs))
+                self._store.bulk_load(
+                    path=file.path,
+                    format=OX_FORMATS[file.fmt],
+                    base_iri=file.base_iri,
+                    to_graph=ox.NamedNode(file.graph),
+                )
+                meta = with_provenance(ParsedSource(file.name, file.graph, file.fmt, []), when)
+                graph = ox.NamedNode(file.graph)
+                count = ox.Literal(str(file.triples), datatype=_XSD_INTEGER)
+                self._store.extend(
+                    [
+                        *(q for q in meta.quads if q.predicate != _VOID_TRIPLES),
+                        ox.Quad(graph, _VOID_TRIPLES, count, graph),
+                    ]
+                )
+        except (SyntaxError, ValueError, OSError) as err:
+            self.drop_graphs(written)
+            raise InputError(
+                f"bulk loading failed and nothing was loaded: {err}", source=file.name
+            ) from err
+        except BaseException:
+            self.drop_graphs(written)
+            raise
+
+    def drop_graphs(self, graphs: Iterable[str]) -> None:
+        """Remove graphs and everything in them (graph by graph; used to undo a bulk load)."""
+        for graph in graphs:
+            self._store.remove_graph(ox.NamedNode(graph))
 
     def replace_graph(self, graph: str, triples: Iterable[tuple[Identifier, ...]]) -> int:
         """Replace a graph's content atomically: clear and insert in one update request."""
