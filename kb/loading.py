@@ -48,8 +48,9 @@ from kb.store.parsing import ParsedSource, parse_source, with_provenance
 
 log = logging.getLogger(__name__)
 
-#: Files at least this big go through the bulk loader on an embedded on-disk store.
-BULK_LOAD_THRESHOLD = 32 * 1024 * 1024
+#: Files at least this big go through the bulk loader on an embedded on-disk store. Measured on a
+#: generated ecosystem: twice as fast from 30k triples (1.3 MB of Turtle), three times at 100k.
+BULK_LOAD_THRESHOLD = 1024 * 1024
 
 
 @dataclass(frozen=True)

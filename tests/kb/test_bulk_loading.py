@@ -182,16 +182,23 @@ def test_a_reload_replaces_the_graph_through_the_transactional_path(
 
 
 def test_only_big_files_on_disk_stores_take_the_bulk_path(
-    tmp_path: Path, ecosystem: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="kb.loading")
-    assert ecosystem.stat().st_size < BULK_LOAD_THRESHOLD
+    small = DATA / "services.ttl"
+    big = tmp_path / "synthetic-big.ttl"
+    generate_file(20, 1, big)
+    while big.stat().st_size < BULK_LOAD_THRESHOLD:  # pad with comments up to the threshold
+        with big.open("a", encoding="utf-8") as stream:
+            stream.write("# padding\n" * 10_000)
     memory = open_store("memory")
     disk = open_store(tmp_path / "store")
     try:
-        load_files(memory, [ecosystem], bulk_threshold=0)
-        load_files(disk, [ecosystem])
+        load_files(memory, [big], bulk_threshold=0)
+        load_files(disk, [small])
         assert not bulk_loaded(caplog)
+        load_files(disk, [big])
+        assert bulk_loaded(caplog)
     finally:
         memory.close()
         disk.close()
