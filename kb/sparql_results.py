@@ -173,13 +173,32 @@ def to_csv(result: QueryResult) -> bytes:
     return buffer.getvalue().encode()
 
 
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _tsv_term(value: Identifier) -> str:
+    """A term in Turtle syntax on one line: literals short-quoted with TAB, LF and CR escaped.
+
+    rdflib's ``n3()`` writes a literal holding a newline as a triple-quoted string with the raw
+    newline and tab inside, which would split the TSV row and cell.
+    """
+    if not isinstance(value, Literal):
+        return value.n3()
+    text = '"' + str(value).translate(_TSV_ESCAPES) + '"'
+    if value.language:
+        return f"{text}@{value.language}"
+    if value.datatype is not None:
+        return f"{text}^^<{value.datatype}>"
+    return text
+
+
 def to_tsv(result: QueryResult) -> bytes:
     """SPARQL 1.1 Query Results TSV: terms in Turtle syntax, ``?var`` header."""
     if result.kind == "ask":
         return b"?boolean\n" + (b"true\n" if result.boolean else b"false\n")
     lines = ["\t".join(f"?{v}" for v in result.variables)]
     for row in result.rows:
-        lines.append("\t".join("" if v is None else v.n3() for v in row))
+        lines.append("\t".join("" if v is None else _tsv_term(v) for v in row))
     return ("\n".join(lines) + "\n").encode()
 
 
