@@ -20,18 +20,26 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Literal
 
+from pyparsing import ParseException
+
 from kb.errors import (
     ForbiddenOperationError,
     NetworkAccessRefusedError,
     QuerySyntaxError,
     QueryTimeoutError,
 )
+from kb.namespaces import source_graph
+from kb.sparql import iri
 from kb.sparql_results import GRAPH_TYPES, RESULT_TYPES, negotiate, serialize
 from kb.store import QueryResult, Store
 
 log = logging.getLogger(__name__)
 
 Kind = Literal["select", "ask", "construct", "describe", "update"]
+
+#: Where an update's default-graph triples are kept, as for the Graph Store's ``?default``: srkb
+#: keeps no data in the store's real default graph, so that every triple is in a named graph.
+DEFAULT_UPDATE_GRAPH = source_graph("default")
 
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="srkb-query")
 
@@ -50,7 +58,6 @@ def parse_request(text: str) -> Parsed:
 
     Raises :class:`QuerySyntaxError` with the parser's message when it is neither.
     """
-    from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     try:
@@ -58,13 +65,18 @@ def parse_request(text: str) -> Parsed:
     except ParseException as query_error:
         try:
             update = parseUpdate(text)
-        except ParseException:
+        except ParseException as update_error:
+            # Report the parser that got further: a broken update is not "expected SELECT".
+            located = _located_update_error(text, update_error)
+            error, what = (
+                (located, "update") if located.loc > query_error.loc else (query_error, "query")
+            )
             raise QuerySyntaxError(
-                f"the query does not parse: {query_error.msg}",
-                source="query",
-                line=query_error.lineno,
-                column=query_error.col,
-            ) from query_error
+                f"the {what} does not parse: {error.msg}",
+                source=what,
+                line=error.lineno,
+                column=error.col,
+            ) from error
         names = [r.name for r in update.request]
         return Parsed(
             kind="update",
@@ -79,6 +91,20 @@ def parse_request(text: str) -> Parsed:
         "DescribeQuery": "describe",
     }[name]  # type: ignore[assignment]
     return Parsed(kind=kind, uses_service="ServiceGraphPattern" in repr(tree), loads_url=False)
+
+
+def _located_update_error(text: str, fallback: ParseException) -> ParseException:
+    """Where the first update operation stops parsing.
+
+    rdflib's whole-update grammar is all optional, so its error always points at character 0.
+    """
+    from rdflib.plugins.sparql import parser
+
+    try:
+        (parser.Prologue + parser.Update1).parse_string(text)
+    except ParseException as err:
+        return err
+    return fallback
 
 
 def media_types_for(kind: Kind) -> tuple[str, ...]:
@@ -136,7 +162,11 @@ def run_with_timeout(call: Callable[[], QueryResult], timeout: float) -> QueryRe
 
 
 def run_update(store: Store, text: str, *, allow_load: bool = False) -> None:
-    """Run a protocol update (the caller has checked the write permission)."""
+    """Run a protocol update (the caller has checked the write permission).
+
+    Triples the update writes to (or deletes from) the default graph are those of
+    :data:`DEFAULT_UPDATE_GRAPH`, the graph the Graph Store's ``?default`` writes to.
+    """
     parsed = parse_request(text)
     if parsed.kind != "update":
         raise QuerySyntaxError("this is a query, not an update: send it to /sparql")
@@ -147,4 +177,11 @@ def run_update(store: Store, text: str, *, allow_load: bool = False) -> None:
         )
     if parsed.uses_service:
         raise NetworkAccessRefusedError("SERVICE inside an update would reach the network")
-    store.update(text)
+    # The update's default graph is DEFAULT_UPDATE_GRAPH: lend it to the store's default graph for
+    # the update, then move it back, so inference (which reads named graphs) sees what was written.
+    graph = iri(DEFAULT_UPDATE_GRAPH)
+    store.update(f"ADD SILENT GRAPH {graph} TO DEFAULT ; DROP SILENT GRAPH {graph}")
+    try:
+        store.update(text)
+    finally:
+        store.update(f"ADD SILENT DEFAULT TO GRAPH {graph} ; CLEAR SILENT DEFAULT")
