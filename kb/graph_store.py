@@ -8,7 +8,9 @@ inferred, validation) are managed by srkb and refused as write targets.
 
 from __future__ import annotations
 
-from kb.errors import NotFoundError, WriteRefusedError
+from rdflib import Graph
+
+from kb.errors import InputError, NotFoundError, WriteRefusedError
 from kb.inference import knowledge_graphs
 from kb.knowledge_base import KnowledgeBase
 from kb.loading import parse_stream, write_sources
@@ -22,6 +24,7 @@ from kb.namespaces import (
     source_graph,
 )
 from kb.sparql import iri
+from kb.store.parsing import ParsedSource
 
 MANAGED = frozenset(
     {ONTOLOGY_GRAPH, SHAPES_GRAPH, INFERRED_GRAPH, INFERRED_STAGING_GRAPH, VALIDATION_GRAPH}
@@ -39,13 +42,37 @@ def target(graph: str | None) -> str:
     return name
 
 
+def _parse_one_graph(body: bytes, fmt: str, name: str) -> ParsedSource:
+    """Parse a body written to graph ``name``; refuse quads (TriG, N-Quads) naming another graph.
+
+    Otherwise a write addressed to one graph would replace others, srkb's managed graphs included.
+    """
+    parsed = parse_stream(body, fmt=fmt, name=f"upload.{fmt}", graph=name)
+    others = sorted(parsed.graphs() - {name})
+    if others:
+        raise InputError(
+            f"the body puts triples in other graphs than <{name}>: "
+            + ", ".join(f"<{g}>" for g in others),
+            source=f"upload.{fmt}",
+            hint="a Graph Store write goes to one graph: send triples, or quads in that graph only",
+        )
+    return parsed
+
+
 def read(kb: KnowledgeBase, graph: str | None, fmt: str) -> bytes:
-    """A named graph, or (``graph=None``) the union of the knowledge and inferred graphs."""
+    """A named graph, or (``graph=None``) the union of the knowledge and inferred graphs.
+
+    TriG and N-Quads show which graph each triple of the union comes from; JSON-LD, which could
+    too, is merged like the triple formats, because JSON-LD clients read it as one graph.
+    """
     store = kb.store
     if graph is None:
         graphs = knowledge_graphs(store)
         if INFERRED_GRAPH in store.graphs():
             graphs.append(INFERRED_GRAPH)
+        if fmt == "jsonld":
+            merged = Graph().parse(data=store.dump_graphs("nt", graphs), format="nt")
+            return merged.serialize(format="json-ld", encoding="utf-8")
         return store.dump_graphs(fmt, graphs)
     if graph not in store.graphs():
         raise NotFoundError(f"the store has no graph <{graph}>")
@@ -55,7 +82,7 @@ def read(kb: KnowledgeBase, graph: str | None, fmt: str) -> bytes:
 def put(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
     """Replace a graph with the body (all-or-nothing); True if the graph is new."""
     name = target(graph)
-    parsed = parse_stream(body, fmt=fmt, name=f"upload.{fmt}", graph=name)
+    parsed = _parse_one_graph(body, fmt, name)
     created = name not in kb.store.graphs()
     kb.write(lambda: write_sources(kb.store, [parsed]))
     return created
@@ -64,7 +91,7 @@ def put(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
 def post(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
     """Merge the body into a graph (all-or-nothing); True if the graph is new."""
     name = target(graph)
-    parsed = parse_stream(body, fmt=fmt, name=f"upload.{fmt}", graph=name)
+    parsed = _parse_one_graph(body, fmt, name)
     created = name not in kb.store.graphs()
     kb.write(lambda: kb.store.load([parsed]))
     return created
