@@ -77,7 +77,14 @@ def parse_request(text: str) -> Parsed:
                 line=error.lineno,
                 column=error.col,
             ) from error
-        names = [r.name for r in update.request]
+        operations = update.request or []
+        if not operations:
+            raise QuerySyntaxError(
+                "the request is empty: it holds no query and no update operation",
+                source="query",
+                hint="send a SELECT, ASK, CONSTRUCT or DESCRIBE query (or an update to /update)",
+            ) from query_error
+        names = [r.name for r in operations]
         return Parsed(
             kind="update",
             uses_service="ServiceGraphPattern" in repr(update),

@@ -19,8 +19,6 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
 
 from api.main import create_app
-from kb.endpoint import parse_request
-from kb.errors import SrkbError
 from tests.support.app_server_ecosystem import AppServer, running_app
 
 #: Write routes, each with the method that writes.
@@ -133,48 +131,14 @@ def test_read_routes_never_fail_and_declare_every_status(
     case.call_and_validate(base_url=server.base, checks=CHECKS, allow_redirects=False, timeout=30)
 
 
-EMPTY_QUERY_BUG = (
-    "an empty or prologue-only query (query=, '# c', 'PREFIX a: <x:>') parses as an empty SPARQL "
-    "Update; kb.endpoint.parse_request then iterates update.request, which is None: TypeError, "
-    "500 on GET and POST /sparql"
-)
-
-
-def query_text(case: schemathesis.Case) -> str | None:
-    """The SPARQL text a generated /sparql request carries, if it carries one as text."""
-    if case.method == "GET":
-        value = (case.query or {}).get("query")
-    elif isinstance(case.body, dict):
-        value = case.body.get("query")
-    else:
-        value = case.body
-    return value if isinstance(value, str) else None
-
-
-def hits_the_empty_query_bug(text: str | None) -> bool:
-    """True for exactly the texts the known bug turns into a 500 (asked of the buggy code)."""
-    if text is None:
-        return False
-    try:
-        parse_request(text)
-    except TypeError:
-        return True
-    except SrkbError:
-        return False
-    return False
-
-
 @sparql.parametrize()
 @FUZZ
 def test_sparql_never_fails_and_declares_every_status(
     case: schemathesis.Case, server: AppServer
 ) -> None:
-    if hits_the_empty_query_bug(query_text(case)):
-        return  # a known bug (EMPTY_QUERY_BUG), held by test_an_empty_query_is_a_client_error
     case.call_and_validate(base_url=server.base, checks=CHECKS, allow_redirects=False, timeout=30)
 
 
-@pytest.mark.xfail(strict=True, reason=EMPTY_QUERY_BUG)
 @pytest.mark.parametrize("query", ["", "   ", "# only a comment", "PREFIX ex: <https://x/>"])
 def test_an_empty_query_is_a_client_error(server: AppServer, query: str) -> None:
     with httpx.Client(base_url=server.base, timeout=30) as client:

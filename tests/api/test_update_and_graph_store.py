@@ -245,14 +245,6 @@ def test_a_query_sent_to_update_is_400(writer: httpx.Client) -> None:
     assert "/sparql" in assert_problem(response, 400)["detail"]
 
 
-EMPTY_UPDATE_BUG = (
-    "an empty or prologue-only update parses as an update with no operations; "
-    "kb.endpoint.parse_request then iterates update.request, which is None: TypeError, 500 "
-    "(the same bug as test_openapi's EMPTY_QUERY_BUG, there on /sparql)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=EMPTY_UPDATE_BUG)
 @pytest.mark.parametrize("update", ["", "# only a comment", "PREFIX ex: <https://x/>"])
 def test_an_empty_update_is_a_client_error(writer: httpx.Client, update: str) -> None:
     assert writer.post("/update", data={"update": update}).status_code == 400
