@@ -31,6 +31,7 @@ from rdflib.term import Identifier
 from kb import resources
 from kb.errors import NotFoundError, SrkbError
 from kb.namespaces import (
+    HISTORY_GRAPH,
     INFERRED_GRAPH,
     INFERRED_STAGING_GRAPH,
     PREFIXES,
@@ -44,7 +45,9 @@ from kb.store import Store
 log = logging.getLogger(__name__)
 
 #: Graphs that are not knowledge: never read by the rules.
-_NOT_KNOWLEDGE = frozenset({INFERRED_GRAPH, INFERRED_STAGING_GRAPH, SHAPES_GRAPH, VALIDATION_GRAPH})
+_NOT_KNOWLEDGE = frozenset(
+    {INFERRED_GRAPH, INFERRED_STAGING_GRAPH, SHAPES_GRAPH, VALIDATION_GRAPH, HISTORY_GRAPH}
+)
 MAX_PASSES = 100
 
 _HEADER = re.compile(r"^#\s*(Rule|If|Then|Source|Role):\s*(.*)$")

@@ -2,8 +2,9 @@
 
 The CLI opens a store for one command; a long-running service (the API) needs more: the model
 installed at start, inference and validation re-run after every write, writes serialised so two
-uploads never interleave their inference runs, and the last validation report kept for readers.
-:class:`KnowledgeBase` is that, for any backend.
+uploads never interleave their inference runs, the last validation report (and its readiness
+scores) kept for readers, and every validation run recorded in the history graph
+(:mod:`kb.history`). :class:`KnowledgeBase` is that, for any backend.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from typing import TypeVar
 
 from kb import resources
 from kb.config import Settings
+from kb.history import Run, record
 from kb.inference import InferenceRun, infer
 from kb.loading import LoadedSource, install_model, write_sources
+from kb.readiness import Readiness
+from kb.readiness import readiness as compute_readiness
 from kb.store import Store, open_store
 from kb.store.parsing import ParsedSource
 from kb.validation import ValidationReport, validate
@@ -33,6 +37,7 @@ class KnowledgeBase:
         self.settings = settings
         self._write_lock = threading.Lock()
         self._report: ValidationReport | None = None
+        self._readiness: Readiness | None = None
         self.last_inference: InferenceRun | None = None
 
     @classmethod
@@ -51,9 +56,15 @@ class KnowledgeBase:
         return kb
 
     def refresh(self) -> None:
-        """Recompute inferences and the validation report (after any change to the data)."""
+        """Recompute inferences and the validation report (after any change to the data).
+
+        The run is appended to the history graph with its time, findings and readiness scores.
+        """
         self.last_inference = infer(self.store)
-        self._report = validate(self.store, save=True)
+        report = validate(self.store, save=True)
+        scores = compute_readiness(self.store, report)
+        record(self.store, Run.of(report, scores))
+        self._report, self._readiness = report, scores
 
     def write(self, change: Callable[[], T]) -> T:
         """Apply a change, then refresh, with no other write in between."""
@@ -73,6 +84,15 @@ class KnowledgeBase:
                 if self._report is None:
                     self._report = validate(self.store, save=True)
         return self._report
+
+    def readiness(self) -> Readiness:
+        """Readiness per organisation and precondition of the current report."""
+        if self._readiness is None:
+            report = self.report()
+            with self._write_lock:
+                if self._readiness is None:
+                    self._readiness = compute_readiness(self.store, report)
+        return self._readiness
 
     def close(self) -> None:
         """Close the store."""

@@ -64,6 +64,8 @@ def sparql_prefixes(prefixes: dict[str, str] | None = None) -> str:
 
 
 VALIDATION_GRAPH = GRAPH_BASE + "validation"
+#: Every recorded validation run (time, counts, findings, readiness); see :mod:`kb.history`.
+HISTORY_GRAPH = GRAPH_BASE + "validation-history"
 INFERRED_STAGING_GRAPH = GRAPH_BASE + "inferred-staging"
 
 

@@ -1,0 +1,136 @@
+"""Report history on every backend: runs recorded in their graph, compared since a run or a date."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kb.errors import InputError, NotFoundError
+from kb.export import export
+from kb.history import Run, changes_since, compare, load_run, parse_since, record, runs
+from kb.inference import infer, knowledge_graphs
+from kb.namespaces import HISTORY_GRAPH
+from kb.readiness import readiness
+from kb.store import Store
+from kb.validation import validate
+from tests.conftest import prepare_example
+
+EX = "https://example.org/broken-p1-unregistered-component#"
+SRKB = "https://w3id.org/srkb#"
+FIX = (
+    "INSERT DATA { GRAPH <https://w3id.org/srkb/graph/source/fix> { "
+    f'<{EX}comp-clinic-labtests> <{SRKB}hasVendorContact> "lab-desk@example.org" }} }}'
+)
+BREAK = (
+    "INSERT DATA { GRAPH <https://w3id.org/srkb/graph/source/break> { "
+    f"<{EX}comp-clinic-labtests> <{SRKB}refersToService> <{EX}Extra> }} }}"
+)
+
+
+def validate_and_record(store: Store, at: datetime | None = None) -> Run:
+    infer(store)
+    report = validate(store, save=True)
+    return record(store, Run.of(report, readiness(store, report), at))
+
+
+def test_a_fix_shows_as_fixed_and_a_better_score(store: Store) -> None:
+    """If: a run, then the missing vendor contact is added, then a run. Then: better."""
+    prepare_example(store, "broken-p1-unregistered-component")
+    first = validate_and_record(store)
+    store.update(FIX)
+    second = validate_and_record(store)
+    assert [r.iri for r in runs(store)] == [first.iri, second.iri]
+    changes = changes_since(store, "last")
+    assert changes.verdict == "better"
+    assert changes.before.iri == first.iri
+    assert changes.after.iri == second.iri
+    assert [(f.focus, f.source_shape) for f in changes.fixed] == [
+        (EX + "comp-clinic-labtests", "https://w3id.org/srkb/shapes#P1-ComponentHasVendorContact")
+    ]
+    assert changes.new == ()
+    assert [(s.organisation, s.precondition, s.before, s.after) for s in changes.scores] == [
+        (EX + "Clinic", 1, 58, 75)
+    ]
+    assert (changes.before.violations, changes.after.violations) == (4, 3)
+
+
+def test_a_regression_shows_as_new_and_worse(store: Store) -> None:
+    prepare_example(store, "broken-p1-unregistered-component")
+    validate_and_record(store)
+    store.update(BREAK)
+    validate_and_record(store)
+    changes = changes_since(store, "last")
+    assert changes.verdict == "worse"
+    assert changes.fixed == ()
+    assert {f.source_shape.rsplit("#")[-1] for f in changes.new} >= {
+        "P1-ComponentRefersToOneService"
+    }
+
+
+def test_a_run_reads_back_exactly_as_recorded(store: Store) -> None:
+    prepare_example(store, "broken-p1-unregistered-component")
+    run = validate_and_record(store)
+    (summary,) = runs(store)
+    again = load_run(store, summary)
+    assert again.findings == tuple(sorted(run.findings, key=lambda f: f.key))
+    assert set(again.scores) == set(run.scores)
+    assert (summary.conforms, summary.violations, summary.warnings) == (False, 4, 1)
+    assert abs(summary.time - run.time) < timedelta(milliseconds=1)
+
+
+def test_the_history_graph_is_not_knowledge(store: Store) -> None:
+    """Rules, shapes and exports never read the history graph."""
+    prepare_example(store, "campus")
+    validate_and_record(store)
+    assert HISTORY_GRAPH in store.graphs()
+    assert HISTORY_GRAPH not in knowledge_graphs(store)
+    assert b"validation-history" not in export(store, "nq")
+
+
+def test_since_a_date_picks_the_last_run_before_it() -> None:
+    from kb.store import open_store
+
+    store = open_store("memory")
+    prepare_example(store, "broken-p1-unregistered-component")
+    day = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+    old = validate_and_record(store, day)
+    store.update(FIX)
+    validate_and_record(store, day + timedelta(days=2))
+    newest = validate_and_record(store, day + timedelta(days=3))
+    changes = changes_since(store, "2026-01-11")
+    assert changes.before.iri == old.iri
+    assert changes.after.iri == newest.iri
+    assert changes.note is None
+    assert changes.verdict == "better"
+    earlier = changes_since(store, "2025-12-01")
+    assert earlier.before.iri == old.iri
+    assert earlier.note
+    assert "oldest run" in earlier.note
+    assert changes_since(store, "last").verdict == "unchanged"
+
+
+def test_nothing_to_compare_with_is_not_found() -> None:
+    from kb.store import open_store
+
+    store = open_store("memory")
+    prepare_example(store, "campus")
+    with pytest.raises(NotFoundError):
+        changes_since(store, "last")
+    validate_and_record(store)
+    with pytest.raises(NotFoundError, match="no earlier validation run"):
+        changes_since(store, "last")
+
+
+@pytest.mark.parametrize(
+    "text", ["yesterday", "2026-13-01", "", "24/11/2026", "9999-12-31T23:59:59-23:59"]
+)
+def test_a_bad_since_is_an_input_error(text: str) -> None:
+    with pytest.raises(InputError, match="as a date"):
+        parse_since(text)
+
+
+def test_a_run_compared_with_itself_is_unchanged() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    a = Run(time=now, conforms=True, findings=(), scores=())
+    assert compare(a, a).verdict == "unchanged"
