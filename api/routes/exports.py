@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 
 from api.deps import KBDep, ReaderDep
 from api.negotiation import RDF_MEDIA, rdf_format
 from kb.export import export as run_export
 from kb.namespaces import ONTOLOGY_GRAPH, SHAPES_GRAPH
+from kb.ontology_docs import ontology_html
+from kb.sparql_results import negotiate
 from kb.store import iter_chunks
 
 router = APIRouter(tags=["Exports"], dependencies=[ReaderDep])
@@ -54,9 +56,31 @@ def export(
     return _stream(run_export(kb.store, fmt, graph=graph, inferred=inferred), fmt, "srkb")
 
 
-@router.get("/ontology", responses={**CONTENT, **ERRORS})
-def ontology(kb: KBDep, request: Request, format: Format = None) -> Response:
-    """The srkb ontology (core and alignments)."""
+def _wants_html(request: Request, explicit: str | None) -> bool:
+    """``?format=html``, or an ``Accept`` that prefers HTML to every RDF format (browsers)."""
+    if explicit is not None:
+        return explicit == "html"
+    offered = (*(RDF_MEDIA[f] for f in MODEL_FORMATS), "text/html")
+    return negotiate(request.headers.get("accept"), offered) == "text/html"
+
+
+@router.get(
+    "/ontology",
+    responses={
+        200: {"content": {**{m: {} for m in RDF_MEDIA.values()}, "text/html": {}}},
+        **ERRORS,
+    },
+)
+def ontology(
+    kb: KBDep,
+    request: Request,
+    format: Annotated[
+        str | None, Query(description="ttl, jsonld, nt, rdfxml or html; else Accept.")
+    ] = None,
+) -> Response:
+    """The srkb ontology (core and alignments); for browsers, its documentation (pyLODE)."""
+    if _wants_html(request, format):
+        return HTMLResponse(ontology_html(kb.store), headers={"Vary": "Accept"})
     fmt = rdf_format(request, format, MODEL_FORMATS)
     return _stream(kb.store.dump(fmt, graph=ONTOLOGY_GRAPH), fmt, "srkb-ontology")
 
