@@ -1,15 +1,21 @@
-"""Validation reports: JSON, HTML, Markdown, CSV or Turtle, by organisation and precondition."""
+"""Validation reports in five formats, and the history of validation runs.
+
+Reports are JSON, HTML, Markdown, CSV or Turtle, by organisation and precondition; the history
+says what got better or worse since a date or the last run.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import KBDep, ReaderDep
-from api.templating import templates
+from api.templating import page_link, templates
 from kb.errors import InputError
-from kb.reports import PRECONDITIONS, render
+from kb.history import changes_since, recorded, runs
+from kb.reports import html_body, render, report_css
 from kb.sparql_results import negotiate
 
 router = APIRouter(tags=["Validation"], dependencies=[ReaderDep])
@@ -59,19 +65,70 @@ def validation(
         media = negotiate(request.headers.get("accept"), offered)
         media = "application/json" if media == _NEGOTIATED_JSON else media
     report = kb.report().filtered(organisation=organisation, precondition=precondition)
+    readiness = kb.readiness().only(organisation=organisation, precondition=precondition)
     fmt = MEDIA[media]
     if fmt == "html":
+        filters = {
+            k: v
+            for k, v in (("organisation", organisation), ("precondition", precondition))
+            if v is not None
+        }
         return templates.TemplateResponse(
             request,
             "validation.html",
             {
-                "report": report,
-                "groups": sorted(report.by_organisation().items()),
-                "preconditions": PRECONDITIONS,
-                "organisation": organisation,
-                "precondition": precondition,
+                "body": html_body(
+                    report,
+                    readiness,
+                    link=page_link,
+                    organisation=organisation,
+                    precondition=precondition,
+                ),
+                "report_css": report_css(),
+                "formats": {
+                    f: "/validation?" + urlencode({**filters, "format": f})
+                    for f in ("md", "json", "csv", "ttl")
+                },
             },
+            headers={"Vary": "Accept"},
         )
     return Response(
-        render(report, fmt), media_type=f"{media}; charset=utf-8", headers={"Vary": "Accept"}
+        render(report, fmt, readiness),
+        media_type=f"{media}; charset=utf-8",
+        headers={"Vary": "Accept"},
     )
+
+
+@router.get(
+    "/validation/history",
+    responses={
+        400: {"description": "since is not 'last', a date or a date and time"},
+        401: {"description": "Reads are private and no valid token was sent"},
+        404: {"description": "No earlier run is recorded to compare with"},
+        422: {"description": "Invalid parameters"},
+        503: {"description": "Store unavailable"},
+    },
+)
+def history(
+    kb: KBDep,
+    since: Annotated[
+        str | None,
+        Query(
+            description="Compare the newest run with an earlier one: 'last' (the run before it), "
+            "a date (2026-11-24: the last run before that day) or a date and time (UTC unless "
+            "zoned). Without it, the list of runs.",
+            examples=["last", "2026-11-24"],
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="Most runs listed.")] = 100,
+) -> dict[str, object]:
+    """The recorded validation runs (newest first), or what changed since an earlier run.
+
+    Every validation run is recorded with its time, counts, findings and readiness scores; the
+    server validates after every write. With ``since``: findings fixed, findings new, readiness
+    scores that moved, and a verdict (better, worse, mixed, unchanged).
+    """
+    if since is not None:
+        return changes_since(kb.store, since).to_dict()
+    listed = runs(kb.store)
+    return {"runs": [r.to_dict() for r in recorded(listed, limit)], "total": len(listed)}
