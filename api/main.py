@@ -11,10 +11,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from api import errors
-from api.routes import ecosystem, exports, graph_store, pages, resources, sparql, validation
+from api.routes import (
+    ecosystem,
+    exports,
+    graph_store,
+    maps,
+    pages,
+    resources,
+    sparql,
+    validation,
+)
 from kb import __version__
 from kb.config import Settings, load_settings
 from kb.knowledge_base import KnowledgeBase
@@ -51,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         license_info={"name": "Apache-2.0"},
     )
     errors.install(app)
-    for module in (pages, sparql, ecosystem, resources, exports, validation, graph_store):
+    for module in (pages, sparql, ecosystem, resources, exports, validation, graph_store, maps):
         app.include_router(module.router)
+    # The map's script and the vendored Cytoscape.js: public, served from the package, no CDN.
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app

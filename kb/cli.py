@@ -227,6 +227,118 @@ def validate(
     raise typer.Exit(run(body))
 
 
+def _write_text(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {len(text.encode())} bytes to {output}", soft_wrap=True)
+
+
+@app.command()
+def report(
+    fmt: Annotated[
+        str, typer.Option("--format", help="md, html or json (with --since: md or json).")
+    ] = "md",
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="Show what got better or worse since 'last' (the previous recorded run), a "
+            "date (2026-11-24) or a date and time (UTC unless zoned)."
+        ),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Write to a file.")] = None,
+    record_run: Annotated[
+        bool, typer.Option("--record/--no-record", help="Record this run in the history.")
+    ] = True,
+) -> None:
+    """Validate, score readiness per organisation and precondition, record the run, report.
+
+    The report has a summary table across the ecosystem and a section per organisation with
+    each finding and its fix hint; html is a standalone page with a print stylesheet. With
+    --since it says instead which findings were fixed, which are new and whose readiness moved.
+    Exit 0 when every precondition is met, 1 when some organisation violates one.
+    """
+    import json
+    from datetime import UTC, datetime
+
+    from kb.history import Run, changes_since, parse_since, record
+    from kb.readiness import readiness
+    from kb.reports import changes_to_markdown, render, to_html, to_json
+    from kb.validation import validate as run_validation
+
+    def body() -> int:
+        formats = ("md", "json") if since else ("md", "html", "json")
+        if fmt not in formats:
+            raise InputError(
+                f"unknown report format {fmt!r}", hint="use one of " + ", ".join(formats)
+            )
+        if since is not None:
+            parse_since(since)  # refuse a bad date before anything is recorded
+        with opened_store() as store:
+            result = run_validation(store)
+            scores = readiness(store, result)
+            current = Run.of(result, scores)
+            if record_run:
+                current = record(store, current)
+                err.print(
+                    f"recorded validation run <{current.iri}>", highlight=False, soft_wrap=True
+                )
+            changes = changes_since(store, since, current=current) if since else None
+        if changes is not None:
+            text = (
+                changes_to_markdown(changes)
+                if fmt == "md"
+                else json.dumps(changes.to_dict(), indent=2, ensure_ascii=False) + "\n"
+            )
+        elif fmt == "html":
+            text = to_html(
+                result, scores, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            )
+        elif fmt == "json":
+            document = json.loads(to_json(result))
+            document["readiness"] = scores.to_dict()
+            document["run"] = current.iri
+            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        else:
+            text = render(result, "md", scores)
+        _write_text(text, output)
+        return EXIT_OK if result.conforms else EXIT_NOT_CONFORMANT
+
+    raise typer.Exit(run(body))
+
+
+@app.command("map")
+def map_(
+    fmt: Annotated[str, typer.Option("--format", help="svg, dot, mermaid or json.")] = "svg",
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Write to a file.")] = None,
+) -> None:
+    """Draw the ecosystem: organisations, provider-to-consumer links, roles, failures.
+
+    svg is a standalone picture (no Graphviz needed); dot is for Graphviz; mermaid renders in
+    GitHub Markdown; json is the data the HTTP service's /map page draws.
+    """
+    import json
+
+    from kb.ecosystem_map import FORMATS, ecosystem_map
+    from kb.validation import validate as run_validation
+
+    def body() -> None:
+        if fmt not in (*FORMATS, "json"):
+            raise InputError(
+                f"unknown map format {fmt!r}", hint="use one of " + ", ".join((*FORMATS, "json"))
+            )
+        with opened_store() as store:
+            drawing = ecosystem_map(store, run_validation(store, save=False))
+        if fmt == "json":
+            text = json.dumps(drawing.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        else:
+            text = FORMATS[fmt](drawing)
+        _write_text(text, output)
+
+    run(body)
+
+
 @app.command()
 def explain(organisation: Annotated[str, typer.Argument(help="IRI or CURIE.")]) -> None:
     """Say why an organisation has each of its roles: the facts that made the rule fire."""

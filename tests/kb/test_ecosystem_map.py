@@ -1,0 +1,118 @@
+"""The ecosystem map: its data, and its SVG, DOT and Mermaid drawings, on two examples."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+
+from kb.ecosystem_map import ROLE_STYLES, ecosystem_map, to_dot, to_mermaid, to_svg
+from kb.store import Store
+from kb.validation import validate
+from tests.support.expected import load_expected
+
+CAMPUS = "https://example.org/campus#"
+BROKEN = "broken-p1-unregistered-component"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_campus_nodes_are_its_organisations_with_their_roles(
+    prepared: Callable[..., Store],
+) -> None:
+    store = prepared("campus", "memory")
+    drawing = ecosystem_map(store, validate(store, save=False))
+    expected = load_expected("campus")
+    providing = {"ServiceProvider", "ServiceConsumer"}
+    organisations = {o for o, roles in expected.roles.items() if roles & providing}
+    assert {n.id for n in drawing.nodes} == organisations
+    it = drawing.node(CAMPUS + "IT")
+    assert it.label == "IT Department"
+    assert it.primary_role == "ConsumerTurnedProvider"
+    assert set(it.roles) == expected.roles[CAMPUS + "IT"]
+    assert drawing.node(CAMPUS + "NetCo").primary_role == "Vendor"
+    assert all(n.status == "ok" for n in drawing.nodes)
+
+
+def test_campus_edges_are_provision_from_provider_to_consumer(
+    prepared: Callable[..., Store],
+) -> None:
+    store = prepared("campus", "memory")
+    drawing = ecosystem_map(store, validate(store, save=False))
+    rows = load_expected("campus").answers["who-provides-what-to-whom"][0]["rows"]
+    expected = load_expected("campus")
+    pairs: dict[tuple[str, str], set[str]] = {}
+    for provider, service, consumer in rows:
+        key = (expected.expand(provider), expected.expand(consumer))
+        pairs.setdefault(key, set()).add(expected.expand(service))
+    assert {(e.source, e.target): {s for s, _ in e.services} for e in drawing.edges} == pairs
+    facility_to_it = next(
+        e for e in drawing.edges if (e.source, e.target) == (CAMPUS + "Facility", CAMPUS + "IT")
+    )
+    assert "office space" in facility_to_it.label
+
+
+def test_failing_organisations_are_marked_with_their_preconditions(
+    prepared: Callable[..., Store],
+) -> None:
+    store = prepared(BROKEN, "memory")
+    drawing = ecosystem_map(store, validate(store, save=False))
+    ex = "https://example.org/broken-p1-unregistered-component#"
+    assert {n.id: n.failing for n in drawing.nodes if n.failing} == {
+        ex + "Clinic": (1,),
+        ex + "Factory": (1,),
+    }
+    clinic = drawing.node(ex + "Clinic")
+    assert len(clinic.findings) == 3
+    assert all(f.hint for f in clinic.findings)
+    data = drawing.to_dict()
+    node = next(n for n in data["nodes"] if n["id"] == ex + "Clinic")  # type: ignore[index]
+    assert node["status"] == "failing"
+    assert node["failing"] == [1]
+
+
+def test_layout_is_deterministic_and_inside_the_box(prepared: Callable[..., Store]) -> None:
+    store = prepared("campus", "memory")
+    report = validate(store, save=False)
+    first, second = ecosystem_map(store, report), ecosystem_map(store, report)
+    assert first == second
+    assert all(0 < n.x < first.width and 0 < n.y < first.height for n in first.nodes)
+    assert len({(n.x, n.y) for n in first.nodes}) == len(first.nodes)
+    # the hub (Facility: six partners) sits in the centre
+    hub = first.node(CAMPUS + "Facility")
+    assert (hub.x, hub.y) == (first.width / 2, first.height / 2)
+
+
+def test_svg_is_one_picture_with_a_shape_and_label_per_organisation(
+    prepared: Callable[..., Store],
+) -> None:
+    store = prepared(BROKEN, "memory")
+    drawing = ecosystem_map(store, validate(store, save=False))
+    svg = to_svg(drawing)
+    root = ET.fromstring(svg)  # noqa: S314 - our own output
+    assert root.tag == SVG + "svg"
+    nodes = root.findall(f".//{SVG}g[@class]")
+    node_groups = [g for g in nodes if (g.get("class") or "").startswith("node ")]
+    assert len(node_groups) == len(drawing.nodes)
+    assert len([g for g in node_groups if g.get("class") == "node failing"]) == 2
+    texts = {t.text for t in root.iter(SVG + "text")}
+    assert {"Occupational Health Clinic", "Riverside Factory", "MediSoft"} <= texts
+    assert len(root.findall(f".//{SVG}g[@class='edges']/{SVG}path")) == len(drawing.edges)
+    assert "http" not in svg.replace("http://www.w3.org/2000/svg", ""), "no external reference"
+
+
+def test_dot_and_mermaid_have_every_node_and_edge(prepared: Callable[..., Store]) -> None:
+    store = prepared("campus", "memory")
+    drawing = ecosystem_map(store, validate(store, save=False))
+    dot = to_dot(drawing)
+    assert dot.startswith("digraph ecosystem {")
+    assert dot.rstrip().endswith("}")
+    assert dot.count(" -> ") == len(drawing.edges)
+    assert f'"{CAMPUS}NetCo" -> "{CAMPUS}IT" [label="campus network"];' in dot
+    mermaid = to_mermaid(drawing)
+    lines = mermaid.splitlines()
+    assert lines[0] == "flowchart LR"
+    assert len([x for x in lines if "-->|" in x]) == len(drawing.edges)
+    assert len([x for x in lines if re.match(r"  o\d+[\[({]", x)]) == len(drawing.nodes)
+    assert {s.role for s in ROLE_STYLES} <= {
+        x.split()[1] for x in lines if x.startswith("  classDef")
+    }
