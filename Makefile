@@ -27,11 +27,15 @@ $(VENV)/.installed-test: pyproject.toml
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# System packages the tests need: Java for HermiT (owlready2).
+# System packages the tests need: Java for HermiT (owlready2); Debian's Chromium for the browser
+# tests (driven by the playwright package with executable_path; no browser is ever downloaded).
 system-deps:
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "Installing Java (needed by HermiT)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Chromium (needed by the browser tests)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 run: install
 	$(VENV)/bin/srkb --store $(STORE) serve --demo --host $(HOST) --port $(PORT)
