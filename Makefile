@@ -48,5 +48,15 @@ lint: install-test
 test: install-test system-deps lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Benchmarks, not part of `make test`: generate, load, infer, validate, ask, impact, report at
+# BENCH_SIZES triples beside rdflib/owlrl/pySHACL (capped at BENCH_CAP s), then HTTP latency and
+# sustained load on 127.0.0.1. Results: bench/results/<date>.json and bench/results/latest.md.
+# Run on a quiet machine, e.g. `make bench BENCH_SIZES=10k,100k BENCH_REPS=5`.
+BENCH_SIZES ?= 10k,100k,1M
+BENCH_REPS ?= 3
+BENCH_CAP ?= 300
+bench: install-test
+	BENCH_SIZES=$(BENCH_SIZES) BENCH_REPS=$(BENCH_REPS) BENCH_CAP=$(BENCH_CAP) $(PY) -m bench.run
+
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmarks of srkb (``make bench``): see bench/run.py."""

@@ -1,0 +1,411 @@
+"""One benchmark step per function; ``python bench/steps.py STEP PARAMS_JSON`` runs one in a child.
+
+Each step prepares what it needs (untimed), prints ``READY`` (so that the parent starts its time
+cap only for the timed part), runs the measured operation once, and prints one JSON line: the
+step's ``seconds``, its peak resident memory (``VmHWM``, the whole child process), and what it
+found (triples, findings, rows...), so that a run also shows the work was real.
+
+srkb steps: generate, load, load-transactional, infer, validate, questions, impact, report.
+Baseline steps (rdflib, owlrl, pySHACL; the stack srkb replaces): rdflib-parse, rdflib-questions,
+rdflib-report, owlrl, pyshacl.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import resource
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from kb import resources
+from kb.generate import NAMESPACE, REGION_SIZE, generate_file
+from kb.namespaces import INFERRED_GRAPH, SHAPES_GRAPH
+
+Params = dict[str, Any]
+Result = dict[str, Any]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process in MiB (VmHWM; ru_maxrss where there is none)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+#: Set when this module runs as a step's child process (then it talks to its parent on stdout).
+CHILD = False
+
+
+def ready() -> None:
+    """Tell the parent that set-up is over and the timed part starts now."""
+    if CHILD:
+        print("READY", flush=True)
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    ready()
+    started = time.perf_counter()
+    value = action()
+    return time.perf_counter() - started, value
+
+
+def subjects(params: Params) -> dict[str, str]:
+    """The organisations the one-organisation steps ask about: in the middle region."""
+    orgs = int(params["orgs"])
+    region = (orgs // REGION_SIZE) // 2
+    base = region * REGION_SIZE
+    intermediary = base + 2 if base + 2 < orgs else min(2, orgs - 1)
+    platform = base + 1 if base + 1 < orgs else min(1, orgs - 1)
+    return {
+        "organisation": f"{NAMESPACE}org-{intermediary}",
+        "provider": f"{NAMESPACE}org-{platform}",
+        "service": f"{NAMESPACE}svc-{intermediary}-0",
+        "global_vendor": f"{NAMESPACE}org-0",
+    }
+
+
+# -- srkb --------------------------------------------------------------------------------------
+
+
+def step_generate(params: Params) -> Result:
+    path = Path(params["data"])
+    seconds, stats = timed(lambda: generate_file(int(params["orgs"]), int(params["seed"]), path))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return {
+        "seconds": seconds,
+        "triples": stats.triples,
+        "bytes": path.stat().st_size,
+        "sha": digest,
+    }
+
+
+def _load(params: Params, threshold: int | None) -> Result:
+    from kb.loading import BULK_LOAD_THRESHOLD, install_model, load_files
+    from kb.store import open_store
+
+    target = Path(params["store"])
+    shutil.rmtree(target, ignore_errors=True)
+    store = open_store(target)
+    install_model(store)
+    data = Path(params["data"])
+    seconds, loaded = timed(lambda: load_files(store, [data], bulk_threshold=threshold))
+    store.close()
+    bulk = threshold is not None and data.stat().st_size >= BULK_LOAD_THRESHOLD
+    return {"seconds": seconds, "triples": loaded[0].triples, "path": "bulk" if bulk else "tx"}
+
+
+def step_load(params: Params) -> Result:
+    from kb.loading import BULK_LOAD_THRESHOLD
+
+    return _load(params, BULK_LOAD_THRESHOLD)
+
+
+def step_load_transactional(params: Params) -> Result:
+    return _load(params, None)
+
+
+def _open(params: Params) -> Any:
+    from kb.store import open_store
+
+    return open_store(Path(params["store"]))
+
+
+def step_infer(params: Params) -> Result:
+    from kb.inference import infer
+
+    store = _open(params)
+    seconds, run = timed(lambda: infer(store))
+    store.close()
+    return {"seconds": seconds, "inferred": run.inferred_triples, "passes": run.passes}
+
+
+def step_validate(params: Params) -> Result:
+    from kb.validation import validate
+
+    store = _open(params)
+    seconds, report = timed(lambda: validate(store, save=True))
+    store.close()
+    by_precondition: dict[str, int] = {}
+    for finding in report.findings:
+        key = str(finding.precondition)
+        by_precondition[key] = by_precondition.get(key, 0) + 1
+    return {
+        "seconds": seconds,
+        "findings": len(report.findings),
+        "by_precondition": by_precondition,
+    }
+
+
+def one_organisation_questions(params: Params) -> list[tuple[str, dict[str, str]]]:
+    """Every question that takes parameters, with values from :func:`subjects`."""
+    from kb.questions import questions
+
+    values = {**subjects(params), "precondition": "1"}
+    return [
+        (name, {p: values[p] for p in q.params})
+        for name, q in sorted(questions().items())
+        if q.params
+    ]
+
+
+def whole_ecosystem_questions() -> list[str]:
+    from kb.questions import questions
+
+    return [name for name, q in sorted(questions().items()) if not q.params]
+
+
+def _run_questions(
+    ask: Callable[[str, dict[str, str]], int],
+    asks: Iterable[tuple[str, dict[str, str]]],
+    rounds: int,
+) -> Result:
+    """Run each question ``rounds`` times; the step's time is one round (the median one)."""
+    asks = list(asks)
+    ready()
+    per_question: dict[str, list[float]] = {name: [] for name, _ in asks}
+    rows: dict[str, int] = {}
+    totals = []
+    for _ in range(rounds):
+        total = 0.0
+        for name, values in asks:
+            started = time.perf_counter()
+            rows[name] = ask(name, values)
+            elapsed = time.perf_counter() - started
+            per_question[name].append(elapsed)
+            total += elapsed
+        totals.append(total)
+    totals.sort()
+    medians = {
+        name: round(sorted(times)[len(times) // 2] * 1000, 3)
+        for name, times in per_question.items()
+    }
+    return {"seconds": totals[len(totals) // 2], "ms": medians, "rows": rows}
+
+
+def step_questions(params: Params) -> Result:
+    from kb.questions import ask
+
+    store = _open(params)
+    result = _run_questions(
+        lambda name, values: len(ask(store, name, values).rows),
+        one_organisation_questions(params),
+        int(params.get("rounds", 5)),
+    )
+    store.close()
+    return result
+
+
+def step_impact(params: Params) -> Result:
+    from kb.impact import impact
+
+    store = _open(params)
+    who = subjects(params)
+    seconds, affected = timed(lambda: impact(store, who["provider"]))
+    started = time.perf_counter()
+    widest = impact(store, who["global_vendor"])
+    global_seconds = time.perf_counter() - started
+    store.close()
+    return {
+        "seconds": seconds,
+        "affected": len(affected),
+        "global_vendor_seconds": global_seconds,
+        "global_vendor_affected": len(widest),
+    }
+
+
+def step_report(params: Params) -> Result:
+    from kb.questions import ask
+
+    store = _open(params)
+    asks = [(name, {}) for name in whole_ecosystem_questions()]
+    asks += [("organisations-failing-precondition", {"precondition": str(p)}) for p in (1, 2, 3)]
+    result = _run_questions(lambda name, values: len(ask(store, name, values).rows), asks, 1)
+    store.close()
+    return result
+
+
+# -- the baseline stack ------------------------------------------------------------------------
+
+
+def _rdflib_graph(params: Params, with_inferred: bool) -> Any:
+    from rdflib import Graph
+
+    graph = Graph()
+    graph.parse(params["data"], format="turtle" if params["data"].endswith(".ttl") else "nt")
+    if with_inferred:
+        store = _open(params)
+        graph.parse(data=store.dump("nt", graph=INFERRED_GRAPH), format="nt")
+        store.close()
+    return graph
+
+
+def step_rdflib_parse(params: Params) -> Result:
+    from rdflib import Graph
+
+    data = params["data"]
+    graph = Graph()
+    fmt = "turtle" if data.endswith(".ttl") else "nt"
+    seconds, _ = timed(lambda: graph.parse(data, format=fmt))
+    return {"seconds": seconds, "triples": len(graph)}
+
+
+def _rdflib_ask(graph: Any) -> Callable[[str, dict[str, str]], int]:
+    """The same questions, bound the same way, answered by rdflib's SPARQL engine."""
+    from kb.questions import convert_param, question
+    from kb.sparql import bind
+
+    def ask(name: str, values: dict[str, str]) -> int:
+        q = question(name)
+        bound = {p: convert_param(q, p, v) for p, v in values.items()}
+        text = bind(q.sparql, bound) if bound else q.sparql
+        return len(list(graph.query(text)))
+
+    return ask
+
+
+def step_rdflib_questions(params: Params) -> Result:
+    graph = _rdflib_graph(params, with_inferred=True)
+    return _run_questions(
+        _rdflib_ask(graph), one_organisation_questions(params), int(params.get("rounds", 5))
+    )
+
+
+def step_rdflib_report(params: Params) -> Result:
+    graph = _rdflib_graph(params, with_inferred=True)
+    store = _open(params)
+    from kb.namespaces import VALIDATION_GRAPH
+
+    graph.parse(data=store.dump("nt", graph=VALIDATION_GRAPH), format="nt")
+    store.close()
+    asks = [(name, {}) for name in whole_ecosystem_questions()]
+    asks += [("organisations-failing-precondition", {"precondition": str(p)}) for p in (1, 2, 3)]
+    return _run_questions(_rdflib_ask(graph), asks, 1)
+
+
+def _closure_digest(triples: Iterable[tuple[Any, Any, Any]], ontology: Any) -> tuple[int, str]:
+    """Count and digest of the terms both engines derive (see tests/kb/test_owlrl_agreement.py)."""
+    from rdflib import OWL, RDF, URIRef
+
+    from kb.namespaces import FOAF, ORG, SRKB
+
+    not_owl_rl = {SRKB.ConsumerTurnedProvider, SRKB.MutualRelationship, SRKB.MutualPartner}
+    classes = (str(SRKB), str(ORG), str(FOAF))
+    properties = {
+        p for p in ontology.subjects(RDF.type, OWL.ObjectProperty) if str(p).startswith(str(SRKB))
+    }
+    kept = set()
+    for s, p, o in triples:
+        if not isinstance(s, URIRef) or not isinstance(o, URIRef):
+            continue
+        if p == RDF.type:
+            if str(s).startswith(NAMESPACE) and str(o).startswith(classes) and o not in not_owl_rl:
+                kept.add(f"{s} {p} {o}")
+        elif p in properties:
+            kept.add(f"{s} {p} {o}")
+    digest = hashlib.sha256("\n".join(sorted(kept)).encode()).hexdigest()[:16]
+    return len(kept), digest
+
+
+def step_owlrl(params: Params) -> Result:
+    import owlrl
+    from rdflib import Graph
+
+    ontology = Graph()
+    for path in resources.ontology_files():
+        ontology.parse(path, format="turtle")
+    graph = _rdflib_graph(params, with_inferred=False)
+    graph += ontology
+    asserted = len(graph)
+    seconds, _ = timed(lambda: owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph))
+    theirs = _closure_digest(graph, ontology)
+    store = _open(params)
+    from kb.inference import knowledge_graphs
+
+    ours_graph = Graph()
+    for name in [*knowledge_graphs(store), INFERRED_GRAPH]:
+        ours_graph.parse(data=store.dump("nt", graph=name), format="nt")
+    store.close()
+    ours = _closure_digest(ours_graph, ontology)
+    return {
+        "seconds": seconds,
+        "closure": len(graph) - asserted,
+        "compared_terms": theirs[0],
+        "agrees_with_srkb": theirs == ours,
+    }
+
+
+def step_pyshacl(params: Params) -> Result:
+    import pyshacl
+    from rdflib import Graph
+
+    data = _rdflib_graph(params, with_inferred=True)
+    shapes = Graph()
+    store = _open(params)
+    shapes.parse(data=store.dump("nt", graph=SHAPES_GRAPH), format="nt")
+    store.close()
+    seconds, (conforms, report, _text) = timed(
+        lambda: pyshacl.validate(
+            data,
+            shacl_graph=shapes,
+            ont_graph=None,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            meta_shacl=False,
+        )
+    )
+    from rdflib.namespace import SH
+
+    return {
+        "seconds": seconds,
+        "findings": len(list(report.objects(None, SH.result))),
+        "conforms": bool(conforms),
+    }
+
+
+STEPS: dict[str, Callable[[Params], Result]] = {
+    "generate": step_generate,
+    "load": step_load,
+    "load-transactional": step_load_transactional,
+    "infer": step_infer,
+    "validate": step_validate,
+    "questions": step_questions,
+    "impact": step_impact,
+    "report": step_report,
+    "rdflib-parse": step_rdflib_parse,
+    "rdflib-questions": step_rdflib_questions,
+    "rdflib-report": step_rdflib_report,
+    "owlrl": step_owlrl,
+    "pyshacl": step_pyshacl,
+}
+
+
+def run_step(step: str, params: Params) -> Result:
+    """Run a step in this process and add its peak memory."""
+    result = STEPS[step](params)
+    result["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    return result
+
+
+def main(argv: list[str]) -> int:
+    global CHILD
+    CHILD = True
+    logging.basicConfig(level=logging.WARNING)
+    step, params = argv[0], json.loads(argv[1])
+    result = run_step(step, params)
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
