@@ -189,6 +189,72 @@ def load(
     run(body)
 
 
+@app.command("import")
+def import_(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="YAML (.yaml .yml), workbooks (.xlsx), CSV files (a directory or .zip)."
+        ),
+    ],
+    infer_after: Annotated[
+        bool, typer.Option("--infer/--no-infer", help="Run role inference after importing.")
+    ] = True,
+) -> None:
+    """Import ecosystems from YAML, workbooks or CSV files, all-or-nothing, then infer roles.
+
+    Every file is checked first and every problem reported with its file, sheet, row and column;
+    nothing is written unless all files are clean. See docs/import-format.md and srkb template.
+    """
+    from kb.importing import import_files
+    from kb.loading import install_model
+
+    def body() -> None:
+        with opened_store() as store:
+            install_model(store)
+            for source in import_files(store, files):
+                err.print(f"imported {source.name}: {source.triples} triples into <{source.graph}>")
+            if infer_after:
+                _infer(store)
+
+    run(body)
+
+
+@app.command()
+def template(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory to write to.")] = Path(),
+    force: Annotated[bool, typer.Option(help="Overwrite existing template files.")] = False,
+) -> None:
+    """Write an empty import workbook and a commented YAML example to start from."""
+    from kb.exporting_tabular import write_template
+
+    def body() -> None:
+        for path in write_template(out_dir, force=force):
+            err.print(f"wrote {path}")
+
+    run(body)
+
+
+def _export_tabular(fmt: str, graph: str | None, output: Path | None) -> None:
+    from kb.exporting_tabular import export_tabular
+
+    if fmt != "yaml" and output is None:
+        raise InputError(f"a {fmt} export is binary", hint="give a file with --out")
+    with opened_store() as store:
+        result = export_tabular(store, fmt, graph=graph)
+    if result.left_out:
+        err.print(
+            f"[yellow]left out {len(result.left_out)} triples the {fmt} format cannot hold:[/]"
+        )
+        for item in result.left_out[:20]:
+            err.print(f"  {item}", highlight=False, markup=False)
+    if output is None:
+        sys.stdout.buffer.write(result.data)
+    else:
+        output.write_bytes(result.data)
+        err.print(f"wrote {len(result.data)} bytes to {output}")
+
+
 @app.command()
 def infer() -> None:
     """Recompute the inferred graph (roles and OWL 2 RL entailments) to a fixpoint."""
@@ -453,17 +519,24 @@ def list_questions() -> None:
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", help=", ".join(RDF_FORMATS))] = "ttl",
+    fmt: Annotated[
+        str, typer.Option("--format", help=", ".join(RDF_FORMATS) + "; yaml, xlsx, csv (a .zip)")
+    ] = "ttl",
     inferred: Annotated[
         bool, typer.Option("--inferred/--no-inferred", help="Include inferred triples.")
     ] = True,
     graph: Annotated[str | None, typer.Option(help="Only this named graph.")] = None,
     output: Annotated[Path | None, typer.Option("--out", "-o", help="Write to a file.")] = None,
 ) -> None:
-    """Export the knowledge base (or one graph) in any RDF format."""
+    """Export the knowledge base (or one graph) in any RDF format, or as yaml, xlsx or csv.
+
+    yaml, xlsx and csv (a .zip) are the import formats: asserted data only, never inferences.
+    """
     from kb.export import export as run_export
 
     def body() -> None:
+        if fmt in ("yaml", "xlsx", "csv"):
+            return _export_tabular(fmt, graph, output)
         with opened_store() as store:
             data = run_export(store, fmt, graph=graph, inferred=inferred)
         if output is None:
