@@ -25,6 +25,7 @@ from api.routes import (
     sparql,
     validation,
 )
+from api.routes import imports as import_routes
 from kb import __version__
 from kb.config import Settings, load_settings
 from kb.knowledge_base import KnowledgeBase
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         license_info={"name": "Apache-2.0"},
     )
     errors.install(app)
+    app.include_router(import_routes.router)
     for module in (pages, sparql, ecosystem, resources, exports, validation, graph_store, maps):
         app.include_router(module.router)
     # The map's script and the vendored Cytoscape.js: public, served from the package, no CDN.
