@@ -80,11 +80,18 @@ def run(action: Callable[[], T]) -> T:
 
 
 @contextmanager
-def opened_store() -> Iterator[Store]:
-    """Open the store given by ``--store`` and close it however the command ends."""
+def opened_store(*, reinfer: bool = True) -> Iterator[Store]:
+    """Open the store given by ``--store`` and close it however the command ends.
+
+    First it repairs what a killed write may have left (:func:`kb.recovery.recover`): inferences
+    older than the data are recomputed, unless the command infers anyway (``reinfer=False``).
+    """
+    from kb.recovery import recover
+
     options = state.remote_options if state.store_spec.startswith(("http://", "https://")) else {}
     store = open_store(state.store_spec, timeout=state.timeout, **options)
     try:
+        recover(store, reinfer=_infer if reinfer else None)
         yield store
     finally:
         store.close()
@@ -171,16 +178,22 @@ def load(
         bool, typer.Option(help="Allow fetching remote JSON-LD contexts while parsing.")
     ] = False,
     infer_after: Annotated[
-        bool, typer.Option("--infer/--no-infer", help="Run role inference after loading.")
+        bool,
+        typer.Option(
+            "--infer/--no-infer",
+            help="Run role inference after loading (else the next command that reads does).",
+        ),
     ] = True,
 ) -> None:
     """Load files all-or-nothing (a bad file changes nothing), then infer roles."""
     from kb.loading import install_model, load_files
+    from kb.recovery import stale_until_inferred
 
     def body() -> None:
-        with opened_store() as store:
+        with opened_store(reinfer=False) as store:
             install_model(store)
-            loaded = load_files(store, files, fmt=fmt, allow_network=allow_network)
+            with stale_until_inferred(store):  # until _infer: a kill in between is repaired
+                loaded = load_files(store, files, fmt=fmt, allow_network=allow_network)
             for source in loaded:
                 err.print(f"loaded {source.name}: {source.triples} triples into <{source.graph}>")
             if infer_after:
@@ -198,7 +211,11 @@ def import_(
         ),
     ],
     infer_after: Annotated[
-        bool, typer.Option("--infer/--no-infer", help="Run role inference after importing.")
+        bool,
+        typer.Option(
+            "--infer/--no-infer",
+            help="Run role inference after importing (else the next command that reads does).",
+        ),
     ] = True,
 ) -> None:
     """Import ecosystems from YAML, workbooks or CSV files, all-or-nothing, then infer roles.
@@ -208,11 +225,14 @@ def import_(
     """
     from kb.importing import import_files
     from kb.loading import install_model
+    from kb.recovery import stale_until_inferred
 
     def body() -> None:
-        with opened_store() as store:
+        with opened_store(reinfer=False) as store:
             install_model(store)
-            for source in import_files(store, files):
+            with stale_until_inferred(store):  # until _infer: a kill in between is repaired
+                imported = import_files(store, files)
+            for source in imported:
                 err.print(f"imported {source.name}: {source.triples} triples into <{source.graph}>")
             if infer_after:
                 _infer(store)
@@ -260,7 +280,7 @@ def infer() -> None:
     """Recompute the inferred graph (roles and OWL 2 RL entailments) to a fixpoint."""
 
     def body() -> None:
-        with opened_store() as store:
+        with opened_store(reinfer=False) as store:
             _infer(store)
 
     run(body)
@@ -578,13 +598,15 @@ def demo(
     """Load an example ecosystem, infer its roles, and show roles and validation."""
     from kb.inference import inferred_roles
     from kb.loading import install_model, load_files
+    from kb.recovery import stale_until_inferred
     from kb.reports import render
     from kb.validation import validate as run_validation
 
     def body() -> None:
-        with opened_store() as store:
+        with opened_store(reinfer=False) as store:
             install_model(store)
-            load_files(store, [resources.example_file(example)])
+            with stale_until_inferred(store):
+                load_files(store, [resources.example_file(example)])
             _infer(store)
             table = Table("organisation", "roles", title=f"Roles in the {example} ecosystem")
             for org, names in sorted(inferred_roles(store).items()):

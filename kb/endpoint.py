@@ -186,9 +186,26 @@ def run_update(store: Store, text: str, *, allow_load: bool = False) -> None:
         raise NetworkAccessRefusedError("SERVICE inside an update would reach the network")
     # The update's default graph is DEFAULT_UPDATE_GRAPH: lend it to the store's default graph for
     # the update, then move it back, so inference (which reads named graphs) sees what was written.
+    # A process killed in between leaves it there, and restore_default_graph() puts it back.
     graph = iri(DEFAULT_UPDATE_GRAPH)
     store.update(f"ADD SILENT GRAPH {graph} TO DEFAULT ; DROP SILENT GRAPH {graph}")
     try:
         store.update(text)
     finally:
-        store.update(f"ADD SILENT DEFAULT TO GRAPH {graph} ; CLEAR SILENT DEFAULT")
+        store.update(_GIVE_BACK)
+
+
+_GIVE_BACK = f"ADD SILENT DEFAULT TO GRAPH <{DEFAULT_UPDATE_GRAPH}> ; CLEAR SILENT DEFAULT"
+
+
+def restore_default_graph(store: Store) -> bool:
+    """Give triples left in the store's own default graph back to :data:`DEFAULT_UPDATE_GRAPH`.
+
+    srkb keeps nothing there except while :func:`run_update` runs, so triples found there when a
+    store is opened were lent by an update whose process was killed: with them back, the store is
+    as before that update (if it had not committed) or as after. True if there were any.
+    """
+    if not store.query("ASK { ?s ?p ?o }", union_default_graph=False).boolean:
+        return False
+    store.update(_GIVE_BACK)
+    return True

@@ -16,11 +16,13 @@ from typing import TypeVar
 
 from kb import resources
 from kb.config import Settings
+from kb.endpoint import restore_default_graph
 from kb.history import Run, record
 from kb.inference import InferenceRun, infer
 from kb.loading import LoadedSource, install_model, write_sources
 from kb.readiness import Readiness
 from kb.readiness import readiness as compute_readiness
+from kb.recovery import stale_until_inferred
 from kb.store import Store, open_store
 from kb.store.parsing import ParsedSource
 from kb.validation import ValidationReport, validate
@@ -46,6 +48,8 @@ class KnowledgeBase:
         options = settings.remote_options() if settings.store.startswith("http") else {}
         store = open_store(settings.store, timeout=settings.query_timeout, **options)
         kb = cls(store, settings)
+        # After a kill, put back what an update lent (kb.recovery); refresh() re-infers anyway.
+        restore_default_graph(store)
         install_model(store)
         if settings.demo:
             from kb.loading import parse_file
@@ -67,9 +71,14 @@ class KnowledgeBase:
         self._report, self._readiness = report, scores
 
     def write(self, change: Callable[[], T]) -> T:
-        """Apply a change, then refresh, with no other write in between."""
+        """Apply a change, then refresh, with no other write in between.
+
+        The inferred graph is marked stale until the refresh has recomputed it, so that a process
+        killed in between leaves a store that recomputes it when opened (:mod:`kb.recovery`).
+        """
         with self._write_lock:
-            result = change()
+            with stale_until_inferred(self.store):
+                result = change()
             self.refresh()
             return result
 

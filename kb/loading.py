@@ -22,6 +22,10 @@ The guarantee stays the same, all or nothing, by construction rather than by a t
 3. last, the small files are written in one transaction; if that fails, the bulk-loaded graphs
    are dropped too.
 
+The graphs being bulk-loaded are journaled in the store first, and the journal is dropped by the
+transaction of step 3 (or alone, if there are no small files): a process killed before that
+leaves a journal, and the store drops those graphs when it is opened again.
+
 A big file whose graph already exists (a reload), or that shares a graph with another file of the
 batch, takes the transactional path, because only a transaction can swap an old graph for a new
 one. What the bulk path gives up is isolation while it runs: a reader in the same process could see
@@ -165,10 +169,11 @@ def load_files(
             del checked[path]
             sources[path] = parse_file(path, fmt=fmt, allow_network=allow_network)
     bulk_store.bulk_load_files(list(checked.values()), when=datetime.now(UTC))
-    try:
+    try:  # the small files' transaction also completes the bulk load (drops its journal)
         written = write_sources(store, list(sources.values())) if sources else []
+        bulk_store.commit_bulk_load()
     except BaseException:
-        bulk_store.drop_graphs(sorted({g for f in checked.values() for g in f.graphs}))
+        bulk_store.abort_bulk_load()
         raise
     for file in checked.values():
         log.info("bulk-loaded %s into %s (%d triples)", file.name, file.graph, file.triples)

@@ -21,6 +21,7 @@ from rdflib import Literal as RdfLiteral
 from rdflib.term import Identifier
 
 from kb.errors import InputError, QuerySyntaxError, ResultLimitError, StoreUnavailableError
+from kb.namespaces import GRAPH_BASE
 from kb.sparql import insert_data, insert_data_request
 from kb.store import Capabilities, QueryResult, Row
 
@@ -107,6 +108,13 @@ BULK_FORMATS = frozenset({"nt", "nq", "ttl", "trig"})
 _VOID_TRIPLES = ox.NamedNode("http://rdfs.org/ns/void#triples")
 _XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
+#: The graphs a bulk load is creating, written before it starts and removed by the transaction that
+#: completes it (see :meth:`OxigraphStore.bulk_load_files`): a store that opens with a journal was
+#: killed during a bulk load, and drops those graphs to be as before it.
+BULK_JOURNAL_GRAPH = GRAPH_BASE + "bulk-load-journal"
+_JOURNAL = ox.NamedNode(BULK_JOURNAL_GRAPH)
+_CREATES = ox.NamedNode(BULK_JOURNAL_GRAPH + "#creates")
+
 
 @dataclass(frozen=True)
 class CheckedFile:
@@ -174,6 +182,8 @@ class OxigraphStore:
             raise StoreUnavailableError(
                 f"cannot open the store in {path}: {err}",
             ) from err
+        self._bulk_pending = False
+        self._undo_interrupted_bulk_load()
 
     @property
     def native(self) -> ox.Store:
@@ -303,8 +313,14 @@ class OxigraphStore:
         """Write parsed sources in one transaction.
 
         New graphs go in through ``extend`` (fast); replacing graphs uses one update request that
-        drops and inserts, so readers never see a graph missing or half written.
+        drops and inserts, so readers never see a graph missing or half written. After a bulk
+        load, the same transaction completes it (drops its journal): the batch commits at once.
         """
+        if self._bulk_pending:
+            replace_graphs = [*replace_graphs, BULK_JOURNAL_GRAPH]
+            self.update(insert_data_request(sources, replace_graphs))
+            self._bulk_pending = False
+            return sum(len(source) for source in sources)
         if not replace_graphs:
             quads = [q for source in sources for q in source.quads]
             self._store.extend(quads)
@@ -322,6 +338,11 @@ class OxigraphStore:
         graph gets its PROV metadata (:func:`~kb.store.parsing.with_provenance`) once its file
         is in. Isolation: none while it runs; a reader in the same process may see a graph
         filling up, which is why only whole-store commands (``srkb load``) take this path.
+
+        Crash safety: the graphs are journaled (:data:`BULK_JOURNAL_GRAPH`) before the first byte
+        is loaded, and the journal stays until the batch completes, by the next :meth:`load` (in
+        its transaction) or :meth:`commit_bulk_load`. A process killed before that leaves the
+        journal, and the store drops the journaled graphs when it is opened again.
         """
         from kb.store.parsing import ParsedSource, with_provenance
 
@@ -331,10 +352,11 @@ class OxigraphStore:
                 "the bulk loader only writes new graphs; these exist: " + ", ".join(taken),
                 hint="load the file through the transactional path, which replaces graphs",
             )
-        written: list[str] = []
+        written = sorted({g for f in files for g in f.graphs})
+        self._store.extend(ox.Quad(_JOURNAL, _CREATES, ox.NamedNode(g), _JOURNAL) for g in written)
+        self._bulk_pending = True
         try:
             for file in files:
-                written.extend(sorted(file.graphs))
                 self._store.bulk_load(
                     path=file.path,
                     format=OX_FORMATS[file.fmt],
@@ -351,13 +373,33 @@ class OxigraphStore:
                     ]
                 )
         except (SyntaxError, ValueError, OSError) as err:
-            self.drop_graphs(written)
+            self.abort_bulk_load()
             raise InputError(
                 f"bulk loading failed and nothing was loaded: {err}", source=file.name
             ) from err
         except BaseException:
-            self.drop_graphs(written)
+            self.abort_bulk_load()
             raise
+
+    def commit_bulk_load(self) -> None:
+        """Complete a bulk load that no :meth:`load` completed: drop its journal."""
+        if self._bulk_pending:
+            self._store.remove_graph(_JOURNAL)
+            self._bulk_pending = False
+
+    def abort_bulk_load(self) -> None:
+        """Undo a bulk load: drop the graphs it journaled, then the journal."""
+        journaled = [
+            q.object for q in self._store.quads_for_pattern(_JOURNAL, _CREATES, None, _JOURNAL)
+        ]
+        self.drop_graphs(g.value for g in journaled if isinstance(g, ox.NamedNode))
+        self._store.remove_graph(_JOURNAL)
+        self._bulk_pending = False
+
+    def _undo_interrupted_bulk_load(self) -> None:
+        if next(self._store.quads_for_pattern(None, None, None, _JOURNAL), None) is not None:
+            log.warning("%s: undoing a bulk load that was interrupted", self.location)
+            self.abort_bulk_load()
 
     def drop_graphs(self, graphs: Iterable[str]) -> None:
         """Remove graphs and everything in them (graph by graph; used to undo a bulk load)."""
