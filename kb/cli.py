@@ -474,8 +474,20 @@ def query(
     file: Annotated[Path | None, typer.Argument(help="A .rq file.")] = None,
     name: Annotated[str | None, typer.Option(help="A named question instead of a file.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, json, csv or tsv.")] = "table",
+    allow_service: Annotated[
+        bool,
+        typer.Option(
+            envvar="SRKB_ALLOW_SERVICE",
+            help="Allow SPARQL SERVICE, which makes this process query other endpoints.",
+        ),
+    ] = False,
 ) -> None:
-    """Run a SPARQL SELECT query from a file (or a named question without parameters)."""
+    """Run a SPARQL query (SELECT, ASK, CONSTRUCT) from a file, or a named question.
+
+    The query passes the same policy as the HTTP service's /sparql: no updates, and no SERVICE
+    (network access) unless allowed.
+    """
+    from kb.endpoint import check_query
     from kb.questions import question
 
     def body() -> None:
@@ -486,8 +498,13 @@ def query(
                 text = file.read_text(encoding="utf-8")
             except OSError as error:
                 raise InputError(f"cannot read the query: {error.strerror}", source=file) from error
+            except UnicodeDecodeError as error:
+                raise InputError(
+                    f"the query is not UTF-8 text (byte {error.start})", source=file
+                ) from error
         else:
             text = question(str(name)).sparql
+        check_query(text, allow_service=allow_service)
         with opened_store() as store:
             result = store.query(text)
         if result.kind == "ask":

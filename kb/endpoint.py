@@ -5,7 +5,8 @@ The API's ``/sparql`` and ``/update`` routes are thin wrappers around :func:`run
 
 * ``/sparql`` is read-only: an update sent there is refused with a pointer to ``/update``.
 * ``SERVICE`` (a query that makes the server fetch from the network) and ``LOAD <url>`` are refused
-  unless explicitly allowed.
+  unless explicitly allowed (:func:`check_query`, :func:`check_update`: pyoxigraph would execute
+  both over HTTP, so every front end that runs a user's SPARQL, ``srkb query`` too, calls them).
 * Every query runs with a timeout and a result-size limit; a query that hits either gets a clear
   error. Queries run in a worker thread (pyoxigraph releases the GIL while it evaluates), so other
   requests are answered meanwhile.
@@ -119,6 +120,45 @@ def media_types_for(kind: Kind) -> tuple[str, ...]:
     return GRAPH_TYPES if kind in ("construct", "describe") else RESULT_TYPES
 
 
+def check_query(text: str, *, allow_service: bool = False) -> Parsed:
+    """The policy for a query a user sent (``/sparql``, ``srkb query``): read-only, no network.
+
+    pyoxigraph executes ``SERVICE`` itself, over HTTP, so every path that runs a user's query
+    must pass here first. Raises :class:`ForbiddenOperationError` for an update and
+    :class:`NetworkAccessRefusedError` for ``SERVICE`` unless allowed.
+    """
+    parsed = parse_request(text)
+    if parsed.kind == "update":
+        raise ForbiddenOperationError(
+            "this endpoint is read-only: send updates to /update with a bearer token"
+        )
+    if parsed.uses_service and not allow_service:
+        raise NetworkAccessRefusedError(
+            "SERVICE would make the server query another endpoint over the network",
+            hint="it is off by default; an operator can enable it with SRKB_ALLOW_SERVICE=true",
+        )
+    return parsed
+
+
+def check_update(text: str, *, allow_load: bool = False) -> Parsed:
+    """The policy for an update a user sent (``/update``): an update, and no network.
+
+    pyoxigraph executes ``LOAD <url>`` and ``SERVICE`` itself, over HTTP, so every path that runs
+    a user's update must pass here first. ``SERVICE`` in an update is always refused.
+    """
+    parsed = parse_request(text)
+    if parsed.kind != "update":
+        raise QuerySyntaxError("this is a query, not an update: send it to /sparql")
+    if parsed.loads_url and not allow_load:
+        raise NetworkAccessRefusedError(
+            "LOAD would make the server fetch a document from the network",
+            hint="upload the data to /store instead",
+        )
+    if parsed.uses_service:
+        raise NetworkAccessRefusedError("SERVICE inside an update would reach the network")
+    return parsed
+
+
 def run_query(
     store: Store,
     text: str,
@@ -131,16 +171,7 @@ def run_query(
     allow_service: bool = False,
 ) -> tuple[str, bytes]:
     """Run a read-only protocol query and serialise it for the client's ``Accept`` header."""
-    parsed = parse_request(text)
-    if parsed.kind == "update":
-        raise ForbiddenOperationError(
-            "this endpoint is read-only: send updates to /update with a bearer token"
-        )
-    if parsed.uses_service and not allow_service:
-        raise NetworkAccessRefusedError(
-            "SERVICE would make the server query another endpoint over the network",
-            hint="it is off by default; an operator can enable it with SRKB_ALLOW_SERVICE=true",
-        )
+    parsed = check_query(text, allow_service=allow_service)
     media_type = negotiate(accept, media_types_for(parsed.kind))
     dataset = (default_graphs or None, named_graphs or None)
     result = run_with_timeout(
@@ -174,16 +205,7 @@ def run_update(store: Store, text: str, *, allow_load: bool = False) -> None:
     Triples the update writes to (or deletes from) the default graph are those of
     :data:`DEFAULT_UPDATE_GRAPH`, the graph the Graph Store's ``?default`` writes to.
     """
-    parsed = parse_request(text)
-    if parsed.kind != "update":
-        raise QuerySyntaxError("this is a query, not an update: send it to /sparql")
-    if parsed.loads_url and not allow_load:
-        raise NetworkAccessRefusedError(
-            "LOAD would make the server fetch a document from the network",
-            hint="upload the data to /store instead",
-        )
-    if parsed.uses_service:
-        raise NetworkAccessRefusedError("SERVICE inside an update would reach the network")
+    check_update(text, allow_load=allow_load)
     # The update's default graph is DEFAULT_UPDATE_GRAPH: lend it to the store's default graph for
     # the update, then move it back, so inference (which reads named graphs) sees what was written.
     # A process killed in between leaves it there, and restore_default_graph() puts it back.
