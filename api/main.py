@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from api import errors
+from api import errors, log_redaction
 from api.routes import (
     ecosystem,
     exports,
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redactor = log_redaction.install(config)  # tokens in a URL must not reach the access log
         kb = await run_in_threadpool(KnowledgeBase.open, config)
         app.state.kb = kb
         app.state.settings = config
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             kb.close()
+            log_redaction.uninstall(redactor)
 
     app = FastAPI(
         title="srkb",

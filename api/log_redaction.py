@@ -1,0 +1,88 @@
+"""Secrets never reach the logs: the configured tokens and passwords are blanked in every record.
+
+srkb never logs a token itself, but clients do put tokens where they do not belong (``?token=`` in
+a URL, a path, a query's text), and uvicorn's access log prints every request line. While the app
+runs, a filter on every logging handler replaces each configured secret (write and read tokens,
+the remote store's password and token), as written and URL-encoded, with ``[redacted]``, in the
+message, its arguments (uvicorn's access formatter reads them one by one) and any traceback text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+
+from kb.config import Settings
+
+REDACTED = "[redacted]"
+
+
+class SecretRedactor(logging.Filter):
+    """A handler filter that blanks secrets; it never drops a record."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        forms = {form for s in secrets if s for form in (s, quote(s, safe=""), quote_plus(s))}
+        self.forms = sorted(forms, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret blanked."""
+        for form in self.forms:
+            text = text.replace(form, REDACTED)
+        return text
+
+    def _clean(self, value: object) -> object:
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, bytes):
+            return self.redact(value.decode("utf-8", "replace")).encode()
+        if self.forms and any(f in repr(value) for f in self.forms):
+            return self.redact(repr(value))
+        return value
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Blank secrets in the record's message, arguments and traceback."""
+        if not self.forms:
+            return True
+        record.msg = self._clean(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._clean(a) for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: self._clean(v) for k, v in record.args.items()}
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every secret in the settings."""
+    values = (settings.api_token, settings.read_token, settings.remote_password)
+    found = [v.get_secret_value() for v in (*values, settings.remote_token) if v is not None]
+    return [s for s in found if s]
+
+
+def _handlers() -> set[logging.Handler]:
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    return {handler for logger in loggers for handler in logger.handlers}
+
+
+def install(settings: Settings) -> SecretRedactor:
+    """Put a redactor of ``settings``' secrets on every handler configured now (uvicorn's too)."""
+    redactor = SecretRedactor(secrets_of(settings))
+    for handler in _handlers():
+        handler.addFilter(redactor)
+    return redactor
+
+
+def uninstall(redactor: SecretRedactor) -> None:
+    """Take the redactor off every handler again."""
+    for handler in _handlers():
+        handler.removeFilter(redactor)
