@@ -20,6 +20,13 @@ Every ecosystem is consistent with the ontology (the disjoint classes stay apart
 relationship has one provider, one consumer and one service), because the point is to compare
 closures, not to find clashes. Ecosystems are kept small: owlrl, the oracle they are fed to, needs
 about a second for the ontology alone.
+
+``ecosystems(gaps=True)`` adds a few :class:`Gap` s on top, for the validation tests: the model
+integrity breaks (a second provider, consumer or service, a relationship without a service, a
+provider that is a literal, an organisation serving itself) and precondition gaps the random parts
+rarely produce (an agreement without a reference, a component naming two services, a
+responsibility with two RACI kinds or a kind outside RACI). Such ecosystems are not consistent with
+the ontology's cardinalities, so the closure comparisons leave gaps off.
 """
 
 from __future__ import annotations
@@ -53,6 +60,18 @@ INVERSES = {
 }
 
 AGENT_LINKS = ("srkb:hasCustomer", "srkb:hasUser", "srkb:hasSponsor")
+GAP_KINDS = (
+    "second-provider",
+    "second-consumer",
+    "second-service",
+    "no-service",
+    "literal-provider",
+    "self-service",
+    "agreement-without-reference",
+    "component-two-services",
+    "two-kinds",
+    "kind-outside-raci",
+)
 KINDS = ("srkb:Responsible", "srkb:Accountable", "srkb:Consulted", "srkb:Informed")
 
 
@@ -102,6 +121,19 @@ class Practice:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """One deliberate break (``kind``, one of :data:`GAP_KINDS`); ``a`` and ``b`` pick what it hits.
+
+    ``a`` and ``b`` are taken modulo the number of relationships, organisations, services,
+    components or practices they index, so any pair of integers makes a valid gap.
+    """
+
+    kind: str
+    a: int
+    b: int
+
+
+@dataclass(frozen=True)
 class Ecosystem:
     """A small random ecosystem; :meth:`turtle` renders it."""
 
@@ -116,6 +148,7 @@ class Ecosystem:
     practices: tuple[Practice, ...]
     catalogues: tuple[tuple[int, tuple[int, ...]], ...]  # (owner, listed services)
     explicit_types: bool
+    gaps: tuple[Gap, ...] = ()
 
     def turtle(self) -> str:
         """The ecosystem as Turtle, prefixes included."""
@@ -190,7 +223,53 @@ class Ecosystem:
             add(f"ex:org{owner} srkb:hasCatalogue ex:catalogue{i} .")
             for s in listed:
                 add(f"ex:catalogue{i} srkb:listsService ex:service{s} .")
+        for i, gap in enumerate(self.gaps):
+            lines.extend(self._gap(i, gap))
         return "\n".join(lines) + "\n"
+
+    def _gap(self, index: int, gap: Gap) -> list[str]:
+        """The triples of one gap (none when there is nothing for it to hit)."""
+        rel = self.relationships[gap.a % len(self.relationships)]
+        relationship = f"ex:rel{gap.a % len(self.relationships)}"
+        org = f"ex:org{gap.b % self.organisations}"
+        service = f"ex:service{gap.b % self.services}"
+        component = f"ex:component{gap.a % len(self.components)}" if self.components else None
+        responsible = [i for i, p in enumerate(self.practices) if p.responsibility]
+        responsibility = (
+            f"ex:responsibility{responsible[gap.a % len(responsible)]}" if responsible else None
+        )
+        kind = gap.kind
+        if kind == "second-provider" and gap.b % self.organisations != rel.provider:
+            return [f"{relationship} srkb:hasProvider {org} ."]
+        if kind == "second-consumer" and gap.b % self.organisations != rel.consumer:
+            return [f"{relationship} srkb:hasConsumer {org} ."]
+        if kind == "second-service" and gap.b % self.services != rel.service:
+            return [f"{relationship} srkb:concernsService {service} ."]
+        if kind == "no-service":
+            return [
+                f"ex:gap{index} a srkb:ServiceRelationship ;",
+                f"    srkb:hasProvider ex:org{rel.provider} ;",
+                f"    srkb:hasConsumer ex:org{rel.consumer} .",
+            ]
+        if kind == "literal-provider":
+            return [
+                f'ex:gap{index} srkb:hasProvider "the {gap.b} department" ;',
+                f"    srkb:hasConsumer {org} ; srkb:concernsService {service} .",
+            ]
+        if kind == "self-service":
+            return [
+                f"ex:gap{index} srkb:hasProvider {org} ; srkb:hasConsumer {org} ;",
+                f"    srkb:concernsService {service} .",
+            ]
+        if kind == "agreement-without-reference" and component:
+            return [f"{component} srkb:isGovernedByAgreement ex:gap{index} ."]
+        if kind == "component-two-services" and component:
+            return [f"{component} srkb:refersToService {service} ."]
+        if kind == "two-kinds" and responsibility:
+            return [f"{responsibility} srkb:hasResponsibilityKind {KINDS[gap.b % len(KINDS)]} ."]
+        if kind == "kind-outside-raci" and responsibility:
+            return [f'{responsibility} srkb:hasResponsibilityKind "Accountable" .']
+        return []
 
     def graph(self) -> Graph:
         """The ecosystem as an rdflib graph."""
@@ -204,8 +283,11 @@ def _other(draw: st.DrawFn, n: int, than: int) -> int:
 
 
 @st.composite
-def ecosystems(draw: st.DrawFn, max_organisations: int = 8) -> Ecosystem:
-    """A hypothesis strategy of small random ecosystems (see the module docstring)."""
+def ecosystems(draw: st.DrawFn, max_organisations: int = 8, gaps: bool = False) -> Ecosystem:
+    """A hypothesis strategy of small random ecosystems (see the module docstring).
+
+    With ``gaps`` up to four :class:`Gap` s are added.
+    """
     n = draw(st.integers(2, max_organisations))
     services = draw(st.integers(1, 6))
     persons = draw(st.integers(0, 3))
@@ -318,4 +400,16 @@ def ecosystems(draw: st.DrawFn, max_organisations: int = 8) -> Ecosystem:
         practices=practices,
         catalogues=catalogues,
         explicit_types=draw(st.booleans()),
+        gaps=tuple(
+            draw(
+                st.lists(
+                    st.builds(
+                        Gap, st.sampled_from(GAP_KINDS), st.integers(0, 20), st.integers(0, 20)
+                    ),
+                    max_size=4,
+                )
+            )
+        )
+        if gaps
+        else (),
     )
