@@ -1,10 +1,13 @@
 """Precondition validation: the SHACL shapes run over asserted and inferred data.
 
-pySHACL is the validator; it runs with ``inference="none"`` because srkb's roles and entailments
-are already materialised in the inferred graph. Each result becomes a :class:`Finding` tagged with
-its precondition (from the shape's ``srkb:precondition``) and the organisation it concerns, so a
-governance team reads "Finance, precondition 1: consumes payroll without registering it" instead of
-a SHACL focus node.
+Two engines give the same results. ``engine="sparql"`` (the default) compiles every shape into one
+SPARQL SELECT and runs it on the store itself, embedded or remote (:mod:`kb.validation_sparql`);
+``engine="pyshacl"`` is the reference: pySHACL over a copy of the data in rdflib. Both run without
+inference (``inference="none"``) because srkb's roles and entailments are already materialised in
+the inferred graph, and the tests check that they agree. Each result becomes a :class:`Finding`
+tagged with its precondition (from the shape's ``srkb:precondition``) and the organisation it
+concerns, so a governance team reads "Finance, precondition 1: consumes payroll without
+registering it" instead of a SHACL focus node.
 
 The organisation of a finding is the focus node when that is an organisation; otherwise the
 organisation that registers the component, runs the practice (or the practice that defines the
@@ -14,46 +17,67 @@ role, responsibility, activity or tool), keeps the catalogue, or consumes in the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import re
+import typing
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from functools import cached_property
+from itertools import count
+from typing import NamedTuple, cast
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Identifier, Node
 
-from kb.errors import SrkbError
+from kb import validation_sparql
+from kb.errors import InputError, SrkbError
 from kb.inference import knowledge_graphs
 from kb.namespaces import INFERRED_GRAPH, SH, SHAPES_GRAPH, SRKB, VALIDATION_GRAPH
-from kb.sparql import bind_column
+from kb.sparql import iri, term
 from kb.store import Store
 
 log = logging.getLogger(__name__)
 
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
+Engine = typing.Literal["sparql", "pyshacl"]
+#: The validation engines: compiled SPARQL on the store (default), and pySHACL (the reference).
+ENGINES: tuple[Engine, ...] = typing.get_args(Engine)
+
+#: Who a finding concerns, most direct first (``?rank``): the focus node itself when it is an
+#: organisation; else the organisation that registers the component, runs the practice, keeps the
+#: catalogue, runs the practice that defines the role, responsibility, activity or tool, or consumes
+#: in the relationship. ``FOCI`` stands for a VALUES block of the focus nodes, repeated inside each
+#: branch so that Oxigraph joins it with one triple pattern at a time (a VALUES block joined with
+#: the whole union took seconds for a few thousand foci); the type is matched with a variable and
+#: ``sameTerm`` because ``?focus a org:Organization`` made Oxigraph scan every organisation for
+#: each focus (40 times slower at a million triples).
 _ORGANISATION_OF = """
 PREFIX srkb: <https://w3id.org/srkb#>
 PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT DISTINCT ?focus ?org ?label WHERE {
   {
-    ?focus a org:Organization . BIND(?focus AS ?org)
+    FOCI ?focus a ?type . FILTER (sameTerm(?type, org:Organization))
+    BIND(?focus AS ?org) BIND(1 AS ?rank)
   } UNION {
-    ?org srkb:registersComponent ?focus .
+    FOCI ?org srkb:registersComponent ?focus . BIND(2 AS ?rank)
   } UNION {
-    ?org srkb:hasPractice ?focus .
+    FOCI ?org srkb:hasPractice ?focus . BIND(3 AS ?rank)
   } UNION {
-    ?org srkb:hasCatalogue ?focus .
+    FOCI ?org srkb:hasCatalogue ?focus . BIND(4 AS ?rank)
   } UNION {
-    ?org srkb:hasPractice ?practice .
-    ?practice srkb:definesRole|srkb:definesResponsibility|srkb:definesActivity|srkb:usesTool
-              ?focus .
+    FOCI ?practice srkb:definesRole|srkb:definesResponsibility|srkb:definesActivity|srkb:usesTool
+                    ?focus .
+    ?org srkb:hasPractice ?practice . BIND(5 AS ?rank)
   } UNION {
-    ?focus srkb:hasConsumer ?org .
+    FOCI ?focus srkb:hasConsumer ?org . BIND(6 AS ?rank)
   }
   OPTIONAL { ?org rdfs:label ?label }
 }
+ORDER BY ?focus ?rank ?org ?label
 """
+#: Focus nodes per organisation query, to keep the query text a reasonable size.
+_FOCI_PER_QUERY = 5000
 
 
 @dataclass(frozen=True)
@@ -80,11 +104,21 @@ class Finding:
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """The typed report and the raw ``sh:ValidationReport`` graph it was read from."""
+    """The typed report and the raw ``sh:ValidationReport`` graph it was read from.
+
+    ``raw_graph`` is the graph, or a function that builds it: the compiled engine builds its
+    rdflib graph only when someone asks for :attr:`graph` (the Turtle report), because that costs
+    more than the validation itself on a large report.
+    """
 
     conforms: bool
     findings: tuple[Finding, ...]
-    graph: Graph = field(repr=False, compare=False)
+    raw_graph: Graph | Callable[[], Graph] = field(repr=False, compare=False)
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The raw ``sh:ValidationReport`` graph: pySHACL's, or the compiled engine's equivalent."""
+        return self.raw_graph if isinstance(self.raw_graph, Graph) else self.raw_graph()
 
     def by_organisation(self) -> dict[str, list[Finding]]:
         """Findings grouped by organisation IRI (``""`` for findings with no organisation)."""
@@ -104,7 +138,7 @@ class ValidationReport:
             and (precondition is None or f.precondition == precondition)
         )
         conforms = not any(f.severity == "Violation" for f in kept)
-        return ValidationReport(conforms=conforms, findings=kept, graph=self.graph)
+        return ValidationReport(conforms=conforms, findings=kept, raw_graph=self.raw_graph)
 
 
 def _graph_from(store: Store, graphs: Iterable[str]) -> Graph:
@@ -119,20 +153,67 @@ def _text(graph: Graph, subject: Node, predicate: URIRef) -> str | None:
     return None if value is None else str(value)
 
 
-def validate(store: Store, *, save: bool = True) -> ValidationReport:
+def validate(store: Store, *, save: bool = True, engine: Engine = "sparql") -> ValidationReport:
     """Validate the knowledge base against the precondition shapes.
 
-    Reads the knowledge graphs and the inferred graph (run :func:`kb.inference.infer` first).
+    Reads the knowledge graphs and the inferred graph (run :func:`kb.inference.infer` first) and the
+    shapes graph. ``engine`` chooses how: ``"sparql"`` runs one compiled query per shape on the
+    store (fast, and remote stores are never copied); ``"pyshacl"`` copies the data into rdflib and
+    runs pySHACL, the reference. Both give the same findings.
     With ``save`` the raw report, annotated with precondition and organisation per result,
     replaces the validation graph, so SPARQL questions can ask which organisations fail what.
     """
-    import pyshacl
-
-    graphs = [*knowledge_graphs(store), INFERRED_GRAPH]
-    data = _graph_from(store, [g for g in graphs if g in set(store.graphs())])
+    if engine not in ENGINES:
+        raise InputError(
+            f"unknown validation engine {engine!r}", hint="use one of " + ", ".join(ENGINES)
+        )
+    existing = set(store.graphs())
+    graphs = [g for g in [*knowledge_graphs(store), INFERRED_GRAPH] if g in existing]
     shapes = _graph_from(store, [SHAPES_GRAPH])
     if len(shapes) == 0:
         raise SrkbError("the store has no shapes graph; load the model first (srkb load)")
+    raw_graph: Graph | Callable[[], Graph]
+    raw_triples: Callable[[], Iterable[Triple]]
+    if engine == "sparql":
+        compiled = validation_sparql.run(store, graphs, shapes)
+        conforms = validation_sparql.conforms(compiled)
+        nodes = [BNode() for _ in compiled]
+        results = [
+            _Result(
+                node, r.focus, r.branch.source_shape, r.branch.severity, r.message, r.path, r.value
+            )
+            for node, r in zip(nodes, compiled, strict=True)
+        ]
+
+        def raw_triples() -> list[Triple]:
+            return validation_sparql.report_triples(compiled, conforms, nodes)
+
+        def raw_graph() -> Graph:
+            return validation_sparql.report_graph(raw_triples())
+
+    else:
+        conforms, pyshacl_graph = _run_pyshacl(store, graphs, shapes)
+        results = _results_of(pyshacl_graph)
+        raw_graph = pyshacl_graph
+
+        def raw_triples() -> Iterable[Triple]:
+            return cast("Iterable[Triple]", pyshacl_graph)
+
+    findings = _findings(store, results, shapes)
+    report = ValidationReport(
+        conforms=conforms,
+        findings=tuple(sorted((f for _, f in findings), key=_finding_order)),
+        raw_graph=raw_graph,
+    )
+    if save:
+        _save(store, raw_triples(), findings)
+    return report
+
+
+def _run_pyshacl(store: Store, graphs: Sequence[str], shapes: Graph) -> tuple[bool, Graph]:
+    import pyshacl
+
+    data = _graph_from(store, graphs)
     conforms, report_graph, _text_report = pyshacl.validate(
         data,
         shacl_graph=shapes,
@@ -142,70 +223,134 @@ def validate(store: Store, *, save: bool = True) -> ValidationReport:
         allow_warnings=True,
         meta_shacl=False,
     )
-    findings = _findings(store, report_graph, shapes)
-    report = ValidationReport(conforms=bool(conforms), findings=findings, graph=report_graph)
-    if save:
-        _save(store, report)
-    return report
+    return bool(conforms), report_graph
 
 
-def _findings(store: Store, report: Graph, shapes: Graph) -> tuple[Finding, ...]:
+Triple = tuple[Node, Node, Node]
+
+
+class _Result(NamedTuple):
+    """One top-level ``sh:ValidationResult``, whichever engine produced it."""
+
+    node: Node  # the result's node in the raw report
+    focus: Node
+    shape: Node
+    severity: Node
+    message: Node | None
+    path: Node | None
+    value: Node | None
+
+
+def _results_of(report: Graph) -> list[_Result]:
     # Only top-level results: pySHACL also types the nested sh:detail results of sh:node checks.
-    results = list(report.objects(None, SH.result))
-    foci = {report.value(r, SH.focusNode) for r in results}
-    organisations = _organisations(store, [f for f in foci if isinstance(f, URIRef)])
-    findings = []
-    for result in results:
-        focus = report.value(result, SH.focusNode)
-        shape = report.value(result, SH.sourceShape)
-        precondition = shapes.value(shape, SRKB.precondition)
-        org, label = organisations.get(str(focus), (None, None))
-        severity = report.value(result, SH.resultSeverity)
-        findings.append(
-            Finding(
-                organisation=org,
-                organisation_label=label,
-                precondition=int(precondition) if isinstance(precondition, Literal) else 0,
-                severity=SEVERITIES.get(severity, str(severity)),  # type: ignore[call-overload]
-                message=_text(report, result, SH.resultMessage)
-                or _text(shapes, shape, SH.message)  # type: ignore[arg-type]
-                or "does not meet the shape",
-                focus=str(focus),
-                path=_text(report, result, SH.resultPath),
-                value=_text(report, result, SH.value),
-                hint=_text(shapes, shape, SRKB.fixHint),  # type: ignore[arg-type]
-                source_shape=str(shape),
-            )
+    return [
+        _Result(
+            result,
+            report.value(result, SH.focusNode),  # type: ignore[arg-type]
+            report.value(result, SH.sourceShape),  # type: ignore[arg-type]
+            report.value(result, SH.resultSeverity),  # type: ignore[arg-type]
+            report.value(result, SH.resultMessage),
+            report.value(result, SH.resultPath),
+            report.value(result, SH.value),
         )
-    findings.sort(key=lambda f: (f.organisation or "", f.precondition, f.source_shape, f.focus))
-    return tuple(findings)
+        for result in report.objects(None, SH.result)
+    ]
+
+
+def _finding_order(finding: Finding) -> tuple[str, int, str, str]:
+    return (finding.organisation or "", finding.precondition, finding.source_shape, finding.focus)
+
+
+def _findings(store: Store, results: list[_Result], shapes: Graph) -> list[tuple[Node, Finding]]:
+    """Each result as a :class:`Finding`, paired with the result's node in the raw report."""
+    foci = {r.focus for r in results if isinstance(r.focus, URIRef)}
+    organisations = _organisations(store, sorted(foci))
+    about: dict[Node, tuple[int, str | None, str | None]] = {}
+    for shape in {r.shape for r in results}:
+        number = shapes.value(shape, SRKB.precondition)
+        about[shape] = (
+            int(number) if isinstance(number, Literal) else 0,
+            _text(shapes, shape, SH.message),
+            _text(shapes, shape, SRKB.fixHint),
+        )
+    findings = []
+    for r in results:
+        org, label = organisations.get(str(r.focus), (None, None))
+        precondition, shape_message, hint = about[r.shape]
+        finding = Finding(
+            organisation=org,
+            organisation_label=label,
+            precondition=precondition,
+            severity=SEVERITIES.get(r.severity, str(r.severity)),  # type: ignore[call-overload]
+            message=(None if r.message is None else str(r.message))
+            or shape_message
+            or "does not meet the shape",
+            focus=str(r.focus),
+            path=None if r.path is None else str(r.path),
+            value=None if r.value is None else str(r.value),
+            hint=hint,
+            source_shape=str(r.shape),
+        )
+        findings.append((r.node, finding))
+    return findings
 
 
 def _organisations(store: Store, foci: list[URIRef]) -> dict[str, tuple[str, str | None]]:
-    if not foci:
-        return {}
-    result = store.query(bind_column(_ORGANISATION_OF, "focus", foci))
+    """The organisation (and its label) each focus node concerns, the most direct one first."""
     found: dict[str, tuple[str, str | None]] = {}
-    for focus, org, label in result.rows:
-        found.setdefault(str(focus), (str(org), None if label is None else str(label)))
+    for start in range(0, len(foci), _FOCI_PER_QUERY):
+        block = "VALUES ?focus { " + " ".join(
+            term(f) for f in foci[start : start + _FOCI_PER_QUERY]
+        )
+        result = store.query(_ORGANISATION_OF.replace("FOCI", block + " }"))
+        for focus, org, label in result.rows:
+            found.setdefault(str(focus), (str(org), None if label is None else str(label)))
     return found
 
 
-def _save(store: Store, report: ValidationReport) -> None:
-    graph = Graph()
-    for triple in report.graph:
-        graph.add(triple)
-    by_focus_shape = {(f.focus, f.source_shape): f for f in report.findings}
-    for result in report.graph.objects(None, SH.result):
-        key = (
-            str(report.graph.value(result, SH.focusNode)),
-            str(report.graph.value(result, SH.sourceShape)),
-        )
-        finding = by_focus_shape.get(key)
-        if finding is None:
-            continue
-        graph.add((result, SRKB.precondition, Literal(finding.precondition)))
+def _save(store: Store, triples: Iterable[Triple], findings: list[tuple[Node, Finding]]) -> None:
+    """Replace the validation graph with the raw report, each result annotated with its finding.
+
+    One update request (drop and insert), so readers see the old report or the new one. The
+    request is written here rather than by :meth:`Store.replace_graph` because a large report
+    repeats the same few terms (shapes, severities, messages) hundreds of thousands of times: each
+    distinct term is serialised once (by :func:`kb.sparql.term`), SHACL and srkb terms as prefixed
+    names and blank nodes with short labels, which made saving 50,000 results about twice as fast.
+    """
+    text: dict[Node, str] = {}
+    labels = count()
+
+    def n3(node: Node) -> str:
+        written = text.get(node)
+        if written is None:
+            if isinstance(node, BNode):
+                written = f"_:b{next(labels)}"
+            elif isinstance(node, URIRef) and (short := _prefixed(node)):
+                written = short
+            else:
+                written = term(cast("Identifier", node))
+            text[node] = written
+        return written
+
+    lines = [f"{n3(s)} {n3(p)} {n3(o)} ." for s, p, o in triples]
+    precondition, concerns = n3(SRKB.precondition), n3(SRKB.concernsOrganisation)
+    for node, finding in findings:
+        lines.append(f"{n3(node)} {precondition} {n3(Literal(finding.precondition))} .")
         if finding.organisation:
-            graph.add((result, SRKB.concernsOrganisation, URIRef(finding.organisation)))
-    triples = [cast("tuple[Identifier, Identifier, Identifier]", t) for t in graph]
-    store.replace_graph(VALIDATION_GRAPH, triples)
+            lines.append(f"{n3(node)} {concerns} {n3(URIRef(finding.organisation))} .")
+    graph = iri(VALIDATION_GRAPH)
+    store.update(
+        f"PREFIX sh: <{SH}>\nPREFIX srkb: <{SRKB}>\nDROP SILENT GRAPH {graph} ;\n"
+        f"INSERT DATA {{ GRAPH {graph} {{\n" + "\n".join(lines) + "\n} }"
+    )
+
+
+_LOCAL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def _prefixed(node: URIRef) -> str | None:
+    """``sh:x`` or ``srkb:x`` for a SHACL or srkb term with a plain local name, else None."""
+    for prefix, namespace in (("sh", str(SH)), ("srkb", str(SRKB))):
+        if node.startswith(namespace) and _LOCAL_NAME.fullmatch(node[len(namespace) :]):
+            return f"{prefix}:{node[len(namespace) :]}"
+    return None
