@@ -28,9 +28,13 @@ def media_type(request: Request) -> str:
 
 
 def form_fields(body: bytes) -> dict[str, list[str]]:
-    """Parse an ``application/x-www-form-urlencoded`` body."""
+    """Parse an ``application/x-www-form-urlencoded`` body.
+
+    Percent-encoded bytes that are not UTF-8 are refused too (``errors="strict"``): by default
+    they would become U+FFFD, and an update would write text the client never sent.
+    """
     try:
-        return parse_qs(body.decode("utf-8"), keep_blank_values=True)
+        return parse_qs(body.decode("utf-8"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError as err:
         raise HTTPException(400, "the form body is not valid UTF-8") from err
 

@@ -57,8 +57,20 @@ class Parsed:
 def parse_request(text: str) -> Parsed:
     """Classify a query or update with rdflib's parser (no store involved).
 
-    Raises :class:`QuerySyntaxError` with the parser's message when it is neither.
+    Raises :class:`QuerySyntaxError` with the parser's message when it is neither, or when it
+    nests too deeply for rdflib's recursive parser (some 25 parentheses are enough).
     """
+    try:
+        return _classify(text)
+    except RecursionError as err:
+        raise QuerySyntaxError(
+            "the request nests groups, expressions or blank nodes too deeply for srkb's parser",
+            source="query",
+            hint="flatten it, e.g. with BIND or FILTER clauses one after another",
+        ) from err
+
+
+def _classify(text: str) -> Parsed:
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     try:

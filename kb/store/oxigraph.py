@@ -137,15 +137,17 @@ def check_file(path: Path, fmt: str, *, name: str, graph: str, base_iri: str | N
     """
     if fmt not in BULK_FORMATS:
         raise InputError(f"the bulk loader does not read {fmt}", source=name)
+    from kb.store.parsing import refuse_quoted_triples
+
     named: set[str] = set()
     count = 0
     try:
         parser = ox.parse(path=path, format=OX_FORMATS[fmt], base_iri=base_iri)
-        if fmt in ("nt", "ttl"):
-            count = sum(1 for _ in parser)
-        else:
-            for quad in parser:
-                count += 1
+        for quad in parser:
+            count += 1
+            if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
+                refuse_quoted_triples(quad, name)
+            if fmt in ("trig", "nq"):
                 if isinstance(quad.graph_name, ox.NamedNode):
                     named.add(quad.graph_name.value)
                 elif isinstance(quad.graph_name, ox.BlankNode):

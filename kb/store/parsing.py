@@ -5,11 +5,22 @@ any of it (all-or-nothing loading), and so that every backend gets the same erro
 parsers never fetch from the network: a remote JSON-LD ``@context`` is refused, and RDF/XML
 external entities are not resolved. Only when the caller allows network access is a JSON-LD
 document with remote contexts handed to rdflib, which fetches them.
+
+Two formats are checked before Oxigraph sees them (:func:`check_structure`), because its parsers
+recurse once per level and take time quadratic in the depth: a JSON-LD document nested 4,000 levels
+deep (100 KB) overflows the stack and kills the process, and RDF/XML nested 100,000 levels takes
+minutes. So JSON-LD deeper than Python's recursion limit (about 1,000 levels) and RDF/XML deeper
+than :data:`MAX_XML_DEPTH` are refused, as is RDF/XML that is not well-formed (Oxigraph silently
+accepts a truncated document) or that declares entities (Oxigraph expands internal ones: a 1 KB
+"billion laughs" document becomes gigabytes). Quoted triples (RDF-star) are refused too: srkb's
+queries and exports cannot read them back.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import xml.parsers.expat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
@@ -67,6 +78,7 @@ def parse_source(
     """
     rdf_format = OX_FORMATS[fmt]
     target = ox.NamedNode(graph)
+    check_structure(data, fmt, name=name)
     try:
         parsed = ox.parse(data, format=rdf_format, base_iri=base_iri)
         quads = [
@@ -110,7 +122,110 @@ def parse_source(
                 source=name,
                 hint="name every graph with an IRI",
             )
+        refuse_quoted_triples(q, name)
     return ParsedSource(name=name, graph=graph, fmt=fmt, quads=quads)
+
+
+def refuse_quoted_triples(quad: ox.Quad, name: str) -> None:
+    """Refuse a quad with a quoted triple (RDF-star), which srkb could store but not read back."""
+    if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
+        raise InputError(
+            f"quoted triples (RDF-star) are not supported: {quad}",
+            source=name,
+            hint="state the triple itself, or describe it with a node of its own",
+        )
+
+
+#: Deepest nesting of XML elements srkb parses (RDF/XML is a few levels deep in practice).
+MAX_XML_DEPTH = 1000
+
+
+def check_structure(data: bytes, fmt: str, *, name: str) -> None:
+    """Refuse JSON-LD and RDF/XML that would crash or stall Oxigraph's parsers (see above)."""
+    if fmt == "jsonld":
+        _check_json_depth(data, name)
+    elif fmt == "rdfxml":
+        _check_xml(data, name)
+
+
+def _discard(_pairs: object) -> None:
+    return None
+
+
+def _check_json_depth(data: bytes, name: str) -> None:
+    try:  # C speed; objects are dropped as soon as they are read, so memory stays small
+        json.loads(data, object_pairs_hook=_discard)
+    except RecursionError as err:
+        raise InputError(
+            "the JSON-LD document is nested too deeply (more than about 1,000 levels)",
+            source=name,
+            hint="flatten it: refer to nodes by @id instead of nesting them",
+        ) from err
+    except ValueError:
+        return  # not JSON: the JSON-LD parser reports where
+
+
+class _RefusedError(Exception):
+    def __init__(self, error: InputError) -> None:
+        self.error = error
+
+
+def _check_xml(data: bytes, name: str) -> None:
+    parser = xml.parsers.expat.ParserCreate()
+    depth = 0
+
+    def start(_name: str, _attributes: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            raise _RefusedError(
+                InputError(
+                    f"the RDF/XML document nests elements more than {MAX_XML_DEPTH} levels deep",
+                    source=name,
+                    line=parser.CurrentLineNumber,
+                    column=parser.CurrentColumnNumber + 1,
+                )
+            )
+
+    def end(_name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    def entity(
+        entity_name: str,
+        _param: bool,
+        _value: object,
+        _base: object,
+        system: str | None,
+        public: str | None,
+        _notation: object,
+    ) -> None:
+        refused = NetworkAccessRefusedError if system or public else InputError
+        raise _RefusedError(
+            refused(
+                f"the RDF/XML document's DOCTYPE declares the entity {entity_name!r}, and srkb "
+                "does not expand entities",
+                source=name,
+                line=parser.CurrentLineNumber,
+                column=parser.CurrentColumnNumber + 1,
+                hint="remove the DOCTYPE declaration and write the values out",
+            )
+        )
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.EntityDeclHandler = entity
+    try:
+        parser.Parse(data, True)
+    except _RefusedError as refusal:
+        raise refusal.error from None
+    except xml.parsers.expat.ExpatError as err:
+        raise InputError(
+            f"rdfxml is not well-formed XML: {xml.parsers.expat.ErrorString(err.code)}",
+            source=name,
+            line=err.lineno,
+            column=err.offset + 1,
+        ) from err
 
 
 def _parse_jsonld_with_network(
