@@ -31,7 +31,15 @@ from rdflib import BNode, URIRef
 from rdflib.term import Identifier
 
 from kb.errors import SrkbError
-from kb.inference import MAX_PASSES, InferenceRun, Rule, infer, knowledge_graphs, rules
+from kb.inference import (
+    MAX_PASSES,
+    InferenceRun,
+    Rule,
+    drop_asserted,
+    infer,
+    knowledge_graphs,
+    rules,
+)
 from kb.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from kb.sparql import bind, bind_column, iri, term, with_dataset
 from kb.store import Store
@@ -143,6 +151,8 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
         if count == previous:
             break
         previous = count
+    drop_asserted(store, INFERRED_GRAPH, area)
+    count = store.count(INFERRED_GRAPH)
     seconds = time.perf_counter() - started
     log.info("re-inferred around %d resources in %d passes (%.3f s)", len(area), passes, seconds)
     return InferenceRun(inferred_triples=count, passes=passes, seconds=seconds)

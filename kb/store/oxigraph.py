@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -413,6 +413,64 @@ class OxigraphStore:
         body = insert_data(graph, triples)
         self.update(f"DROP SILENT GRAPH <{graph}> ;\n{body}")
         return self.count(graph)
+
+    def materialise(
+        self,
+        rules: Sequence[str],
+        read_graphs: Sequence[str],
+        target: str,
+        *,
+        max_passes: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[int, int]:
+        """Run update rules to a fixpoint in a scratch memory store; swap the result in.
+
+        The fast path of :func:`kb.inference.infer` for the embedded store. The knowledge is
+        copied (quad by quad, so blank nodes keep their identity) into the scratch store's default
+        graph, where Oxigraph evaluates the plain rules many times faster than over ``USING``
+        datasets of named graphs (0.4 s against 15 s a pass at 100k triples). The triples the rules
+        derive that are not asserted are written to a staging graph in one transaction and moved
+        to ``target`` in one update request, so readers see the old inferred graph or the new one.
+        Returns the number of inferred triples and of passes.
+        """
+        scratch = ox.Store()
+        asserted = ox.NamedNode("urn:srkb:asserted")
+        derived = ox.NamedNode("urn:srkb:derived")
+        default = ox.DefaultGraph()
+        for graph in read_graphs:
+            quads = list(self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+            scratch.extend(ox.Quad(q.subject, q.predicate, q.object, default) for q in quads)
+            scratch.extend(ox.Quad(q.subject, q.predicate, q.object, asserted) for q in quads)
+        passes = 0
+        previous = -1
+        while True:
+            passes += 1
+            if passes > max_passes:
+                raise InputError(f"the rules did not reach a fixpoint in {max_passes} passes")
+            for rule in rules:
+                scratch.update(rule)
+            size = len(scratch)
+            if progress is not None:
+                progress(passes, size)
+            if size == previous:
+                break
+            previous = size
+        scratch.update(
+            f"INSERT {{ GRAPH <{derived.value}> {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o "
+            f"FILTER NOT EXISTS {{ GRAPH <{asserted.value}> {{ ?s ?p ?o }} }} }}"
+        )
+        staging = ox.NamedNode(target + "-staging")
+        self._store.update(f"DROP SILENT GRAPH <{staging.value}>")
+        inferred = [
+            ox.Quad(q.subject, q.predicate, q.object, staging)
+            for q in scratch.quads_for_pattern(None, None, None, derived)
+        ]
+        self._store.extend(inferred)
+        self._store.update(
+            f"DROP SILENT GRAPH <{target}> ;\n"
+            f"MOVE SILENT GRAPH <{staging.value}> TO GRAPH <{target}>"
+        )
+        return len(inferred), passes
 
     def close(self) -> None:
         """Flush the on-disk store and let go of it, so that its directory can be opened again.
