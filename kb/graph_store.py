@@ -9,6 +9,7 @@ inferred, validation) are managed by srkb and refused as write targets.
 from __future__ import annotations
 
 from rdflib import Graph
+from rdflib.term import Identifier
 
 from kb.errors import InputError, NotFoundError, WriteRefusedError
 from kb.inference import knowledge_graphs
@@ -79,12 +80,25 @@ def read(kb: KnowledgeBase, graph: str | None, fmt: str) -> bytes:
     return store.dump(fmt, graph=graph)
 
 
+def _nodes_in(kb: KnowledgeBase, name: str) -> set[Identifier]:
+    """The resources a graph's triples are about, before a write replaces or drops them."""
+    if name not in kb.store.graphs():
+        return set()
+    result = kb.store.query(
+        f"SELECT DISTINCT ?n WHERE {{ GRAPH {iri(name)} {{ {{ ?n ?p ?o }} UNION "
+        f"{{ ?s ?p ?n FILTER(!isLiteral(?n)) }} }} }}",
+        union_default_graph=False,
+    )
+    return {row[0] for row in result.rows if row[0] is not None}
+
+
 def put(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
     """Replace a graph with the body (all-or-nothing); True if the graph is new."""
     name = target(graph)
     parsed = _parse_one_graph(body, fmt, name)
     created = name not in kb.store.graphs()
-    kb.write(lambda: write_sources(kb.store, [parsed]))
+    changed = _nodes_in(kb, name) | parsed.nodes()
+    kb.write(lambda: write_sources(kb.store, [parsed]), changed)
     return created
 
 
@@ -93,7 +107,7 @@ def post(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
     name = target(graph)
     parsed = _parse_one_graph(body, fmt, name)
     created = name not in kb.store.graphs()
-    kb.write(lambda: kb.store.load([parsed]))
+    kb.write(lambda: kb.store.load([parsed]), parsed.nodes())
     return created
 
 
@@ -102,4 +116,5 @@ def delete(kb: KnowledgeBase, graph: str | None) -> None:
     name = target(graph)
     if name not in kb.store.graphs():
         raise NotFoundError(f"the store has no graph <{name}>")
-    kb.write(lambda: kb.store.update(f"DROP GRAPH {iri(name)}"))
+    changed = _nodes_in(kb, name)
+    kb.write(lambda: kb.store.update(f"DROP GRAPH {iri(name)}"), changed)

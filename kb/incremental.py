@@ -15,9 +15,10 @@ changed. This module
 
 The result equals a full :func:`kb.inference.infer` (the tests check it on random changes to
 random ecosystems). When the locality argument does not hold — the ontology changed, or declares
-a transitive property, whose conclusions can depend on facts any distance away — it falls back to
-a full run. Unlike the full run, the steps are separate update requests: a reader can see the
-neighbourhood's inferences missing for the few milliseconds between them.
+a transitive property, whose conclusions can depend on facts any distance away — or when a blank
+node lies in the neighbourhood (SPARQL cannot name it), it falls back to a full run. Unlike the
+full run, the steps are separate update requests: a reader can see the neighbourhood's inferences
+missing for the few milliseconds between them.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def neighbourhood(
     """Resources within ``radius`` links of the changed ones, walking asserted data only."""
     graphs = [g for g in knowledge_graphs(store) if g != ONTOLOGY_GRAPH]
     found: set[Identifier] = {n for n in changed if isinstance(n, URIRef | BNode)}
-    frontier = set(found)
+    frontier = {n for n in found if isinstance(n, URIRef)}
     for _ in range(radius):
         if not frontier or not graphs:
             break
@@ -111,7 +112,8 @@ def neighbourhood(
             query = bind_column(query, "node", sorted(frontier, key=str))
             result = store.query(query, default_graphs=graphs, named_graphs=[ONTOLOGY_GRAPH])
             reached |= {row[0] for row in result.rows if row[0] is not None}
-        frontier = reached - found
+        # Blank nodes are kept (so callers see them) but not walked: SPARQL cannot name them.
+        frontier = {n for n in reached - found if isinstance(n, URIRef)}
         found |= reached
     return found
 
@@ -126,6 +128,11 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
         log.info("incremental inference falls back to a full run")
         return infer(store)
     area = sorted(neighbourhood(store, changed), key=str)
+    if any(isinstance(node, BNode) for node in area):
+        # A blank node cannot be named in a SPARQL request, so its inferences cannot be
+        # deleted and re-derived one by one: recompute everything.
+        log.info("blank nodes near the change: incremental inference falls back to a full run")
+        return infer(store)
     values = " ".join(term(n) for n in area)
     store.update(
         f"DELETE {{ GRAPH {iri(INFERRED_GRAPH)} {{ ?s ?p ?o }} }}\n"
@@ -152,6 +159,11 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
             break
         previous = count
     drop_asserted(store, INFERRED_GRAPH, area)
+    # Statements about the inferred graph itself (kb.recovery's stale mark) described the old
+    # state; a full run drops them with the graph, so the last step here does too.
+    store.update(
+        f"DELETE WHERE {{ GRAPH {iri(INFERRED_GRAPH)} {{ {iri(INFERRED_GRAPH)} ?p ?o }} }}"
+    )
     count = store.count(INFERRED_GRAPH)
     seconds = time.perf_counter() - started
     log.info("re-inferred around %d resources in %d passes (%.3f s)", len(area), passes, seconds)

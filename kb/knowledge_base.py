@@ -14,10 +14,13 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from rdflib.term import Identifier
+
 from kb import resources
 from kb.config import Settings
 from kb.endpoint import restore_default_graph
 from kb.history import Run, record
+from kb.incremental import infer_incremental
 from kb.inference import InferenceRun, infer
 from kb.loading import LoadedSource, install_model, write_sources
 from kb.readiness import Readiness
@@ -59,19 +62,27 @@ class KnowledgeBase:
             kb.refresh()
         return kb
 
-    def refresh(self) -> None:
+    def refresh(self, changed: set[Identifier] | None = None) -> None:
         """Recompute inferences and the validation report (after any change to the data).
 
-        The run is appended to the history graph with its time, findings and readiness scores.
+        With ``changed`` (the resources a write touched) inference is incremental
+        (:mod:`kb.incremental`); without, it is a full run. The run is appended to the history
+        graph with its time, findings and readiness scores.
         """
-        self.last_inference = infer(self.store)
+        if changed is None:
+            self.last_inference = infer(self.store)
+        else:
+            self.last_inference = infer_incremental(self.store, changed)
         report = validate(self.store, save=True)
         scores = compute_readiness(self.store, report)
         record(self.store, Run.of(report, scores))
         self._report, self._readiness = report, scores
 
-    def write(self, change: Callable[[], T]) -> T:
+    def write(self, change: Callable[[], T], changed: set[Identifier] | None = None) -> T:
         """Apply a change, then refresh, with no other write in between.
+
+        ``changed`` names the resources the change touches, when the caller knows them, so that
+        only their neighbourhood is re-inferred.
 
         The inferred graph is marked stale until the refresh has recomputed it, so that a process
         killed in between leaves a store that recomputes it when opened (:mod:`kb.recovery`).
@@ -79,7 +90,7 @@ class KnowledgeBase:
         with self._write_lock:
             with stale_until_inferred(self.store):
                 result = change()
-            self.refresh()
+            self.refresh(changed)
             return result
 
     def load(self, sources: Sequence[ParsedSource]) -> list[LoadedSource]:

@@ -54,6 +54,17 @@ class ParsedSource:
         named = {q.graph_name.value for q in self.quads if isinstance(q.graph_name, ox.NamedNode)}
         return {self.graph, *named}
 
+    def nodes(self) -> set[Identifier]:
+        """The resources the source's triples are about: subjects and non-literal objects."""
+        from kb.store.oxigraph import to_rdflib
+
+        found: set[Identifier] = set()
+        for q in self.quads:
+            found.add(to_rdflib(q.subject))
+            if not isinstance(q.object, ox.Literal):
+                found.add(to_rdflib(q.object))
+        return found
+
 
 def _locate(message: str) -> tuple[int | None, int | None]:
     match = _LOCATION.search(message)

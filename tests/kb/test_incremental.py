@@ -158,3 +158,55 @@ def test_the_neighbourhood_stops_at_the_radius_and_skips_ontology_terms() -> Non
     store = fresh(("chain", chain))
     area = {str(n) for n in neighbourhood(store, {URIRef("https://e.org/n0")}, radius=2)}
     assert area == {"https://e.org/n0", "https://e.org/n1", "https://e.org/n2"}
+
+
+@pytest.mark.parametrize("operation", ["put", "post", "delete"])
+def test_graph_store_writes_reinfer_incrementally_and_match_a_full_run(
+    operation: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kb import graph_store, knowledge_base
+    from kb.config import Settings
+    from kb.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase.open(Settings(store="memory", demo=True))
+
+    def no_full_run(_store: Store) -> None:
+        raise AssertionError("a Graph Store write should not need a full inference run")
+
+    monkeypatch.setattr(knowledge_base, "infer", no_full_run)
+    graph = source_graph("catering.ttl")
+    body = resources.example_file("campus").read_bytes() if operation != "delete" else b""
+    if operation == "delete":
+        triple = b"<https://example.org/campus#IT> <https://example.org/campus#y> <urn:z> ."
+        graph_store.put(kb, graph, triple, "nt")
+        graph_store.delete(kb, graph)
+    else:
+        getattr(graph_store, operation)(kb, graph, body, "ttl")
+    assert kb.last_inference is not None
+    incremental = inferred(kb.store)
+    infer(kb.store)
+    assert incremental == inferred(kb.store)
+    kb.close()
+
+
+def test_a_change_with_blank_nodes_falls_back_to_a_full_run() -> None:
+    from kb import graph_store
+    from kb.config import Settings
+    from kb.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase.open(Settings(store="memory", demo=True))
+    before = inferred(kb.store)
+    graph = source_graph("with-blank-nodes")
+    body = (
+        b"@prefix srkb: <https://w3id.org/srkb#> . @prefix ex: <https://example.org/campus#> .\n"
+        b"[] srkb:hasProvider ex:IT ;\n"
+        b" srkb:hasConsumer [ a <http://www.w3.org/ns/org#Organization> ]"
+        b" ; srkb:concernsService ex:WorkplaceIT .\n"
+    )
+    graph_store.put(kb, graph, body, "ttl")
+    with_blanks = inferred(kb.store)
+    infer(kb.store)
+    assert with_blanks == inferred(kb.store)
+    graph_store.delete(kb, graph)
+    assert inferred(kb.store) == before
+    kb.close()
