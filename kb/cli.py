@@ -191,8 +191,8 @@ def load(
 
     def body() -> None:
         with opened_store(reinfer=False) as store:
-            install_model(store)
             with stale_until_inferred(store):  # until _infer: a kill in between is repaired
+                install_model(store)
                 loaded = load_files(store, files, fmt=fmt, allow_network=allow_network)
             for source in loaded:
                 err.print(f"loaded {source.name}: {source.triples} triples into <{source.graph}>")
@@ -229,8 +229,8 @@ def import_(
 
     def body() -> None:
         with opened_store(reinfer=False) as store:
-            install_model(store)
             with stale_until_inferred(store):  # until _infer: a kill in between is repaired
+                install_model(store)
                 imported = import_files(store, files)
             for source in imported:
                 err.print(f"imported {source.name}: {source.triples} triples into <{source.graph}>")
@@ -621,8 +621,8 @@ def demo(
 
     def body() -> None:
         with opened_store(reinfer=False) as store:
-            install_model(store)
             with stale_until_inferred(store):
+                install_model(store)
                 load_files(store, [resources.example_file(example)])
             _infer(store)
             table = Table("organisation", "roles", title=f"Roles in the {example} ecosystem")

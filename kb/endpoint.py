@@ -238,7 +238,12 @@ def restore_default_graph(store: Store) -> bool:
     srkb keeps nothing there except while :func:`run_update` runs, so triples found there when a
     store is opened were lent by an update whose process was killed: with them back, the store is
     as before that update (if it had not committed) or as after. True if there were any.
+
+    Embedded stores only: a remote endpoint's default graph may be the union of its named graphs
+    (Fuseki, Virtuoso), or hold other applications' data.
     """
+    if store.capabilities.remote:
+        return False
     if not store.query("ASK { ?s ?p ?o }", union_default_graph=False).boolean:
         return False
     store.update(_GIVE_BACK)

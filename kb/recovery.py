@@ -11,7 +11,7 @@ after. Each leaves a trace, and opening the store again repairs it:
    A mark left behind means "data changed after these inferences": :func:`recover` infers again.
 2. **Updates of the default graph.** ``POST /update`` lends the ``?default`` source graph to the
    store's default graph for the update and moves it back after (:func:`kb.endpoint.run_update`);
-   srkb otherwise keeps nothing there, so triples found there are put back
+   srkb otherwise keeps nothing there, so triples found there in an embedded store are put back
    (:func:`kb.endpoint.restore_default_graph`).
 3. **Bulk loading** (:meth:`kb.store.oxigraph.OxigraphStore.bulk_load_files`) journals the graphs
    it creates; an embedded store that opens with a journal drops them (before the load).
