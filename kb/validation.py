@@ -11,7 +11,9 @@ registering it" instead of a SHACL focus node.
 
 The organisation of a finding is the focus node when that is an organisation; otherwise the
 organisation that registers the component, runs the practice (or the practice that defines the
-role, responsibility, activity or tool), keeps the catalogue, or consumes in the relationship.
+role, responsibility, activity or tool), keeps the catalogue, or consumes in the relationship: the
+first of these that applies, and of several organisations the first by IRI, so that both engines
+(and every run) name the same one.
 """
 
 from __future__ import annotations
