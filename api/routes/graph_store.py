@@ -6,6 +6,7 @@ over SRKB_MAX_UPLOAD_BYTES (413), and re-run inference and validation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -16,6 +17,8 @@ from api.bodies import media_type, read_body
 from api.deps import KBDep, ReaderDep, SettingsDep, WriterDep
 from api.negotiation import MEDIA_TO_FORMAT, RDF_MEDIA, rdf_format
 from kb import graph_store
+from kb.config import Settings
+from kb.knowledge_base import KnowledgeBase
 from kb.store import iter_chunks
 
 router = APIRouter(tags=["Graph Store"])
@@ -81,6 +84,20 @@ def get_graph(
     )
 
 
+async def _write(
+    operation: Callable[[KnowledgeBase, str | None, bytes, str], bool],
+    kb: KnowledgeBase,
+    settings: Settings,
+    request: Request,
+    name: str | None,
+) -> Response:
+    """Read the body (size-limited), apply the write off the event loop, answer 201 or 204."""
+    fmt = _body_format(request)
+    body = await read_body(request, settings.max_upload_bytes)
+    created = await run_in_threadpool(operation, kb, name, body, fmt)
+    return Response(status_code=201 if created else 204)
+
+
 @router.put(
     "/store",
     dependencies=[WriterDep],
@@ -96,11 +113,7 @@ async def put_graph(
     default: DefaultParam = None,
 ) -> Response:
     """Replace a graph with the body."""
-    name = _graph(graph, default)
-    fmt = _body_format(request)
-    body = await read_body(request, settings.max_upload_bytes)
-    created = await run_in_threadpool(graph_store.put, kb, name, body, fmt)
-    return Response(status_code=201 if created else 204)
+    return await _write(graph_store.put, kb, settings, request, _graph(graph, default))
 
 
 @router.post(
@@ -118,11 +131,7 @@ async def post_graph(
     default: DefaultParam = None,
 ) -> Response:
     """Add the body's triples to a graph."""
-    name = _graph(graph, default)
-    fmt = _body_format(request)
-    body = await read_body(request, settings.max_upload_bytes)
-    created = await run_in_threadpool(graph_store.post, kb, name, body, fmt)
-    return Response(status_code=201 if created else 204)
+    return await _write(graph_store.post, kb, settings, request, _graph(graph, default))
 
 
 @router.delete("/store", dependencies=[WriterDep], status_code=204, responses=WRITE_RESPONSES)
