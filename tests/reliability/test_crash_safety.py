@@ -1,8 +1,9 @@
 """Nothing lost: a write killed at any moment leaves the store as before or as after, never half.
 
 The writes: ``srkb load`` of a big file (Oxigraph's bulk loader, into a new graph), ``srkb load`` of
-a big file that replaces a graph (one transaction), and what ``POST /update`` does
-(``KnowledgeBase.write(run_update)``: the update, then inference, validation and the history). Each
+a big file that replaces a graph (one transaction), what ``POST /update`` does
+(``KnowledgeBase.write(run_update)``: the update, then inference, validation and the history), and
+what ``PUT /store`` does (replace a graph, then incremental inference around the change). Each
 starts from the same store (model, the campus, triples in the ``?default`` source graph, inferred).
 
 After a kill the store is opened again the way srkb opens it (``OxigraphStore``, then
@@ -34,12 +35,13 @@ from pathlib import Path
 import pytest
 
 import kb.cli
-from kb import resources
+from kb import graph_store, resources
 from kb.config import Settings
 from kb.endpoint import run_update
 from kb.inference import infer
 from kb.knowledge_base import KnowledgeBase
 from kb.loading import BULK_LOAD_THRESHOLD, install_model, load_files
+from kb.namespaces import source_graph
 from kb.recovery import recover
 from kb.store import open_store
 from kb.store.oxigraph import OxigraphStore
@@ -209,10 +211,32 @@ def api_update(inputs: Inputs, _monkeypatch: pytest.MonkeyPatch) -> Scenario:
     return run
 
 
+def api_put(inputs: Inputs, _monkeypatch: pytest.MonkeyPatch) -> Scenario:
+    """What ``PUT /store?graph=<campus>`` does: replace a graph, re-infer around the change."""
+    campus = resources.example_file("campus").read_text(encoding="utf-8")
+    body = (campus + LIBRARY).encode()
+
+    def run(path: Path, die_at: int | None) -> list[str]:
+        store, dying = open_dying(path, die_at)
+
+        def write() -> None:
+            service = KnowledgeBase(store, Settings(store=str(path)))
+            try:
+                graph_store.put(service, source_graph("campus.ttl"), body, "ttl")
+            finally:
+                store.close()
+
+        run_until_killed(write)
+        return dying.writes
+
+    return run
+
+
 SCENARIOS = {
     "srkb-load-bulk": srkb_load(lambda i: i.big),
     "srkb-load-replacing": srkb_load(lambda i: i.reload),
     "api-update": api_update,
+    "api-put": api_put,
 }
 
 
