@@ -9,11 +9,8 @@ Tests that write take the ``store`` fixture and so run on memory, disk and remot
 from __future__ import annotations
 
 import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
@@ -33,6 +30,7 @@ from kb.namespaces import (
     source_graph,
 )
 from kb.store import RDF_FORMATS, Store, open_store
+from tests.support.listener import Listener, listening
 
 DATA = Path(__file__).parent / "data"
 FIXTURE_GRAPH = "https://example.org/fixture/graph"
@@ -189,56 +187,9 @@ def test_blank_node_graph_names_are_refused(tmp_path: Path) -> None:
 
 
 # -- no network -----------------------------------------------------------------------------------
-@dataclass
-class Listener:
-    """A TCP listener on 127.0.0.1 that records every connection made to it."""
-
-    sock: socket.socket
-    connections: list[tuple[str, int]] = field(default_factory=list)
-
-    @property
-    def port(self) -> int:
-        return int(self.sock.getsockname()[1])
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-@contextmanager
-def listener() -> Iterator[Listener]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    sock.settimeout(0.05)
-    recorder = Listener(sock)
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, address = sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            recorder.connections.append(address)
-            conn.close()  # whoever connected gets nothing and does not hang
-
-    thread = threading.Thread(target=accept)
-    thread.start()
-    try:
-        yield recorder
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        try:  # a connection still waiting in the backlog counts too
-            conn, address = sock.accept()
-            recorder.connections.append(address)
-            conn.close()
-        except (TimeoutError, OSError):
-            pass
-        sock.close()
+def listener() -> AbstractContextManager[Listener]:
+    """The shared recording listener (tests/support/listener.py)."""
+    return listening()
 
 
 def test_the_listener_sees_connections() -> None:

@@ -67,4 +67,10 @@ def listening() -> Iterator[Listener]:
     finally:
         stop.set()
         thread.join(timeout=5)
+        try:  # a connection still waiting in the backlog counts too
+            conn, address = sock.accept()
+            recorder.connections.append(address)
+            conn.close()
+        except (TimeoutError, OSError):
+            pass
         sock.close()
