@@ -77,15 +77,6 @@ def head_subject(rule: Rule) -> str:
     return match.group(1)
 
 
-def _bind_where(text: str, variable: str, values: list[Identifier]) -> str:
-    """Bind ``variable`` to ``values`` at the start of the rule's WHERE group."""
-    lines = text.splitlines()
-    index = next(i for i, line in enumerate(lines) if line.lstrip().upper().startswith("WHERE"))
-    where = "\n".join(lines[index:])
-    bound = bind_column("SELECT * " + where, variable, values).removeprefix("SELECT * ")
-    return "\n".join([*lines[:index], bound])
-
-
 def nodes_of(triples: Iterable[tuple[Identifier, Identifier, Identifier]]) -> set[Identifier]:
     """The resources a set of changed triples is about (subjects and non-literal objects)."""
     nodes: set[Identifier] = set()
@@ -140,7 +131,7 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
     )
     using = [*knowledge_graphs(store), INFERRED_GRAPH]
     compiled = [
-        with_dataset(_bind_where(r.text, head_subject(r), area), INFERRED_GRAPH, using)
+        with_dataset(bind_column(r.text, head_subject(r), area), INFERRED_GRAPH, using)
         for r in rules()
     ]
     previous = -1

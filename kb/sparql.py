@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from kb.store.parsing import ParsedSource
 
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-#: Text ending just before a CONSTRUCT template's ``{`` (the WHERE group comes after it).
-_CONSTRUCT_TEMPLATE = re.compile(r"\bCONSTRUCT\s*$", re.IGNORECASE)
+#: Text ending just before a template's ``{`` (CONSTRUCT, or an update's INSERT/DELETE): the WHERE
+#: group comes after it.
+_TEMPLATE = re.compile(r"\b(CONSTRUCT|INSERT|DELETE)\s*$", re.IGNORECASE)
 
 
 def term(value: Identifier) -> str:
@@ -91,7 +92,7 @@ def _outer_where_brace(query: str) -> int:
             i = j + len(quote)
             continue
         if ch == "{":
-            if depth == 0 and not _CONSTRUCT_TEMPLATE.search(query, 0, i):
+            if depth == 0 and not _TEMPLATE.search(query, 0, i):
                 return i
             depth += 1
         elif ch == "}":

@@ -266,3 +266,9 @@ def test_with_dataset_refuses_invalid_graph_iris() -> None:
         with_dataset(RULE, "https://e.org/t> DROP ALL <x", [])
     with pytest.raises(InputError, match="not a valid IRI"):
         with_dataset(RULE, "https://e.org/t", ["https://e.org/a b"])
+
+
+def test_bind_column_skips_an_update_template() -> None:
+    update = "INSERT { ?o <urn:p> <urn:q> } WHERE { ?o <urn:r> ?x }"
+    bound = bind_column(update, "o", [URIRef("urn:a")])
+    assert bound == "INSERT { ?o <urn:p> <urn:q> } WHERE { VALUES ?o { <urn:a> } ?o <urn:r> ?x }"
