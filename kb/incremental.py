@@ -33,13 +33,13 @@ from rdflib.term import Identifier
 
 from kb.errors import SrkbError
 from kb.inference import (
-    MAX_PASSES,
     InferenceRun,
     Rule,
     drop_asserted,
     infer,
     knowledge_graphs,
     rules,
+    run_to_fixpoint,
 )
 from kb.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from kb.sparql import bind, bind_column, iri, term, with_dataset
@@ -134,21 +134,7 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
         with_dataset(bind_column(r.text, head_subject(r), area), INFERRED_GRAPH, using)
         for r in rules()
     ]
-    previous = -1
-    passes = 0
-    count = 0
-    while True:
-        passes += 1
-        if passes > MAX_PASSES:
-            raise SrkbError(
-                f"incremental inference did not reach a fixpoint in {MAX_PASSES} passes"
-            )
-        for request in compiled:
-            store.update(request)
-        count = store.count(INFERRED_GRAPH)
-        if count == previous:
-            break
-        previous = count
+    passes = run_to_fixpoint(store, compiled, INFERRED_GRAPH)
     drop_asserted(store, INFERRED_GRAPH, area)
     # Statements about the inferred graph itself (kb.recovery's stale mark) described the old
     # state; a full run drops them with the graph, so the last step here does too.

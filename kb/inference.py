@@ -160,21 +160,7 @@ def infer(store: Store, *, progress: Callable[[int, int], None] | None = None) -
     using = [*knowledge_graphs(store), INFERRED_STAGING_GRAPH]
     store.update(f"DROP SILENT GRAPH {iri(INFERRED_STAGING_GRAPH)}")
     compiled = [with_dataset(r.text, INFERRED_STAGING_GRAPH, using) for r in rules()]
-    previous = -1
-    passes = 0
-    count = 0
-    while True:
-        passes += 1
-        if passes > MAX_PASSES:
-            raise SrkbError(f"inference did not reach a fixpoint in {MAX_PASSES} passes")
-        for request in compiled:
-            store.update(request)
-        count = store.count(INFERRED_STAGING_GRAPH)
-        if progress is not None:
-            progress(passes, count)
-        if count == previous:
-            break
-        previous = count
+    passes = run_to_fixpoint(store, compiled, INFERRED_STAGING_GRAPH, progress)
     drop_asserted(store, INFERRED_STAGING_GRAPH)
     count = store.count(INFERRED_STAGING_GRAPH)
     store.update(
@@ -184,6 +170,29 @@ def infer(store: Store, *, progress: Callable[[int, int], None] | None = None) -
     seconds = time.perf_counter() - started
     log.info("inferred %d triples in %d passes (%.2f s)", count, passes, seconds)
     return InferenceRun(inferred_triples=count, passes=passes, seconds=seconds)
+
+
+def run_to_fixpoint(
+    store: Store,
+    requests: Sequence[str],
+    graph: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Run the compiled rule requests in passes until ``graph`` stops growing; return the passes."""
+    previous = -1
+    passes = 0
+    while True:
+        passes += 1
+        if passes > MAX_PASSES:
+            raise SrkbError(f"inference did not reach a fixpoint in {MAX_PASSES} passes")
+        for request in requests:
+            store.update(request)
+        count = store.count(graph)
+        if progress is not None:
+            progress(passes, count)
+        if count == previous:
+            return passes
+        previous = count
 
 
 def drop_asserted(store: Store, graph: str, subjects: Sequence[Identifier] | None = None) -> None:
