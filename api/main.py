@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from api import errors, log_redaction
+from api.limits import ConcurrencyLimit, RateLimit
 from api.routes import (
     ecosystem,
     exports,
@@ -64,6 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         license_info={"name": "Apache-2.0"},
     )
     errors.install(app)
+    # Added last runs first: a client over its rate is refused before it takes a request slot.
+    app.add_middleware(ConcurrencyLimit, limit=config.max_concurrent_requests)
+    app.add_middleware(RateLimit, rate=config.rate_limit, burst=config.rate_limit_burst)
     app.include_router(import_routes.router)
     for module in (pages, sparql, ecosystem, resources, exports, validation, graph_store, maps):
         app.include_router(module.router)

@@ -33,6 +33,15 @@ class Settings(BaseSettings):
     query_timeout: float = Field(30.0, gt=0, description="Seconds before a query is given up.")
     result_limit: int = Field(100_000, gt=0, description="Most rows or triples a query may return.")
     max_upload_bytes: int = Field(50 * 1024 * 1024, gt=0, description="Largest accepted body.")
+    max_concurrent_requests: int = Field(
+        32, ge=0, description="Requests served at once (503 beyond); 0 means no limit."
+    )
+    rate_limit: float = Field(
+        0.0, ge=0, description="Requests per second per client address (429 beyond); 0 is off."
+    )
+    rate_limit_burst: int = Field(
+        20, gt=0, description="Requests a client may send at once before the rate limit applies."
+    )
     allow_service: bool = Field(False, description="Allow SPARQL SERVICE (network access).")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)

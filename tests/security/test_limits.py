@@ -1,0 +1,206 @@
+"""Admission and size limits: requests at once, requests a second per client, SPARQL text size.
+
+Over HTTP against ``srkb serve``: requests held open by a client that never sends its body keep
+the server at ``SRKB_MAX_CONCURRENT_REQUESTS``, and the next request is refused at once with 503
+(never queued) while ``/health`` still answers; a client over ``SRKB_RATE_LIMIT`` gets 429 with a
+``Retry-After`` after which it is served again. The defaults are the
+ones SECURITY.md documents. Per-client buckets and their memory bound are checked on the
+middleware itself, since every test client has the same address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api import limits
+from api.limits import RateLimit
+from kb.config import Settings
+from tests.support.app_server import AppServer, assert_problem, start_app
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+WAIT_SECONDS = 15.0
+
+
+@contextmanager
+def held_request(server: AppServer) -> Iterator[socket.socket]:
+    """A POST /sparql whose body never comes: the server is serving it until the socket closes."""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    try:
+        sock.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/sparql-query\r\nContent-Length: 1000\r\n\r\nASK"
+        )
+        yield sock
+    finally:
+        sock.close()
+
+
+def until(check: Any, what: str, seconds: float = WAIT_SECONDS) -> Any:
+    """Call ``check`` until it returns something true (bounded); return that."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"{what} within {seconds:g} s")
+
+
+# -- concurrency -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_at_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    server = start_app(
+        tmp_path_factory.mktemp("concurrency"), settings={"SRKB_MAX_CONCURRENT_REQUESTS": "2"}
+    )
+    yield server
+    server.stop()
+
+
+def test_beyond_the_concurrency_limit_requests_get_503_at_once(two_at_once: AppServer) -> None:
+    with two_at_once.client(timeout=10) as client, ExitStack() as stack:
+        assert client.get("/organisations").status_code == 200
+        stack.enter_context(held_request(two_at_once))
+        assert client.get("/organisations").status_code == 200  # one in flight: still room
+        stack.enter_context(held_request(two_at_once))
+        # The server reads the second request's headers asynchronously: wait until it counts.
+        refused = until(
+            lambda: (r := client.get("/organisations")).status_code == 503 and r,
+            "the third request was not refused",
+        )
+        problem = assert_problem(refused, 503)
+        assert "limit of 2 requests" in problem["detail"]
+        assert refused.headers["retry-after"] == "1"
+        for path in ("/organisations", "/sparql?query=ASK%7B%7D", "/cycles", "/"):
+            started = time.monotonic()
+            assert_problem(client.get(path), 503)
+            assert time.monotonic() - started < 1.0, "refused, but only after waiting"
+        for _ in range(5):
+            health = client.get("/health")
+            assert health.status_code == 200, "health must pass the limit"
+    # The held requests are gone (their clients disconnected): the server serves again.
+    with two_at_once.client(timeout=10) as client:
+        until(
+            lambda: client.get("/organisations").status_code == 200,
+            "the server did not serve again after the held requests ended",
+        )
+        assert client.get("/organisations").status_code == 200
+
+
+def test_no_limits_when_they_are_off(tmp_path: Path) -> None:
+    server = start_app(tmp_path, settings={"SRKB_MAX_CONCURRENT_REQUESTS": "0"})
+    try:
+        with server.client(timeout=10) as client, ExitStack() as stack:
+            for _ in range(4):
+                stack.enter_context(held_request(server))
+            time.sleep(0.3)  # let the server take them
+            for _ in range(60):  # and no rate limit by default
+                assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    finally:
+        server.stop()
+
+
+# -- request rate ------------------------------------------------------------------------------
+
+
+def test_a_client_over_the_rate_limit_gets_429_then_is_served_again(tmp_path: Path) -> None:
+    server = start_app(tmp_path, settings={"SRKB_RATE_LIMIT": "1", "SRKB_RATE_LIMIT_BURST": "3"})
+    try:
+        with server.client(timeout=10) as client:
+            for _ in range(3):  # the burst
+                assert client.get("/organisations").status_code == 200
+            refused = client.get("/organisations")
+            problem = assert_problem(refused, 429)
+            assert "1 a second" in problem["detail"]
+            retry_after = int(refused.headers["retry-after"])
+            assert 1 <= retry_after <= 2
+            for _ in range(10):
+                assert client.get("/health").status_code == 200, "health must pass the limit"
+            assert_problem(client.get("/sparql", params={"query": "ASK {}"}), 429)
+            time.sleep(retry_after + 0.1)
+            assert client.get("/organisations").status_code == 200
+            assert_problem(client.get("/organisations"), 429)  # one token, and it is spent
+    finally:
+        server.stop()
+
+
+def call(app: RateLimit, client: str, path: str = "/organisations") -> int:
+    """One request through the middleware from ``client``; the status it answers with."""
+    statuses: list[int] = []
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    app.app = inner
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "root_path": "",
+        "headers": [],
+        "query_string": b"",
+        "client": (client, 40000),
+    }
+    asyncio.run(app(scope, receive, send))
+    return statuses[0]
+
+
+def test_each_client_address_has_its_own_bucket_and_memory_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [1000.0]
+    limiter = RateLimit(app=None, rate=1, burst=2, clock=lambda: now[0])  # type: ignore[arg-type]
+    assert [call(limiter, "10.0.0.1") for _ in range(3)] == [200, 200, 429]
+    assert [call(limiter, "10.0.0.2") for _ in range(3)] == [200, 200, 429]
+    assert call(limiter, "10.0.0.1", "/health") == 200
+    now[0] += 1.0
+    assert [call(limiter, "10.0.0.1") for _ in range(2)] == [200, 429]
+    monkeypatch.setattr(limits, "MAX_CLIENTS", 50)
+    for n in range(200):
+        call(limiter, f"10.1.0.{n}")
+    assert len(limiter.buckets) == 50
+    assert "10.1.0.199" in limiter.buckets
+    assert "10.0.0.1" not in limiter.buckets  # the least recently seen went first
+
+
+# -- defaults ----------------------------------------------------------------------------------
+
+
+def documented_defaults() -> dict[str, str]:
+    """``SRKB_*`` variable -> default, from the table under "## Resource limits" in SECURITY.md."""
+    text = (REPOSITORY / "SECURITY.md").read_text(encoding="utf-8")
+    section = text.split("## Resource limits", 1)[1].split("\n## ", 1)[0]
+    return dict(re.findall(r"^\| `(SRKB_\w+)` \| `([^`]*)`", section, flags=re.MULTILINE))
+
+
+def test_the_defaults_are_the_documented_ones() -> None:
+    documented = documented_defaults()
+    names = {
+        "SRKB_MAX_CONCURRENT_REQUESTS": "max_concurrent_requests",
+        "SRKB_RATE_LIMIT": "rate_limit",
+        "SRKB_RATE_LIMIT_BURST": "rate_limit_burst",
+        "SRKB_QUERY_TIMEOUT": "query_timeout",
+        "SRKB_RESULT_LIMIT": "result_limit",
+        "SRKB_MAX_UPLOAD_BYTES": "max_upload_bytes",
+    }
+    assert set(documented) == set(names)
+    for variable, field in names.items():
+        default = Settings.model_fields[field].default
+        assert float(documented[variable]) == float(default), variable
