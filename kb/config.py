@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     query_timeout: float = Field(30.0, gt=0, description="Seconds before a query is given up.")
     result_limit: int = Field(100_000, gt=0, description="Most rows or triples a query may return.")
     max_upload_bytes: int = Field(50 * 1024 * 1024, gt=0, description="Largest accepted body.")
+    max_query_bytes: int = Field(
+        256 * 1024,
+        gt=0,
+        description="Largest SPARQL query or update text, refused (413) before it is parsed.",
+    )
     max_concurrent_requests: int = Field(
         32, ge=0, description="Requests served at once (503 beyond); 0 means no limit."
     )

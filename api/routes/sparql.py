@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import form_fields, media_type, read_body
 from api.bodies import text as decode
 from api.deps import KBDep, ReaderDep, SettingsDep, WriterDep
+from kb.config import Settings
 from kb.describe import service_description, void_description
 from kb.endpoint import run_query, run_update
 from kb.knowledge_base import KnowledgeBase
@@ -40,7 +41,10 @@ PROTOCOL_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"description": "Malformed query, an update, or SERVICE (refused by default)"},
     401: {"description": "Reads are private and no valid token was sent"},
     406: {"description": "No acceptable media type"},
-    413: {"description": "Body larger than SRKB_MAX_UPLOAD_BYTES"},
+    413: {
+        "description": "Body larger than SRKB_MAX_UPLOAD_BYTES, or a query longer than "
+        "SRKB_MAX_QUERY_BYTES"
+    },
     415: {"description": "Unsupported request media type"},
     422: {"description": "More results than SRKB_RESULT_LIMIT, or invalid parameters"},
     503: {"description": "Query timeout (SRKB_QUERY_TIMEOUT) or store unavailable"},
@@ -78,6 +82,22 @@ def _answer(
     return Response(body, media_type=media, headers={"Vary": "Accept"})
 
 
+def _limited(text: str, settings: Settings, what: str) -> str:
+    """Refuse (413) a text longer than ``SRKB_MAX_QUERY_BYTES``, before anything parses it.
+
+    rdflib's parser, which classifies every request, needs seconds of CPU per megabyte of valid
+    SPARQL, so the body limit (sized for data uploads) is no defence against long texts.
+    """
+    size = len(text.encode("utf-8"))
+    if size > settings.max_query_bytes:
+        raise HTTPException(
+            413,
+            f"the {what} is {size} bytes, larger than the {settings.max_query_bytes}-byte limit "
+            "(SRKB_MAX_QUERY_BYTES); data belongs in /store",
+        )
+    return text
+
+
 def _description(request: Request) -> Response:
     endpoint = str(request.url_for("sparql_get"))
     graph = service_description(endpoint, str(request.url_for("void")))
@@ -102,6 +122,7 @@ def sparql_get(
     """Answer a query; without ``query``, describe the service."""
     if query is None:
         return _description(request)
+    _limited(query, kb.settings, "query")
     return _answer(kb, request, query, default_graph_uri, named_graph_uri)
 
 
@@ -151,6 +172,7 @@ async def sparql_post(
         raise HTTPException(
             415, "send application/x-www-form-urlencoded or application/sparql-query"
         )
+    _limited(query, settings, "query")
     return await run_in_threadpool(_answer, kb, request, query, default_graphs, named_graphs)
 
 
@@ -163,7 +185,10 @@ async def sparql_post(
         400: {"description": "Malformed update, a query, or LOAD/SERVICE (refused)"},
         401: {"description": "Missing or invalid bearer token"},
         403: {"description": "Writes are disabled (no SRKB_API_TOKEN)"},
-        413: {"description": "Body larger than SRKB_MAX_UPLOAD_BYTES"},
+        413: {
+            "description": "Body larger than SRKB_MAX_UPLOAD_BYTES, or an update longer than "
+            "SRKB_MAX_QUERY_BYTES"
+        },
         415: {"description": "Unsupported request media type"},
         503: {"description": "Store unavailable"},
     },
@@ -198,6 +223,7 @@ async def update(kb: KBDep, settings: SettingsDep, request: Request) -> Response
         raise HTTPException(
             415, "send application/x-www-form-urlencoded or application/sparql-update"
         )
+    _limited(update_text, settings, "update")
     await run_in_threadpool(kb.write, lambda: run_update(kb.store, update_text))
     return Response(status_code=204)
 

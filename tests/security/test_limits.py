@@ -3,7 +3,8 @@
 Over HTTP against ``srkb serve``: requests held open by a client that never sends its body keep
 the server at ``SRKB_MAX_CONCURRENT_REQUESTS``, and the next request is refused at once with 503
 (never queued) while ``/health`` still answers; a client over ``SRKB_RATE_LIMIT`` gets 429 with a
-``Retry-After`` after which it is served again. The defaults are the
+``Retry-After`` after which it is served again; a SPARQL text longer than ``SRKB_MAX_QUERY_BYTES``
+is refused with 413 before rdflib's parser (seconds per megabyte) sees it. The defaults are the
 ones SECURITY.md documents. Per-client buckets and their memory bound are checked on the
 middleware itself, since every test client has the same address.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import select
 import socket
 import time
 from collections.abc import Iterator
@@ -19,12 +21,13 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from api import limits
 from api.limits import RateLimit
 from kb.config import Settings
-from tests.support.app_server import AppServer, assert_problem, start_app
+from tests.support.app_server import API_TOKEN, AppServer, assert_problem, start_app
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 15.0
@@ -66,17 +69,38 @@ def two_at_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]
     server.stop()
 
 
+def answered(sock: socket.socket) -> bool:
+    """Whether the server has answered (refused) a held request: bytes are waiting, or EOF."""
+    readable, _, _ = select.select([sock], [], [], 0)
+    return bool(readable)
+
+
+def saturate(server: AppServer, client: httpx.Client, stack: ExitStack, n: int) -> httpx.Response:
+    """Hold ``n`` requests in flight; return the first other request the server then refuses.
+
+    A held request that arrived while an earlier one was still finishing may have been refused
+    itself: it is replaced until ``n`` are really held (bounded).
+    """
+    held: list[socket.socket] = []
+
+    def refused() -> httpx.Response | None:
+        held[:] = [sock for sock in held if not answered(sock)]
+        while len(held) < n:
+            held.append(stack.enter_context(held_request(server)))
+        response = client.get("/organisations")
+        return response if response.status_code == 503 else None
+
+    result: httpx.Response = until(refused, f"nothing was refused with {n} requests held")
+    return result
+
+
 def test_beyond_the_concurrency_limit_requests_get_503_at_once(two_at_once: AppServer) -> None:
     with two_at_once.client(timeout=10) as client, ExitStack() as stack:
         assert client.get("/organisations").status_code == 200
         stack.enter_context(held_request(two_at_once))
+        time.sleep(0.2)
         assert client.get("/organisations").status_code == 200  # one in flight: still room
-        stack.enter_context(held_request(two_at_once))
-        # The server reads the second request's headers asynchronously: wait until it counts.
-        refused = until(
-            lambda: (r := client.get("/organisations")).status_code == 503 and r,
-            "the third request was not refused",
-        )
+        refused = saturate(two_at_once, client, stack, 2)
         problem = assert_problem(refused, 503)
         assert "limit of 2 requests" in problem["detail"]
         assert refused.headers["retry-after"] == "1"
@@ -180,6 +204,77 @@ def test_each_client_address_has_its_own_bucket_and_memory_is_bounded(
     assert "10.0.0.1" not in limiter.buckets  # the least recently seen went first
 
 
+# -- SPARQL text size --------------------------------------------------------------------------
+
+
+def big_query(size: int) -> str:
+    """A valid query of about ``size`` bytes (rdflib needs some 8 s a megabyte to parse it)."""
+    values = " ".join(str(n) for n in range(size // 7))
+    return f"ASK {{ VALUES ?x {{ {values} }} }}"
+
+
+@pytest.fixture(scope="module")
+def small_texts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    server = start_app(
+        tmp_path_factory.mktemp("query-bytes"),
+        settings={"SRKB_MAX_QUERY_BYTES": "1000", "SRKB_API_TOKEN": API_TOKEN},
+    )
+    yield server
+    server.stop()
+
+
+def test_sparql_texts_over_the_limit_get_413_on_every_route(small_texts: AppServer) -> None:
+    at_limit = "ASK { ?s ?p ?o }" + " " * (1000 - 16)
+    over = at_limit + " "
+    assert len(at_limit.encode()) == 1000
+    wide = "ASK { ?s ?p 'é' }" + " " * (1000 - 18)  # 999 characters, 1000 bytes in UTF-8
+    query = {"Content-Type": "application/sparql-query"}
+    with small_texts.client(API_TOKEN, timeout=10) as client:
+        for text in (at_limit, wide):
+            assert client.get("/sparql", params={"query": text}).status_code == 200
+            assert client.post("/sparql", content=text.encode(), headers=query).status_code == 200
+            assert client.post("/sparql", data={"query": text}).status_code == 200
+        refused = [
+            client.get("/sparql", params={"query": over}),
+            client.get("/sparql", params={"query": wide + "é"}),
+            client.post("/sparql", content=over.encode(), headers=query),
+            client.post("/sparql", data={"query": over}),
+            client.post(
+                "/update",
+                content=("CLEAR SILENT GRAPH <urn:x>" + " " * 1000).encode(),
+                headers={"Content-Type": "application/sparql-update"},
+            ),
+            client.post("/update", data={"update": "CLEAR SILENT GRAPH <urn:x>" + " " * 1000}),
+        ]
+        for response in refused:
+            assert "1000-byte" in assert_problem(response, 413)["detail"]
+            assert "SRKB_MAX_QUERY_BYTES" in response.json()["detail"]
+        update = client.post("/update", data={"update": "CLEAR SILENT GRAPH <urn:x>"})
+        assert update.status_code == 204
+
+
+def test_a_megabyte_query_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    server = start_app(tmp_path, demo=False)  # the default limit, 256 KiB
+    text = big_query(1024 * 1024)
+    try:
+        with server.client(timeout=60) as client:
+            started = time.monotonic()
+            response = client.post(
+                "/sparql",
+                content=text.encode(),
+                headers={"Content-Type": "application/sparql-query"},
+            )
+            elapsed = time.monotonic() - started
+            assert "262144-byte" in assert_problem(response, 413)["detail"]
+            assert elapsed < 1.0, f"refused after {elapsed:.1f} s: it was parsed first"
+            fits = big_query(200 * 1024)
+            assert len(fits.encode()) < 256 * 1024
+            answer = client.post("/sparql", data={"query": fits})
+            assert answer.status_code == 200, answer.text
+    finally:
+        server.stop()
+
+
 # -- defaults ----------------------------------------------------------------------------------
 
 
@@ -196,6 +291,7 @@ def test_the_defaults_are_the_documented_ones() -> None:
         "SRKB_MAX_CONCURRENT_REQUESTS": "max_concurrent_requests",
         "SRKB_RATE_LIMIT": "rate_limit",
         "SRKB_RATE_LIMIT_BURST": "rate_limit_burst",
+        "SRKB_MAX_QUERY_BYTES": "max_query_bytes",
         "SRKB_QUERY_TIMEOUT": "query_timeout",
         "SRKB_RESULT_LIMIT": "result_limit",
         "SRKB_MAX_UPLOAD_BYTES": "max_upload_bytes",
