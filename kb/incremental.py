@@ -28,7 +28,7 @@ import re
 import time
 from collections.abc import Iterable
 
-from rdflib import BNode, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier
 
 from kb.errors import SrkbError
@@ -38,6 +38,7 @@ from kb.inference import (
     drop_asserted,
     infer,
     knowledge_graphs,
+    rule_plan,
     rules,
     run_to_fixpoint,
 )
@@ -134,7 +135,18 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
         with_dataset(bind_column(r.text, head_subject(r), area), INFERRED_GRAPH, using)
         for r in rules()
     ]
-    passes = run_to_fixpoint(store, compiled, INFERRED_GRAPH)
+    # Every conclusion is about a resource of the area, so only the area's inferences can grow.
+    size_query = (
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?s {{ {values} }} "
+        f"GRAPH {iri(INFERRED_GRAPH)} {{ ?s ?p ?o }} }}"
+    )
+
+    def size() -> int:
+        value = store.query(size_query, union_default_graph=False).rows[0][0]
+        return int(value) if isinstance(value, Literal) else 0
+
+    plan = rule_plan(store, knowledge_graphs(store))
+    passes = run_to_fixpoint(store, compiled, size, plan=plan)
     drop_asserted(store, INFERRED_GRAPH, area)
     # Statements about the inferred graph itself (kb.recovery's stale mark) described the old
     # state; a full run drops them with the graph, so the last step here does too.

@@ -31,7 +31,7 @@ from pathlib import Path
 from rdflib import URIRef
 from rdflib.term import Identifier
 
-from kb import resources
+from kb import resources, rule_dependencies
 from kb.errors import NotFoundError, SrkbError
 from kb.namespaces import (
     HISTORY_GRAPH,
@@ -42,6 +42,7 @@ from kb.namespaces import (
     SRKB,
     VALIDATION_GRAPH,
 )
+from kb.rule_dependencies import RuleKeys
 from kb.sparql import bind, iri, term, with_dataset
 from kb.store import Store
 
@@ -146,21 +147,24 @@ def infer(store: Store, *, progress: Callable[[int, int], None] | None = None) -
     """
     started = time.perf_counter()
     materialise = getattr(store, "materialise", None)
+    texts = [r.text for r in rules()]
     if materialise is not None:
-        count, passes = materialise(
-            [r.text for r in rules()],
-            knowledge_graphs(store),
-            INFERRED_GRAPH,
-            max_passes=MAX_PASSES,
-            progress=progress,
-        )
+
+        def fixpoint(scratch: Store) -> int:
+            plan = rule_plan(scratch)
+            return run_to_fixpoint(scratch, texts, scratch.count, progress, plan=plan)
+
+        count, passes = materialise(knowledge_graphs(store), INFERRED_GRAPH, fixpoint)
         seconds = time.perf_counter() - started
         log.info("inferred %d triples in %d passes (%.2f s, in memory)", count, passes, seconds)
         return InferenceRun(inferred_triples=count, passes=passes, seconds=seconds)
     using = [*knowledge_graphs(store), INFERRED_STAGING_GRAPH]
     store.update(f"DROP SILENT GRAPH {iri(INFERRED_STAGING_GRAPH)}")
-    compiled = [with_dataset(r.text, INFERRED_STAGING_GRAPH, using) for r in rules()]
-    passes = run_to_fixpoint(store, compiled, INFERRED_STAGING_GRAPH, progress)
+    compiled = [with_dataset(text, INFERRED_STAGING_GRAPH, using) for text in texts]
+    plan = rule_plan(store, knowledge_graphs(store))
+    passes = run_to_fixpoint(
+        store, compiled, lambda: store.count(INFERRED_STAGING_GRAPH), progress, plan=plan
+    )
     drop_asserted(store, INFERRED_STAGING_GRAPH)
     count = store.count(INFERRED_STAGING_GRAPH)
     store.update(
@@ -175,24 +179,53 @@ def infer(store: Store, *, progress: Callable[[int, int], None] | None = None) -
 def run_to_fixpoint(
     store: Store,
     requests: Sequence[str],
-    graph: str,
+    size: Callable[[], int],
     progress: Callable[[int, int], None] | None = None,
+    *,
+    plan: Sequence[RuleKeys] | None = None,
 ) -> int:
-    """Run the compiled rule requests in passes until ``graph`` stops growing; return the passes."""
-    previous = -1
+    """Run the rule requests until what they write stops growing (``size()`` measures it).
+
+    Without a ``plan`` every rule runs in every pass, and a pass that adds nothing ends the run.
+    With one (:func:`kb.rule_dependencies.plan`, aligned with ``requests``), rules run producers
+    first, and a rule runs again only when a rule that feeds it has added triples since its last
+    run; the run ends when no rule is waiting. Returns the number of passes (sweeps over the rules).
+    """
+    if plan is None:
+        sequence = list(range(len(requests)))
+        feeds = [set(sequence) for _ in requests]
+    else:
+        sequence = rule_dependencies.order(plan)
+        feeds = [{j for j, other in enumerate(plan) if keys.feeds(other)} for keys in plan]
+    waiting = set(sequence)
+    before = size()
     passes = 0
-    while True:
+    while waiting:
         passes += 1
         if passes > MAX_PASSES:
             raise SrkbError(f"inference did not reach a fixpoint in {MAX_PASSES} passes")
-        for request in requests:
-            store.update(request)
-        count = store.count(graph)
+        for index in sequence:
+            if index not in waiting:
+                continue
+            waiting.discard(index)
+            store.update(requests[index])
+            after = size()
+            if after != before:
+                waiting |= feeds[index]
+                before = after
         if progress is not None:
-            progress(passes, count)
-        if count == previous:
-            return passes
-        previous = count
+            progress(passes, before)
+    return passes
+
+
+def rule_plan(store: Store, graphs: Sequence[str] | None = None) -> list[RuleKeys] | None:
+    """The dependencies of every rule on this store's schema (see :mod:`kb.rule_dependencies`)."""
+
+    def select(query: str) -> list[Identifier]:
+        result = store.query(query, default_graphs=graphs) if graphs else store.query(query)
+        return [row[0] for row in result.rows if row[0] is not None]
+
+    return rule_dependencies.plan([r.text for r in rules()], select)
 
 
 def drop_asserted(store: Store, graph: str, subjects: Sequence[Identifier] | None = None) -> None:
