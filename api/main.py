@@ -29,7 +29,9 @@ from api.routes import (
 from api.routes import imports as import_routes
 from kb import __version__
 from kb.config import Settings, load_settings
+from kb.endpoint import QueryThreads
 from kb.knowledge_base import KnowledgeBase
+from kb.query_worker import open_workers
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +52,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kb = await run_in_threadpool(KnowledgeBase.open, config)
         app.state.kb = kb
         app.state.settings = config
+        # /sparql's queries: in worker processes that are killed at the timeout when the store
+        # is on disk, else in threads whose abandoned queries are bounded (kb.endpoint).
+        app.state.query_threads = QueryThreads(config.max_abandoned_queries)
+        app.state.query_workers = open_workers(kb.store, config.query_workers)
         log.info("srkb serving %s", kb.store.location)
         try:
             yield
         finally:
+            if app.state.query_workers is not None:
+                await run_in_threadpool(app.state.query_workers.close)
+            app.state.query_threads.close()
             kb.close()
             log_redaction.uninstall(redactor)
 

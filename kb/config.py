@@ -47,6 +47,17 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(
         20, gt=0, description="Requests a client may send at once before the rate limit applies."
     )
+    query_workers: int = Field(
+        2,
+        ge=0,
+        description="Worker processes for /sparql on an on-disk store (killed at the timeout); "
+        "0 runs queries in threads of the server, which cannot stop them.",
+    )
+    max_abandoned_queries: int = Field(
+        4,
+        gt=0,
+        description="Timed-out queries still running in threads before /sparql answers 503.",
+    )
     allow_service: bool = Field(False, description="Allow SPARQL SERVICE (network access).")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)

@@ -9,17 +9,22 @@ The API's ``/sparql`` and ``/update`` routes are thin wrappers around :func:`run
   both over HTTP, so every front end that runs a user's SPARQL, ``srkb query`` too, calls them).
 * Every query runs with a timeout and a result-size limit; a query that hits either gets a clear
   error. Queries run in a worker thread (pyoxigraph releases the GIL while it evaluates), so other
-  requests are answered meanwhile.
+  requests are answered meanwhile, or in a worker process (:mod:`kb.query_worker`) when the
+  caller has one for an on-disk store.
+* A thread cannot be stopped, so a query that times out in a thread runs on, abandoned. Their
+  number is bounded (:class:`QueryThreads`): beyond it, queries are refused at once rather than
+  queued behind threads that may never come free. Only worker processes stop a runaway query.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pyparsing import ParseException
 
@@ -28,11 +33,15 @@ from kb.errors import (
     NetworkAccessRefusedError,
     QuerySyntaxError,
     QueryTimeoutError,
+    StoreUnavailableError,
 )
 from kb.namespaces import source_graph
 from kb.sparql import iri
 from kb.sparql_results import GRAPH_TYPES, RESULT_TYPES, negotiate, serialize
 from kb.store import QueryResult, Store
+
+if TYPE_CHECKING:
+    from kb.query_worker import QueryWorkers
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +51,66 @@ Kind = Literal["select", "ask", "construct", "describe", "update"]
 #: keeps no data in the store's real default graph, so that every triple is in a named graph.
 DEFAULT_UPDATE_GRAPH = source_graph("default")
 
-_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="srkb-query")
+#: Timed-out queries that may still run in threads before further ones are refused.
+MAX_ABANDONED = 4
+
+
+class QueriesBusyError(StoreUnavailableError):
+    """Too many timed-out queries still hold threads: no query is started until some end."""
+
+
+class QueryThreads:
+    """Threads that run queries, with a bound on the abandoned ones (timed out, still running).
+
+    There are ``max_abandoned`` + 4 threads: when ``max_abandoned`` are stuck on abandoned
+    queries, further queries get :class:`QueriesBusyError` (503) at once, so the server keeps
+    threads for the queries that do end and answers other routes meanwhile.
+    """
+
+    def __init__(self, max_abandoned: int = MAX_ABANDONED) -> None:
+        self.max_abandoned = max_abandoned
+        self._pool = ThreadPoolExecutor(
+            max_workers=max_abandoned + 4, thread_name_prefix="srkb-query"
+        )
+        self._lock = threading.Lock()
+        self._abandoned = 0
+
+    @property
+    def abandoned(self) -> int:
+        """Queries that timed out and are still running."""
+        return self._abandoned
+
+    def run(self, call: Callable[[], QueryResult], timeout: float) -> QueryResult:
+        """Run ``call`` in a thread; give up waiting after ``timeout`` seconds."""
+        with self._lock:
+            if self._abandoned >= self.max_abandoned:
+                raise QueriesBusyError(
+                    f"{self._abandoned} earlier queries that timed out are still running; "
+                    "try again later"
+                )
+        future = self._pool.submit(call)
+        try:
+            result: QueryResult = future.result(timeout=timeout)
+        except FutureTimeout as err:
+            if not future.cancel():  # it runs on: count it until it ends
+                with self._lock:
+                    self._abandoned += 1
+                future.add_done_callback(self._ended)
+            raise QueryTimeoutError(
+                f"the query took longer than the {timeout:g} s limit and was abandoned",
+            ) from err
+        return result
+
+    def _ended(self, _future: Future[QueryResult]) -> None:
+        with self._lock:
+            self._abandoned -= 1
+
+    def close(self) -> None:
+        """Stop taking queries; abandoned ones end in their own time."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+_THREADS = QueryThreads()
 
 
 @dataclass(frozen=True)
@@ -181,34 +249,34 @@ def run_query(
     timeout: float = 30.0,
     limit: int | None = None,
     allow_service: bool = False,
+    threads: QueryThreads | None = None,
+    workers: QueryWorkers | None = None,
 ) -> tuple[str, bytes]:
-    """Run a read-only protocol query and serialise it for the client's ``Accept`` header."""
+    """Run a read-only protocol query and serialise it for the client's ``Accept`` header.
+
+    The query runs in ``workers`` (processes, stopped at the timeout) when given, else in
+    ``threads`` (default: this module's).
+    """
     parsed = check_query(text, allow_service=allow_service)
     media_type = negotiate(accept, media_types_for(parsed.kind))
     dataset = (default_graphs or None, named_graphs or None)
-    result = run_with_timeout(
-        lambda: store.query(
-            text,
-            default_graphs=dataset[0] if any(dataset) else None,
-            named_graphs=dataset[1] if any(dataset) else None,
-            limit=limit,
-        ),
-        timeout,
-    )
+    defaults = dataset[0] if any(dataset) else None
+    named = dataset[1] if any(dataset) else None
+    if workers is not None:
+        result = workers.query(
+            text, default_graphs=defaults, named_graphs=named, limit=limit, timeout=timeout
+        )
+    else:
+        result = (threads or _THREADS).run(
+            lambda: store.query(text, default_graphs=defaults, named_graphs=named, limit=limit),
+            timeout,
+        )
     return media_type, serialize(result, media_type)
 
 
 def run_with_timeout(call: Callable[[], QueryResult], timeout: float) -> QueryResult:
-    """Run ``call`` in a worker thread; give up waiting after ``timeout`` seconds."""
-    future = _POOL.submit(call)
-    try:
-        result: QueryResult = future.result(timeout=timeout)
-    except FutureTimeout as err:
-        future.cancel()
-        raise QueryTimeoutError(
-            f"the query took longer than the {timeout:g} s limit and was abandoned",
-        ) from err
-    return result
+    """Run ``call`` in one of this module's threads; give up waiting after ``timeout`` seconds."""
+    return _THREADS.run(call, timeout)
 
 
 def run_update(store: Store, text: str, *, allow_load: bool = False) -> None:

@@ -47,7 +47,10 @@ PROTOCOL_RESPONSES: dict[int | str, dict[str, object]] = {
     },
     415: {"description": "Unsupported request media type"},
     422: {"description": "More results than SRKB_RESULT_LIMIT, or invalid parameters"},
-    503: {"description": "Query timeout (SRKB_QUERY_TIMEOUT) or store unavailable"},
+    503: {
+        "description": "Query timeout (SRKB_QUERY_TIMEOUT), too many runaway queries, or store "
+        "unavailable"
+    },
 }
 
 RDFLIB = {
@@ -69,6 +72,7 @@ def _answer(
     named_graphs: list[str] | None,
 ) -> Response:
     settings = kb.settings
+    state = request.app.state
     media, body = run_query(
         kb.store,
         text,
@@ -78,6 +82,8 @@ def _answer(
         timeout=settings.query_timeout,
         limit=settings.result_limit,
         allow_service=settings.allow_service,
+        threads=getattr(state, "query_threads", None),
+        workers=getattr(state, "query_workers", None),
     )
     return Response(body, media_type=media, headers={"Vary": "Accept"})
 

@@ -295,6 +295,8 @@ def test_the_defaults_are_the_documented_ones() -> None:
         "SRKB_QUERY_TIMEOUT": "query_timeout",
         "SRKB_RESULT_LIMIT": "result_limit",
         "SRKB_MAX_UPLOAD_BYTES": "max_upload_bytes",
+        "SRKB_QUERY_WORKERS": "query_workers",
+        "SRKB_MAX_ABANDONED_QUERIES": "max_abandoned_queries",
     }
     assert set(documented) == set(names)
     for variable, field in names.items():
