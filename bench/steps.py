@@ -5,7 +5,8 @@ cap only for the timed part), runs the measured operation once, and prints one J
 step's ``seconds``, its peak resident memory (``VmHWM``, the whole child process), and what it
 found (triples, findings, rows...), so that a run also shows the work was real.
 
-srkb steps: generate, load, load-transactional, infer, validate, questions, impact, report.
+srkb steps: generate, load, load-transactional, infer, infer-incremental, validate, questions,
+impact, report.
 Baseline steps (rdflib, owlrl, pySHACL; the stack srkb replaces): rdflib-parse, rdflib-questions,
 rdflib-report, owlrl, pyshacl.
 """
@@ -125,6 +126,40 @@ def step_infer(params: Params) -> Result:
 
     store = _open(params)
     seconds, run = timed(lambda: infer(store))
+    store.close()
+    return {"seconds": seconds, "inferred": run.inferred_triples, "passes": run.passes}
+
+
+def step_infer_incremental(params: Params) -> Result:
+    """Inference after one organisation changes: it registers a new component from a vendor.
+
+    The change goes in as its own source graph (untimed), the timed part is
+    :func:`kb.incremental.infer_incremental` on the resources it touched, and the change is taken
+    out again (untimed, incremental too) so that the later steps see the generated data only.
+    """
+    import uuid
+
+    from rdflib import URIRef
+
+    from kb.incremental import infer_incremental
+    from kb.loading import parse_stream, write_sources
+    from kb.namespaces import source_graph
+
+    store = _open(params)
+    who = subjects(params)
+    organisation, vendor = who["organisation"], who["global_vendor"]
+    name = f"bench-change-{uuid.uuid4().hex[:8]}.ttl"
+    component = f"{organisation}-{name[:-4]}"
+    turtle = (
+        "@prefix srkb: <https://w3id.org/srkb#> .\n"
+        f"<{organisation}> srkb:registersComponent <{component}> .\n"
+        f"<{component}> a srkb:ServiceComponent ; srkb:hasVendor <{vendor}> .\n"
+    )
+    write_sources(store, [parse_stream(turtle.encode(), fmt="ttl", name=name)])
+    changed = {URIRef(organisation), URIRef(component), URIRef(vendor)}
+    seconds, run = timed(lambda: infer_incremental(store, changed))
+    store.drop_graphs([source_graph(name)])
+    infer_incremental(store, changed)
     store.close()
     return {"seconds": seconds, "inferred": run.inferred_triples, "passes": run.passes}
 
@@ -378,6 +413,7 @@ STEPS: dict[str, Callable[[Params], Result]] = {
     "load": step_load,
     "load-transactional": step_load_transactional,
     "infer": step_infer,
+    "infer-incremental": step_infer_incremental,
     "validate": step_validate,
     "questions": step_questions,
     "impact": step_impact,

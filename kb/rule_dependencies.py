@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from rdflib import OWL, RDF, RDFS, Variable
 from rdflib.plugins.sparql.algebra import translateUpdate
@@ -88,6 +89,7 @@ def _walk(node: object) -> Iterator[Pattern]:
             yield from _walk(value)
 
 
+@cache
 def patterns(rule_text: str) -> tuple[list[Pattern], list[Pattern]]:
     """The WHERE patterns and the INSERT template patterns of a rule (one INSERT ... WHERE)."""
     update = translateUpdate(parseUpdate(rule_text))
@@ -183,3 +185,20 @@ def order(keys: Sequence[RuleKeys]) -> list[int]:
                 reach[i] = [a or b for a, b in zip(reach[i], row_k, strict=True)]
     ancestors = [sum(1 for i in range(n) if reach[i][j] and not reach[j][i]) for j in range(n)]
     return sorted(range(n), key=lambda j: (ancestors[j], j))
+
+
+def schema_keys(rule_texts: Sequence[str]) -> set[Key]:
+    """The keys of every schema pattern the rules read (constant keys; variables are dropped).
+
+    Incremental inference copies the triples of these keys, besides the neighbourhood's own, so
+    that the rules see the whole schema even where a source declares some of it.
+    """
+    keys: set[Key] = set()
+    for text in rule_texts:
+        where, _template = patterns(text)
+        for _s, p, o in filter(is_schema_pattern, where):
+            if p == RDF.type:
+                keys.add((TYPE, str(o)))
+            else:
+                keys.add((str(p), None))
+    return keys
