@@ -8,16 +8,16 @@ at the timeout the child is killed (SIGKILL) and a fresh one started in the back
 **What a worker reads.** Not the live store: pyoxigraph documents opening a store that another
 process writes (``Store.read_only``) as undefined behaviour, and such a reader never sees later
 writes anyway. A worker reads a *checkpoint* (:class:`Snapshots`): the server's own store makes
-it with ``Store.backup``, RocksDB's online checkpoint (immutable table files hard-linked, about
-10 ms), into a directory next to the store; the worker opens it with ``Store.read_only``. A new
-checkpoint is taken when a query arrives and the store's files have changed since the last one
+it with ``Store.backup``, RocksDB's online checkpoint (immutable table files hard-linked; 10 to
+50 ms measured, mostly the flush of recent writes), into a directory next to the store; the
+worker opens it with ``Store.read_only``. A new checkpoint is taken when a query arrives and the store's files have changed since the last one
 (:func:`fingerprint`: RocksDB appends every committed write to its write-ahead log, or to its
 manifest for an ingested file, before the write returns), so a query sees every write that was
 answered before the query was sent, and queries between writes reuse one checkpoint.
 
 **The worker process** runs this file as a script (``python -P kb/query_worker.py``), so it
-imports pyoxigraph and the standard library only (no rdflib: it starts in some 20 ms instead of
-200). Messages are length-prefixed pickles of plain tuples of strings, read with an unpickler
+imports pyoxigraph and the standard library only (no rdflib: its imports take some 20 ms instead
+of 200). Messages are length-prefixed pickles of plain tuples of strings, read with an unpickler
 that refuses every class; terms travel as tuples and become rdflib terms in the server exactly
 as :func:`kb.store.oxigraph.to_rdflib` makes them. A worker exits when its input closes (the
 server went) and, should that not happen, when its parent process changes.
