@@ -10,10 +10,11 @@ process writes (``Store.read_only``) as undefined behaviour, and such a reader n
 writes anyway. A worker reads a *checkpoint* (:class:`Snapshots`): the server's own store makes
 it with ``Store.backup``, RocksDB's online checkpoint (immutable table files hard-linked; 10 to
 50 ms measured, mostly the flush of recent writes), into a directory next to the store; the
-worker opens it with ``Store.read_only``. A new checkpoint is taken when a query arrives and the store's files have changed since the last one
-(:func:`fingerprint`: RocksDB appends every committed write to its write-ahead log, or to its
-manifest for an ingested file, before the write returns), so a query sees every write that was
-answered before the query was sent, and queries between writes reuse one checkpoint.
+worker opens it with ``Store.read_only``. A new checkpoint is taken when a query arrives and the
+store's files have changed since the last one (:func:`fingerprint`: RocksDB appends every
+committed write to its write-ahead log, or to its manifest for an ingested file, before the write
+returns), so a query sees every write that was answered before the query was sent, and queries
+between writes reuse one checkpoint.
 
 **The worker process** runs this file as a script (``python -P kb/query_worker.py``), so it
 imports pyoxigraph and the standard library only (no rdflib: its imports take some 20 ms instead
