@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.generate import orgs_for_triples
+from tests.support.servers import start_oxigraph
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,6 +98,7 @@ class Config:
     api_clients: int = 8
     api_requests: int = 200
     note: str = ""
+    remote: bool = False
 
 
 def parse_size(text: str) -> int:
@@ -216,7 +218,25 @@ def bench_size(target: int, config: Config) -> dict[str, Any]:
     }
     print(f"size {label}: {orgs} organisations", flush=True)
     results: dict[str, Any] = {"target": target, "label": label, "orgs": orgs, "steps": {}}
+    if config.remote:
+        location = config.work / f"remote-{label}"
+        shutil.rmtree(location, ignore_errors=True)
+        server = start_oxigraph(location)
+        params["store"] = server.query_url
+        params["timeout"] = config.cap
+        try:
+            return _bench_steps(params, config, results, label)
+        finally:
+            server.stop()
+    return _bench_steps(params, config, results, label)
+
+
+def _bench_steps(
+    params: dict[str, Any], config: Config, results: dict[str, Any], label: str
+) -> dict[str, Any]:
     for step in SRKB_STEPS:
+        if config.remote and step == "load-transactional":
+            continue  # a remote store is loaded over HTTP, one way
         step_params = params
         if step == "load-transactional":
             step_params = {**params, "store": str(config.work / f"store-{label}-transactional")}
@@ -229,7 +249,7 @@ def bench_size(target: int, config: Config) -> dict[str, Any]:
         if step in PREREQUISITES and not outcome["runs"]:
             print(f"  {step} did not finish: the rest of size {label} is skipped", flush=True)
             return results
-    if config.api:
+    if config.api and not config.remote:
         results["api"] = bench_api(params, config)
     if config.baseline:
         for step in BASELINE_OF.values():
@@ -413,15 +433,15 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_results(report: dict[str, Any], results: Path) -> Path:
+def write_results(report: dict[str, Any], results: Path, prefix: str = "") -> Path:
     results.mkdir(parents=True, exist_ok=True)
-    path = results / f"{report['date']}.json"
+    path = results / f"{prefix}{report['date']}.json"
     n = 2
     while path.exists():
-        path = results / f"{report['date']}-{n}.json"
+        path = results / f"{prefix}{report['date']}-{n}.json"
         n += 1
     path.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
-    (results / "latest.md").write_text(markdown(report), encoding="utf-8")
+    (results / f"{prefix}latest.md").write_text(markdown(report), encoding="utf-8")
     return path
 
 
@@ -445,8 +465,9 @@ def run(config: Config) -> dict[str, Any]:
         report["sizes"].append(bench_size(target, config))
     report["load_after"] = load_average()
     report["seconds"] = time.perf_counter() - started
-    path = write_results(report, config.results)
-    print(f"wrote {path} and {config.results / 'latest.md'}", flush=True)
+    prefix = "remote-" if config.remote else ""
+    path = write_results(report, config.results, prefix)
+    print(f"wrote {path} and {config.results / (prefix + 'latest.md')}", flush=True)
     return report
 
 
@@ -472,6 +493,12 @@ def config_from(argv: list[str] | None = None) -> Config:
     parser.add_argument("--api-clients", type=int, default=int(env("BENCH_API_CLIENTS", "8")))
     parser.add_argument("--api-requests", type=int, default=int(env("BENCH_API_REQUESTS", "200")))
     parser.add_argument("--note", default=env("BENCH_NOTE", ""))
+    parser.add_argument(
+        "--remote",
+        action="store_true",
+        default=env("BENCH_REMOTE", "0") == "1",
+        help="Run srkb against a real `oxigraph serve` on 127.0.0.1 (the remote path).",
+    )
     args = parser.parse_args(argv)
     return Config(
         sizes=[parse_size(s) for s in args.sizes.split(",") if s.strip()],
@@ -489,6 +516,7 @@ def config_from(argv: list[str] | None = None) -> Config:
         api_clients=args.api_clients,
         api_requests=args.api_requests,
         note=args.note,
+        remote=args.remote,
     )
 
 

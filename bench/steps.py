@@ -92,17 +92,20 @@ def step_generate(params: Params) -> Result:
 
 def _load(params: Params, threshold: int | None) -> Result:
     from kb.loading import BULK_LOAD_THRESHOLD, install_model, load_files
-    from kb.store import open_store
 
-    target = Path(params["store"])
-    shutil.rmtree(target, ignore_errors=True)
-    store = open_store(target)
+    if params["store"].startswith("http"):
+        store = _open(params)
+        store.update("DROP SILENT ALL")
+    else:
+        shutil.rmtree(params["store"], ignore_errors=True)
+        store = _open(params)
     install_model(store)
     data = Path(params["data"])
     seconds, loaded = timed(lambda: load_files(store, [data], bulk_threshold=threshold))
     store.close()
     bulk = threshold is not None and data.stat().st_size >= BULK_LOAD_THRESHOLD
-    return {"seconds": seconds, "triples": loaded[0].triples, "path": "bulk" if bulk else "tx"}
+    path = "http" if params["store"].startswith("http") else "bulk" if bulk else "tx"
+    return {"seconds": seconds, "triples": loaded[0].triples, "path": path}
 
 
 def step_load(params: Params) -> Result:
@@ -116,9 +119,10 @@ def step_load_transactional(params: Params) -> Result:
 
 
 def _open(params: Params) -> Any:
+    """The benchmark's store: a data directory, or an endpoint URL (``make bench-remote``)."""
     from kb.store import open_store
 
-    return open_store(Path(params["store"]))
+    return open_store(params["store"], timeout=params.get("timeout"))
 
 
 def step_infer(params: Params) -> Result:
@@ -158,7 +162,7 @@ def step_infer_incremental(params: Params) -> Result:
     write_sources(store, [parse_stream(turtle.encode(), fmt="ttl", name=name)])
     changed = {URIRef(organisation), URIRef(component), URIRef(vendor)}
     seconds, run = timed(lambda: infer_incremental(store, changed))
-    store.drop_graphs([source_graph(name)])
+    store.update(f"DROP SILENT GRAPH <{source_graph(name)}>")
     infer_incremental(store, changed)
     store.close()
     return {"seconds": seconds, "inferred": run.inferred_triples, "passes": run.passes}
