@@ -10,7 +10,7 @@ PORT ?= 8000
 STORE ?= data/demo-store
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install install-test system-deps bench clean
+.PHONY: run test lint install install-test system-deps bench bench-load clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,18 @@ BENCH_REPS ?= 3
 BENCH_CAP ?= 300
 bench: install-test
 	BENCH_SIZES=$(BENCH_SIZES) BENCH_REPS=$(BENCH_REPS) BENCH_CAP=$(BENCH_CAP) $(PY) -m bench.run
+
+# HTTP load test, not part of `make test`: srkb serve on 127.0.0.1 with BENCH_LOAD_SIZE triples
+# (generated once into bench/out/), concurrent requests from the first second, p50/p99 per route,
+# then BENCH_LOAD_CLIENTS clients for BENCH_LOAD_DURATION s of SPARQL and ecosystem questions.
+# Fails on any failed request or memory growth. Results: bench/results/load-<date>.json and
+# bench/results/load-latest.md. E.g. `make bench-load BENCH_LOAD_SIZE=1M BENCH_LOAD_DURATION=60`.
+BENCH_LOAD_SIZE ?= 100k
+BENCH_LOAD_DURATION ?= 30
+BENCH_LOAD_CLIENTS ?= 8
+bench-load: install
+	$(PY) -m bench.api_load --cold-start --size $(BENCH_LOAD_SIZE) \
+	  --duration $(BENCH_LOAD_DURATION) --clients $(BENCH_LOAD_CLIENTS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
