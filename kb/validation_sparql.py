@@ -572,10 +572,14 @@ class ShapeResult(NamedTuple):
         return self.messages[0] if self.messages else None
 
 
-def run(store: Store, data_graphs: Sequence[str], shapes: Graph) -> tuple[ShapeResult, ...]:
+def run(
+    store: Store, data_graphs: Sequence[str], shapes: Graph, *, union: bool = False
+) -> tuple[ShapeResult, ...]:
     """Validate the union of ``data_graphs`` against ``shapes`` on the store.
 
-    One query per shape, each reading only ``data_graphs``; nothing is written. Raises
+    One query per shape, each reading only ``data_graphs`` (or, with ``union``, the store's union
+    default graph: on the embedded store about five times faster than a dataset of several named
+    graphs, for callers that know the other graphs cannot match); nothing is written. Raises
     :class:`UnsupportedShapeError` before running anything if a shape cannot be compiled.
     """
     compiled = compile_shapes(shapes)
@@ -584,7 +588,10 @@ def run(store: Store, data_graphs: Sequence[str], shapes: Graph) -> tuple[ShapeR
         if not shape.branches:
             continue
         started = time.perf_counter()
-        answer = store.query(shape.query, default_graphs=list(data_graphs))
+        if union:
+            answer = store.query(shape.query)
+        else:
+            answer = store.query(shape.query, default_graphs=list(data_graphs))
         results.extend(_result(shape, answer.variables, row) for row in answer.rows)
         log.debug(
             "%s: %d results in %.3f s", shape.shape, len(answer.rows), time.perf_counter() - started
