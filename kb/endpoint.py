@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from pyparsing import ParseException
@@ -36,7 +37,7 @@ from kb.errors import (
     StoreUnavailableError,
 )
 from kb.namespaces import source_graph
-from kb.sparql import iri
+from kb.sparql import RDFLIB_PARSER_LOCK, iri
 from kb.sparql_results import GRAPH_TYPES, RESULT_TYPES, negotiate, serialize
 from kb.store import QueryResult, Store
 
@@ -129,13 +130,23 @@ def parse_request(text: str) -> Parsed:
     nests too deeply for rdflib's recursive parser (some 25 parentheses are enough).
     """
     try:
-        return _classify(text)
+        return _classified(text)
     except RecursionError as err:
         raise QuerySyntaxError(
             "the request nests groups, expressions or blank nodes too deeply for srkb's parser",
             source="query",
             hint="flatten it, e.g. with BIND or FILTER clauses one after another",
         ) from err
+
+
+@lru_cache(maxsize=1024)
+def _classified(text: str) -> Parsed:
+    """The classification of one request text: parsed once (under the parser lock), then reused.
+
+    Clients repeat the same queries; rdflib takes milliseconds a parse. Errors are not cached.
+    """
+    with RDFLIB_PARSER_LOCK:
+        return _classify(text)
 
 
 def _classify(text: str) -> Parsed:

@@ -30,6 +30,8 @@ from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Identifier, URIRef
 
+from kb.sparql import RDFLIB_PARSER_LOCK
+
 ANY = "*"
 TYPE = str(RDF.type)
 
@@ -92,7 +94,8 @@ def _walk(node: object) -> Iterator[Pattern]:
 @cache
 def patterns(rule_text: str) -> tuple[list[Pattern], list[Pattern]]:
     """The WHERE patterns and the INSERT template patterns of a rule (one INSERT ... WHERE)."""
-    update = translateUpdate(parseUpdate(rule_text))
+    with RDFLIB_PARSER_LOCK:
+        update = translateUpdate(parseUpdate(rule_text))
     where: list[Pattern] = []
     template: list[Pattern] = []
     for request in update.algebra:

@@ -9,6 +9,7 @@ get escaping right.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
     from kb.store.parsing import ParsedSource
 
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+#: Held around every call into rdflib's SPARQL parser. pyparsing grammars are not thread-safe
+#: (RDFLib/rdflib#1282): two threads parsing at once, e.g. the first requests a fresh server
+#: gets, can break the parser for the rest of the process ("Param.postParse2() missing 1
+#: required positional argument"). Parsing takes milliseconds; the store is not locked.
+RDFLIB_PARSER_LOCK = threading.Lock()
 #: Text ending just before a template's ``{`` (CONSTRUCT, or an update's INSERT/DELETE): the WHERE
 #: group comes after it.
 _TEMPLATE = re.compile(r"\b(CONSTRUCT|INSERT|DELETE)\s*$", re.IGNORECASE)
