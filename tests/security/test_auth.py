@@ -13,6 +13,7 @@ uvicorn's access log on and at debug level.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import re
@@ -246,18 +247,18 @@ def test_tokens_are_compared_with_hmac_compare_digest(monkeypatch: pytest.Monkey
     for given in ("wrong", WRITE_TOKEN[:-1], WRITE_TOKEN + "x", READ_TOKEN):
         compared.clear()
         with pytest.raises(HTTPException) as refused:
-            api.deps.require_writer(settings, bearer(given))
+            asyncio.run(api.deps.require_writer(settings, bearer(given)))
         assert refused.value.status_code == 401
         assert compared == [(given.encode(), WRITE_TOKEN.encode())]
     compared.clear()
-    api.deps.require_writer(settings, bearer(WRITE_TOKEN))
+    asyncio.run(api.deps.require_writer(settings, bearer(WRITE_TOKEN)))
     assert compared == [(WRITE_TOKEN.encode(), WRITE_TOKEN.encode())]
     compared.clear()
     with pytest.raises(HTTPException):
-        api.deps.require_reader(settings, bearer("wrong"))
+        asyncio.run(api.deps.require_reader(settings, bearer("wrong")))
     assert set(compared) == {(b"wrong", READ_TOKEN.encode()), (b"wrong", WRITE_TOKEN.encode())}
     compared.clear()
-    api.deps.require_reader(settings, bearer(READ_TOKEN))
+    asyncio.run(api.deps.require_reader(settings, bearer(READ_TOKEN)))
     assert (READ_TOKEN.encode(), READ_TOKEN.encode()) in compared
 
 
