@@ -2,6 +2,11 @@
 
 Codes are decided here and only here (the CLI has its own table). An unexpected exception becomes
 a 500 with a request id that is also logged, so an operator can find the traceback.
+
+With a remote store srkb is a gateway, and answers as one: an endpoint that cannot be reached or
+says it is unavailable is 503 (with Retry-After), one that answered garbage is 502 Bad Gateway,
+and a query that did not finish in time is 504 Gateway Timeout, whichever clock noticed first
+(the endpoint's request or srkb's own query limit). Local query timeouts stay 503.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from kb.errors import (
     WriteRefusedError,
 )
 from kb.sparql_results import NotAcceptableError
+from kb.store.remote import EndpointAnswerError
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +49,13 @@ STATUS: dict[type[Exception], int] = {
     ResultLimitError: 422,
     WriteRefusedError: 403,
     QueryTimeoutError: 503,
+    EndpointAnswerError: 502,
     StoreUnavailableError: 503,
     SrkbError: 500,
 }
+
+#: Entries that replace :data:`STATUS`'s when the store is a remote endpoint (srkb is a gateway).
+GATEWAY_STATUS: dict[type[Exception], int] = {QueryTimeoutError: 504}
 
 TITLES = {
     400: "Bad request",
@@ -59,7 +69,9 @@ TITLES = {
     422: "Unprocessable request",
     429: "Too many requests",
     500: "Internal server error",
+    502: "Bad gateway",
     503: "Service unavailable",
+    504: "Gateway timeout",
 }
 
 
@@ -78,20 +90,31 @@ def problem(status: int, detail: str, **extra: object) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def status_for(error: Exception) -> int:
-    """The HTTP status of a kb error, by the most specific entry of :data:`STATUS`."""
+def status_for(error: Exception, *, remote: bool = False) -> int:
+    """The HTTP status of a kb error, by the most specific entry of :data:`STATUS`.
+
+    With ``remote`` (the store is a SPARQL endpoint), :data:`GATEWAY_STATUS` comes first.
+    """
+    tables = (GATEWAY_STATUS, STATUS) if remote else (STATUS,)
     for cls in type(error).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
+        for table in tables:
+            if cls in table:
+                return table[cls]
     return 500
+
+
+def _remote(request: Request) -> bool:
+    """Whether the app serves a remote store (the lifespan may not have opened one yet)."""
+    kb = getattr(request.app.state, "kb", None)
+    return bool(kb is not None and kb.store.capabilities.remote)
 
 
 def install(app: FastAPI) -> None:
     """Register the handlers on an app."""
 
     @app.exception_handler(SrkbError)
-    async def srkb_error(_request: Request, error: SrkbError) -> JSONResponse:
-        status = status_for(error)
+    async def srkb_error(request: Request, error: SrkbError) -> JSONResponse:
+        status = status_for(error, remote=_remote(request))
         if status >= 500 and not isinstance(error, QueryTimeoutError | StoreUnavailableError):
             request_id = uuid.uuid4().hex
             log.exception("request %s failed", request_id, exc_info=error)

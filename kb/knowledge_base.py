@@ -5,6 +5,23 @@ installed at start, inference and validation re-run after every write, writes se
 uploads never interleave their inference runs, the last validation report (and its readiness
 scores) kept for readers, and every validation run recorded in the history graph
 (:mod:`kb.history`). :class:`KnowledgeBase` is that, for any backend.
+
+On a remote store the endpoint may stop, stall or answer garbage at any moment, and come back;
+srkb is expected to answer 503 meanwhile and carry on afterwards without a restart:
+
+* A write's data and the stale mark (:func:`kb.recovery.stale_until_inferred`) go to the endpoint
+  in one update request (:meth:`kb.store.remote.RemoteStore.atomic`), applied all or none.
+* What could not be done for lack of the endpoint (setting up at start, the refresh after a
+  write) is kept as *pending* and retried by a background thread until the endpoint answers; the
+  next write or report also runs it first, so nothing is built on an unfinished refresh. Meanwhile
+  the cached report is dropped: it would describe data srkb cannot vouch for.
+* Inference after a write is incremental only when the inferred graph was current before it: a
+  stale mark already there (a write whose answer was lost and that landed late, another process
+  killed mid-write) makes it a full run.
+
+Between a write applied and its refresh done, readers of the remote store see the new data with
+the previous inferences (and the stale mark that says so); an incremental run cut short can leave
+the changed resources' inferences partly removed until the pending full run replaces them.
 """
 
 from __future__ import annotations
@@ -12,6 +29,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
 from rdflib.term import Identifier
@@ -19,19 +37,27 @@ from rdflib.term import Identifier
 from kb import resources
 from kb.config import Settings
 from kb.endpoint import restore_default_graph
+from kb.errors import QueryTimeoutError, StoreUnavailableError
 from kb.history import Run, record
 from kb.incremental import infer_incremental
 from kb.inference import InferenceRun, infer
 from kb.loading import LoadedSource, install_model, write_sources
 from kb.readiness import Readiness
 from kb.readiness import readiness as compute_readiness
-from kb.recovery import stale_until_inferred
+from kb.recovery import is_stale, stale_until_inferred
 from kb.store import Store, open_store
 from kb.store.parsing import ParsedSource
+from kb.store.remote import EndpointAnswerError, RemoteStore
 from kb.validation import ValidationReport, validate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+#: The errors that mean "the store is not there right now", after which srkb retries later.
+UNAVAILABLE = (StoreUnavailableError, QueryTimeoutError)
+#: Seconds before the background thread first retries pending work, and the most between tries.
+RETRY_FIRST = 0.5
+RETRY_MAX = 5.0
 
 
 class KnowledgeBase:
@@ -44,23 +70,45 @@ class KnowledgeBase:
         self._report: ValidationReport | None = None
         self._readiness: Readiness | None = None
         self.last_inference: InferenceRun | None = None
+        # Work the store was not there for, run before anything else (guarded by _write_lock).
+        self._pending: Callable[[], None] | None = None
+        self._retrying = False  # a background thread retries _pending (guarded by _write_lock)
+        self._retry_thread: threading.Thread | None = None
+        self._closed = threading.Event()
 
     @classmethod
     def open(cls, settings: Settings) -> KnowledgeBase:
-        """Open the configured store, install the model, and load the demo if asked."""
+        """Open the configured store, install the model, and load the demo if asked.
+
+        A remote endpoint that does not answer yet does not stop the service: it answers 503
+        until the endpoint does, and sets itself up then. One that answers garbage does: that is
+        a wrong URL or a wrong server far more often than a passing state, and better said at once.
+        """
         options = settings.remote_options() if settings.store.startswith("http") else {}
         store = open_store(settings.store, timeout=settings.query_timeout, **options)
         kb = cls(store, settings)
+        try:
+            kb._set_up()
+        except UNAVAILABLE as err:
+            if not store.capabilities.remote or isinstance(err, EndpointAnswerError):
+                raise
+            log.warning("%s; serving 503 until it answers, then setting up", err)
+            with kb._write_lock:
+                kb._defer(kb._set_up)
+        return kb
+
+    def _set_up(self) -> None:
+        """Install the model, then load the demo or refresh (the store's start-up work)."""
         # After a kill, put back what an update lent (kb.recovery); refresh() re-infers anyway.
-        restore_default_graph(store)
-        install_model(store)
-        if settings.demo:
+        restore_default_graph(self.store)
+        install_model(self.store)
+        if self.settings.demo:
             from kb.loading import parse_file
 
-            kb.write(lambda: write_sources(store, [parse_file(resources.example_file("campus"))]))
+            campus = resources.example_file("campus")
+            self._write(lambda: write_sources(self.store, [parse_file(campus)]), None)
         else:
-            kb.refresh()
-        return kb
+            self.refresh()
 
     def refresh(self, changed: set[Identifier] | None = None) -> None:
         """Recompute inferences and the validation report (after any change to the data).
@@ -86,24 +134,58 @@ class KnowledgeBase:
 
         The inferred graph is marked stale until the refresh has recomputed it, so that a process
         killed in between leaves a store that recomputes it when opened (:mod:`kb.recovery`).
+        Pending work (see the module docstring) runs first: a write on an unfinished refresh
+        would be refreshed around its own resources only.
         """
         with self._write_lock:
-            with stale_until_inferred(self.store):
+            self._settle()
+            return self._write(change, changed)
+
+    def _write(self, change: Callable[[], T], changed: set[Identifier] | None) -> T:
+        """:meth:`write` without the lock and the pending work (the caller holds the lock)."""
+        try:
+            if changed is not None and is_stale(self.store):
+                changed = None  # inferences were already behind: refresh them all
+            with self._atomic(), stale_until_inferred(self.store):
                 result = change()
+        except UNAVAILABLE:
+            # Not applied, or (an answer lost) applied with its stale mark: refresh in full later.
+            self._defer(self.refresh)
+            raise
+        try:
             self.refresh(changed)
-            return result
+        except UNAVAILABLE as err:
+            self._defer(self.refresh)
+            raise type(err)(
+                f"the write was applied, but inference and validation could not follow: {err}; "
+                "srkb completes them when the store answers again"
+            ) from err
+        return result
+
+    def _atomic(self) -> AbstractContextManager[None]:
+        """One update request for the block on a remote store (embedded stores need none)."""
+        return self.store.atomic() if isinstance(self.store, RemoteStore) else nullcontext()
 
     def load(self, sources: Sequence[ParsedSource]) -> list[LoadedSource]:
         """Write parsed sources (all-or-nothing) and refresh."""
         return self.write(lambda: write_sources(self.store, sources))
 
     def report(self) -> ValidationReport:
-        """The validation report of the current data (computed once per write)."""
-        if self._report is None:
+        """The validation report of the current data (computed once per write).
+
+        On a remote store the endpoint is asked whether it is there before a cached report is
+        served: a report of data srkb cannot reach may no longer describe it.
+        """
+        report = self._report
+        if report is None or self._pending is not None:
             with self._write_lock:
+                self._settle()
                 if self._report is None:
                     self._report = validate(self.store, save=True)
-        return self._report
+                report = self._report
+        elif self.store.capabilities.remote:
+            self.store.query("ASK {}", union_default_graph=False)
+        return report
 
     def readiness(self) -> Readiness:
         """Readiness per organisation and precondition of the current report."""
@@ -114,6 +196,54 @@ class KnowledgeBase:
                     self._readiness = compute_readiness(self.store, report)
         return self._readiness
 
+    # -- pending work, and its retries ----------------------------------------------------------
+    def _defer(self, job: Callable[[], None]) -> None:
+        """Keep ``job`` to run before anything else, and retry it in the background.
+
+        The caller holds the write lock. A pending full refresh replaces any other pending job
+        but the set-up, which ends with one.
+        """
+        if self._pending != self._set_up:  # bound methods: equal, never identical
+            self._pending = job
+        self._report = self._readiness = None
+        if not self._retrying and not self._closed.is_set():
+            self._retrying = True
+            self._retry_thread = threading.Thread(
+                target=self._retry, name="srkb-store-retry", daemon=True
+            )
+            self._retry_thread.start()
+
+    def _settle(self) -> None:
+        """Run pending work (the caller holds the write lock); raise if the store is still away."""
+        if self._pending is not None:
+            self._pending()
+            self._pending = None
+            log.info("the store answers again: pending work done")
+
+    def _retry(self) -> None:
+        """Retry pending work with growing pauses until it is done or the knowledge base closes."""
+        delay = RETRY_FIRST
+        while not self._closed.wait(delay):
+            with self._write_lock:
+                try:
+                    self._settle()
+                except UNAVAILABLE as err:
+                    log.info("the store is still unavailable (%s); retrying", err)
+                    delay = min(2 * delay, RETRY_MAX)
+                    continue
+                except Exception:
+                    log.exception("pending work failed; the next write or report retries it")
+                    self._retrying = False
+                    return
+                self._retrying = False
+                return
+        with self._write_lock:
+            self._retrying = False
+
     def close(self) -> None:
-        """Close the store."""
+        """Stop retrying, close the store."""
+        self._closed.set()
+        thread = self._retry_thread
+        if thread is not None:
+            thread.join(timeout=2 * RETRY_MAX + self.settings.query_timeout)
         self.store.close()

@@ -3,8 +3,20 @@
 This is how srkb runs on an existing triplestore (Fuseki, GraphDB, Virtuoso, an Oxigraph server,
 Neptune...) when the data outgrows one machine. Requests are form-encoded POSTs (Virtuoso hangs
 on raw ``application/sparql-query`` bodies) with a timeout. Queries are retried on connection
-errors and 5xx answers, since they change nothing; updates are sent once, because a retried
-update that had in fact been applied could apply twice.
+errors, broken answers and 5xx answers, since they change nothing; updates are sent once, because
+a retried update that had in fact been applied could apply twice. A query that timed out is not
+retried either: it would most likely time out again, and the caller would wait several timeouts.
+
+Failures are told apart because a client acts differently on each: the endpoint cannot be reached
+or says it is unavailable (:class:`~kb.errors.StoreUnavailableError`: try again later), it did not
+answer in time (:class:`~kb.errors.QueryTimeoutError`), or it answered something srkb cannot use,
+such as a proxy's HTML page, a cut-off body or not HTTP at all (:class:`EndpointAnswerError`: a
+configuration or endpoint problem that waiting may not fix).
+
+A SPARQL 1.1 endpoint applies each update request atomically (Oxigraph, Fuseki and GraphDB do),
+but nothing spans two requests. Writes that take several updates are therefore collected with
+:meth:`RemoteStore.atomic` and sent as one request, so the endpoint dying between them cannot
+leave half of them applied.
 
 The union default graph is requested with one ``default-graph-uri`` (and ``named-graph-uri``) per
 named graph (SPARQL 1.1 Protocol), so it does not depend on a server option.
@@ -12,13 +24,16 @@ named graph (SPARQL 1.1 Protocol), so it does not depend on a server option.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
+import re
 import socket
+import threading
 import time
 import urllib.error
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyoxigraph as ox
@@ -57,6 +72,15 @@ _RESULT_TYPES = {
     "text/csv",
     "text/tab-separated-values",
 }
+
+
+class EndpointAnswerError(StoreUnavailableError):
+    """The endpoint answered, but not with something srkb can use (a bad gateway, in HTTP terms).
+
+    An HTML page instead of results, a body cut short, a wrong content type, a reply that is not
+    HTTP, an error status other than "unavailable". Unlike an endpoint that is down, this is
+    rarely fixed by waiting: the URL, the credentials or the endpoint itself need a look.
+    """
 
 
 def _update_url_for(query_url: str) -> str:
@@ -105,6 +129,10 @@ class RemoteStore:
         self.capabilities = Capabilities(persistent=True, remote=True, bulk_load=False)
         self._graphs: list[str] | None = None
         self._graphs_at = 0.0
+        # Bumped after every update sent: a list of graphs fetched across one is not kept.
+        self._generation = 0
+        self._graphs_lock = threading.Lock()
+        self._local = threading.local()  # this thread's batch of updates (see atomic())
 
     # -- plumbing ---------------------------------------------------------------------------
     def _client(
@@ -146,6 +174,7 @@ class RemoteStore:
         return client
 
     def _call(self, action: Callable[[], T], *, what: str, retry: bool) -> T:
+        """Run one request, retrying it (if ``retry``) on failures that may pass; map the errors."""
         attempts = 1 + (self.retries if retry else 0)
         for attempt in range(1, attempts + 1):
             try:
@@ -155,41 +184,58 @@ class RemoteStore:
                     f"the endpoint rejected the {what}: {_short(err)}", source=self.location
                 ) from err
             except TimeoutError as err:
-                raise QueryTimeoutError(
-                    f"the {what} took longer than {self.timeout:g} s at {self.location}"
-                ) from err
+                raise self._timeout(what) from err
             except urllib.error.HTTPError as err:
                 if err.code in (401, 403):
-                    raise StoreUnavailableError(
+                    raise EndpointAnswerError(
                         f"the endpoint {self.location} refused the credentials (HTTP {err.code})"
                     ) from err
                 if attempt == attempts or err.code < 500:
-                    raise StoreUnavailableError(
-                        f"the endpoint {self.location} answered HTTP {err.code} to the {what}"
-                    ) from err
+                    message = f"the endpoint {self.location} answered HTTP {err.code} to the {what}"
+                    if err.code in (502, 503, 504):  # the endpoint, or a proxy, says it is down
+                        raise StoreUnavailableError(message) from err
+                    raise EndpointAnswerError(message) from err
             except EndPointInternalError as err:  # reached, but the request failed there
                 if attempt == attempts:
-                    raise StoreUnavailableError(
+                    raise EndpointAnswerError(
                         f"the endpoint {self.location} failed the {what}: {_short(err)}"
                     ) from err
             except (urllib.error.URLError, ConnectionError) as err:
                 reason = getattr(err, "reason", err)
                 if isinstance(reason, TimeoutError | socket.timeout):
-                    raise QueryTimeoutError(
-                        f"the {what} took longer than {self.timeout:g} s at {self.location}"
-                    ) from err
+                    raise self._timeout(what) from err
                 if attempt == attempts:
                     raise StoreUnavailableError(
                         f"cannot reach the SPARQL endpoint {self.location}: {reason}"
+                        + self._outcome(what, reason)
+                    ) from err
+            except http.client.HTTPException as err:  # not HTTP, or a body cut short
+                if attempt == attempts:
+                    raise EndpointAnswerError(
+                        f"the endpoint {self.location} sent a broken answer to the {what} "
+                        f"({type(err).__name__}: {_short(err)[:200]})" + self._outcome(what, err)
                     ) from err
             except SPARQLWrapperException as err:
-                raise StoreUnavailableError(
+                raise EndpointAnswerError(
                     f"the endpoint {self.location} failed the {what}: {_short(err)}"
                 ) from err
             delay = 0.2 * 2 ** (attempt - 1)
             log.warning("retrying %s at %s in %.1f s", what, self.location, delay)
             time.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _timeout(self, what: str) -> QueryTimeoutError:
+        return QueryTimeoutError(
+            f"the {what} took longer than {self.timeout:g} s at {self.location}"
+            + self._outcome(what, TimeoutError())
+        )
+
+    @staticmethod
+    def _outcome(what: str, reason: object) -> str:
+        """For an update whose request may have reached the endpoint: say it may be applied."""
+        if what != "update" or isinstance(reason, ConnectionRefusedError | socket.gaierror):
+            return ""
+        return "; the endpoint may or may not have applied the update"
 
     def _raw(
         self,
@@ -208,9 +254,9 @@ class RemoteStore:
 
         return self._call(run, what="query", retry=True)
 
-    def _garbage(self, content_type: str, err: Exception) -> StoreUnavailableError:
+    def _garbage(self, content_type: str, err: Exception) -> EndpointAnswerError:
         """The endpoint answered, but not with SPARQL results: a wrong URL, a proxy's page..."""
-        return StoreUnavailableError(
+        return EndpointAnswerError(
             f"the endpoint {self.location} answered with {content_type} that is not SPARQL "
             f"results ({err}); check that the URL is a SPARQL query endpoint"
         )
@@ -277,18 +323,26 @@ class RemoteStore:
         """Named graphs of the endpoint.
 
         Cached for :data:`GRAPHS_TTL` seconds and dropped on this client's own writes, so that
-        union queries see graphs other writers add within that time.
+        union queries see graphs other writers add within that time. Thread-safe: a list that
+        another thread fetched while this client's update was being applied is not cached.
         """
-        if self._graphs is None or time.monotonic() - self._graphs_at > GRAPHS_TTL:
-            _type, body = self._raw(
-                "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
-                "application/sparql-results+json",
-                union=False,
-            )
-            data = self._json_results(_type, body)
-            self._graphs = sorted(b["g"]["value"] for b in data["results"]["bindings"])
-            self._graphs_at = time.monotonic()
-        return list(self._graphs)
+        with self._graphs_lock:
+            cached, generation = self._graphs, self._generation
+            if cached is not None and time.monotonic() - self._graphs_at <= GRAPHS_TTL:
+                return list(cached)
+        _type, body = self._raw(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+            "application/sparql-results+json",
+            union=False,
+        )
+        data = self._json_results(_type, body)
+        graphs = sorted(b["g"]["value"] for b in data["results"]["bindings"])
+        with self._graphs_lock:
+            # A reader's list fetched while an update was applied may predate it: kept, it would
+            # hide a new graph from the writer's own inference for GRAPHS_TTL seconds.
+            if self._generation == generation:
+                self._graphs, self._graphs_at = graphs, time.monotonic()
+        return list(graphs)
 
     def count(self, graph: str | None = None) -> int:
         """Count triples of a graph, or quads in all named graphs."""
@@ -354,15 +408,49 @@ class RemoteStore:
 
     # -- writing ----------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
-        """Send one update request (not retried: it may have been applied)."""
+        """Send one update request (not retried: it may have been applied).
 
+        Inside :meth:`atomic` (on the same thread) the update is kept for the block's request.
+        """
+        batch: list[str] | None = getattr(self._local, "batch", None)
+        if batch is not None:
+            batch.append(sparql)
+            return
+        self._send(sparql)
+
+    def _send(self, sparql: str) -> None:
         def run() -> None:
             client = self._client(self.update_url, sparql, union=False, reading=False)
             with closing(client.query().response) as response:
                 response.read()
 
-        self._graphs = None
-        self._call(run, what="update", retry=False)
+        try:
+            self._call(run, what="update", retry=False)
+        finally:  # applied, or perhaps applied: forget the graphs, and any list being fetched
+            with self._graphs_lock:
+                self._generation += 1
+                self._graphs = None
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Send this thread's updates of the block as one request when the block ends.
+
+        The endpoint applies one request atomically, so the block's updates are applied all or
+        none, wherever the endpoint or the connection fails; if the block raises, none is sent.
+        Queries in the block are sent at once and see the store as it was before the block.
+        Blocks nest into the outermost one; other threads' updates are not collected.
+        """
+        if getattr(self._local, "batch", None) is not None:
+            yield
+            return
+        batch: list[str] = []
+        self._local.batch = batch
+        try:
+            yield
+        finally:
+            self._local.batch = None
+        if batch:
+            self._send(join_updates(batch))
 
     def load(self, sources: Sequence[ParsedSource], *, replace_graphs: Sequence[str] = ()) -> int:
         """Write all sources in one update request, which the endpoint applies atomically."""
@@ -376,6 +464,64 @@ class RemoteStore:
 
     def close(self) -> None:
         """Nothing to release: every request opens its own connection."""
+
+
+#: An IRI reference (no spaces, quotes or braces), whose ``#`` does not start a comment.
+_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_PROBE = "CLEAR SILENT DEFAULT"
+
+
+#: The prologue a request starts with: comments, ``PREFIX p: <iri>`` and ``BASE <iri>``.
+_PROLOGUE = re.compile(
+    r"(?:\s+|#[^\n]*(?:\n|$)|(?i:PREFIX)\s*[^\s:]*:\s*<[^<>\s]*>|(?i:BASE)\s*<[^<>\s]*>)*"
+)
+
+
+def join_updates(requests: Sequence[str]) -> str:
+    """Join update requests into one (``a ; b``), whatever each starts and ends with.
+
+    SPARQL Update separates operations with ``;``, and a request may itself end with ``;`` (or
+    with ``;`` and prefix declarations), after which another ``;`` is a syntax error. Most requests
+    visibly end with ``}``; for the others the grammar is asked (rdflib's parser, on the one text).
+
+    Every request's leading prologue (PREFIX and BASE) goes to the front of the whole: SPARQL 1.1
+    allows one after ``;``, but Oxigraph's parser does not. Declarations then hold for every
+    request, which srkb's own requests (full IRIs only) do not mind; a batch holds at most one
+    request of someone else's (an update sent to ``/update``).
+    """
+    prologues: list[str] = []
+    bodies: list[tuple[str, str]] = []  # (body without its prologue, the whole request)
+    for text in requests:
+        prologue = _PROLOGUE.match(text)
+        end = prologue.end() if prologue else 0
+        prologues.append(text[:end].strip())
+        if text[end:].strip():
+            bodies.append((text[end:], text))
+    parts = [p + "\n" for p in prologues if p]
+    for body, whole in bodies[:-1]:
+        parts += [body, _separator_after(whole)]
+    if bodies:
+        parts.append(bodies[-1][0])
+    return "".join(parts)
+
+
+def _separator_after(text: str) -> str:
+    last_line = _IRIREF.sub("<>", text.rstrip().rsplit("\n", 1)[-1])
+    if "#" not in last_line:  # no comment: the last character is the last token
+        if last_line.endswith("}"):
+            return "\n;\n"
+        if last_line.endswith(";"):
+            return "\n"
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    for separator in ("\n;\n", "\n"):
+        try:
+            parseUpdate(text + separator + _PROBE)
+        except ParseException:
+            continue
+        return separator
+    return "\n;\n"  # not an update rdflib reads: the endpoint refuses it whole, or applies it
 
 
 def _short(err: Exception) -> str:
