@@ -53,7 +53,7 @@ from kb.errors import (
     ResultLimitError,
     StoreUnavailableError,
 )
-from kb.sparql import insert_data, insert_data_request, iri
+from kb.sparql import RDFLIB_PARSER_LOCK, insert_data, insert_data_request, iri
 from kb.store import Capabilities, QueryResult, Row
 from kb.store.oxigraph import OX_FORMATS
 
@@ -517,7 +517,8 @@ def _separator_after(text: str) -> str:
 
     for separator in ("\n;\n", "\n"):
         try:
-            parseUpdate(text + separator + _PROBE)
+            with RDFLIB_PARSER_LOCK:  # rdflib's parser is not thread-safe (see kb.sparql)
+                parseUpdate(text + separator + _PROBE)
         except ParseException:
             continue
         return separator
