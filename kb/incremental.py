@@ -54,6 +54,10 @@ from kb.store.oxigraph import OxigraphStore
 
 log = logging.getLogger(__name__)
 
+#: Areas up to this many resources bind the rules' conclusions to them; larger ones run the
+#: plain rules on the copied neighbourhood (see :func:`infer_incremental`).
+BOUND_AREA = 200
+
 #: How far a change can reach: one link for a rule's own facts, one more for facts inferred about
 #: a neighbour (see the module docstring). The property tests compare with full runs.
 RADIUS = 2
@@ -133,12 +137,21 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
         log.info("blank nodes near the change: incremental inference falls back to a full run")
         return infer(store)
     scratch, asserted = _copy_around(store, sorted(reach, key=str), area)
-    texts = [bind_column(r.text, head_subject(r), sorted(area, key=str)) for r in rules()]
-    heads = [ox.NamedNode(str(n)) for n in area if isinstance(n, URIRef)]
+    if len(area) <= BOUND_AREA:
+        # Conclusions bound to the area: the rules touch only its few resources.
+        texts = [bind_column(r.text, head_subject(r), sorted(area, key=str)) for r in rules()]
+        heads = [ox.NamedNode(str(n)) for n in area if isinstance(n, URIRef)]
 
-    def size() -> int:  # conclusions are about the area: count only its triples
-        return sum(sum(1 for _ in scratch.native.quads_for_pattern(h, None, None)) for h in heads)
+        def size() -> int:  # conclusions are about the area: count only its triples
+            native = scratch.native
+            return sum(sum(1 for _ in native.quads_for_pattern(h, None, None)) for h in heads)
 
+    else:
+        # A large area (a hub such as a global vendor changed): a VALUES list of thousands makes
+        # every rule slow, and the plain rules are sound on the copy (they derive only what its
+        # facts entail; conclusions outside the area are dropped below). 4.4 s -> 0.8 s at 1M.
+        texts = [r.text for r in rules()]
+        size = scratch.count
     passes = run_to_fixpoint(scratch, texts, size, plan=rule_plan(scratch))
     subjects = {term(n).encode() for n in area}
     new = {line for line in _lines(scratch) if _subject(line) in subjects} - asserted

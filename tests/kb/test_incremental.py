@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, URIRef
 
-from kb import resources
+from kb import incremental, resources
 from kb.incremental import head_subject, infer_incremental, neighbourhood, nodes_of
 from kb.inference import infer, rules
 from kb.loading import install_model, parse_stream, write_sources
@@ -46,14 +49,26 @@ def split(graph: Graph, mask: list[bool]) -> tuple[Graph, Graph]:
     return base, delta
 
 
+@contextmanager
+def area_bound(limit: int) -> Iterator[None]:
+    """Run with another BOUND_AREA: 0 sends every change down the plain-rules path."""
+    saved = incremental.BOUND_AREA
+    incremental.BOUND_AREA = limit
+    try:
+        yield
+    finally:
+        incremental.BOUND_AREA = saved
+
+
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("bound_area", [incremental.BOUND_AREA, 0], ids=["bound", "plain"])
 @SETTINGS
 @given(ecosystem=ecosystems(max_organisations=6), data=st.data())
 def test_adding_triples_incrementally_equals_a_full_run(
-    ecosystem: Ecosystem, data: st.DataObject
+    bound_area: int, ecosystem: Ecosystem, data: st.DataObject
 ) -> None:
     graph = Graph().parse(data=ecosystem.turtle(), format="turtle")
     mask = data.draw(st.lists(st.booleans(), min_size=len(graph), max_size=len(graph)))
@@ -61,17 +76,19 @@ def test_adding_triples_incrementally_equals_a_full_run(
     store = fresh(("base", base))
     infer(store)
     load_graph(store, "delta", delta)
-    infer_incremental(store, nodes_of(delta))
+    with area_bound(bound_area):
+        infer_incremental(store, nodes_of(delta))
     expected = fresh(("base", base), ("delta", delta))
     infer(expected)
     assert inferred(store) == inferred(expected)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("bound_area", [incremental.BOUND_AREA, 0], ids=["bound", "plain"])
 @SETTINGS
 @given(ecosystem=ecosystems(max_organisations=6), data=st.data())
 def test_removing_triples_incrementally_equals_a_full_run(
-    ecosystem: Ecosystem, data: st.DataObject
+    bound_area: int, ecosystem: Ecosystem, data: st.DataObject
 ) -> None:
     graph = Graph().parse(data=ecosystem.turtle(), format="turtle")
     mask = data.draw(st.lists(st.booleans(), min_size=len(graph), max_size=len(graph)))
@@ -79,7 +96,8 @@ def test_removing_triples_incrementally_equals_a_full_run(
     store = fresh(("base", base), ("delta", delta))
     infer(store)
     store.update(f"DROP GRAPH <{source_graph('delta.nt')}>")
-    infer_incremental(store, nodes_of(delta))
+    with area_bound(bound_area):
+        infer_incremental(store, nodes_of(delta))
     expected = fresh(("base", base))
     infer(expected)
     assert inferred(store) == inferred(expected)
