@@ -13,7 +13,6 @@ uvicorn's access log on and at debug level.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 import re
@@ -39,6 +38,7 @@ from api.main import create_app
 from kb.config import Settings
 from kb.namespaces import source_graph
 from tests.support.app_server import AppServer, assert_problem, server_env, start_app
+from tests.support.coroutines import run
 from tests.support.servers import free_port
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -247,18 +247,18 @@ def test_tokens_are_compared_with_hmac_compare_digest(monkeypatch: pytest.Monkey
     for given in ("wrong", WRITE_TOKEN[:-1], WRITE_TOKEN + "x", READ_TOKEN):
         compared.clear()
         with pytest.raises(HTTPException) as refused:
-            asyncio.run(api.deps.require_writer(settings, bearer(given)))
+            run(api.deps.require_writer(settings, bearer(given)))
         assert refused.value.status_code == 401
         assert compared == [(given.encode(), WRITE_TOKEN.encode())]
     compared.clear()
-    asyncio.run(api.deps.require_writer(settings, bearer(WRITE_TOKEN)))
+    run(api.deps.require_writer(settings, bearer(WRITE_TOKEN)))
     assert compared == [(WRITE_TOKEN.encode(), WRITE_TOKEN.encode())]
     compared.clear()
     with pytest.raises(HTTPException):
-        asyncio.run(api.deps.require_reader(settings, bearer("wrong")))
+        run(api.deps.require_reader(settings, bearer("wrong")))
     assert set(compared) == {(b"wrong", READ_TOKEN.encode()), (b"wrong", WRITE_TOKEN.encode())}
     compared.clear()
-    asyncio.run(api.deps.require_reader(settings, bearer(READ_TOKEN)))
+    run(api.deps.require_reader(settings, bearer(READ_TOKEN)))
     assert (READ_TOKEN.encode(), READ_TOKEN.encode()) in compared
 
 

@@ -11,7 +11,6 @@ middleware itself, since every test client has the same address.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import select
 import socket
@@ -28,6 +27,7 @@ from api import limits
 from api.limits import RateLimit
 from kb.config import Settings
 from tests.support.app_server import API_TOKEN, AppServer, assert_problem, start_app
+from tests.support.coroutines import run
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 15.0
@@ -182,7 +182,7 @@ def call(app: RateLimit, client: str, path: str = "/organisations") -> int:
         "query_string": b"",
         "client": (client, 40000),
     }
-    asyncio.run(app(scope, receive, send))
+    run(app(scope, receive, send))
     return statuses[0]
 
 
