@@ -180,8 +180,16 @@ def measure(step: str, params: dict[str, Any], config: Config) -> dict[str, Any]
     """Run a step ``reps`` times: median, min, max seconds and the highest peak memory."""
     runs: list[dict[str, Any]] = []
     capped = False
+    error = None
     for _ in range(config.reps):
-        result = run_inline(step, params) if config.inline else run_child(step, params, config.cap)
+        try:
+            result = (
+                run_inline(step, params) if config.inline else run_child(step, params, config.cap)
+            )
+        except RuntimeError as failed:  # recorded, not fatal: the other sizes still run
+            error = str(failed)[-2000:]
+            print(f"  {step}: failed: {error.splitlines()[-1] if error else ''}", flush=True)
+            break
         if result is None:
             capped = True
             break
@@ -191,6 +199,8 @@ def measure(step: str, params: dict[str, Any], config: Config) -> dict[str, Any]
         print(f"  {step}: > {config.cap:.0f} s (cap)", flush=True)
     seconds = [r["seconds"] for r in runs]
     summary: dict[str, Any] = {"step": step, "capped": capped, "runs": runs}
+    if error is not None:
+        summary["error"] = error
     if runs:
         summary.update(
             median=statistics.median(seconds),
@@ -322,6 +332,9 @@ def cell(summary: dict[str, Any] | None, cap: float) -> tuple[str, str]:
     """Seconds as 'median (min-max)' and peak memory, or '> cap' / '-'."""
     if summary is None:
         return "-", "-"
+    if summary.get("error"):
+        reason = summary["error"].strip().splitlines()[-1][:160].replace("|", "/")
+        return f"failed: {reason}", "-"
     if not summary["runs"]:
         return f"> {cap:.0f} s", "-"
     if len(summary["runs"]) == 1:
