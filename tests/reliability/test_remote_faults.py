@@ -44,7 +44,6 @@ from kb.recovery import STALE_SINCE
 from tests.support.app_server import (
     API_TOKEN,
     REPOSITORY,
-    STARTUP_SECONDS,
     AppServer,
     assert_problem,
     server_env,
@@ -65,7 +64,7 @@ from tests.support.hostile_endpoint import (
     slow,
     truncated,
 )
-from tests.support.servers import OxigraphServer, free_port, oxigraph_executable, start_oxigraph
+from tests.support.servers import OxigraphServer, free_port, start_oxigraph
 
 pytestmark = pytest.mark.remote
 
@@ -89,71 +88,15 @@ WAIT_SECONDS = 20.0
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def oxigraph_on(location: Path, port: int) -> OxigraphServer:
-    """``oxigraph serve`` on a given port (to come back where it was); wait until it answers."""
-    process = subprocess.Popen(
-        [
-            oxigraph_executable(),
-            "serve",
-            "--location",
-            str(location),
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    server = OxigraphServer(process, port, location)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            err = process.stderr.read().decode() if process.stderr else ""
-            server.stop()
-            raise RuntimeError(f"oxigraph serve exited: {err}")
-        try:
-            with urllib.request.urlopen(f"{server.query_url}?query=ASK%7B%7D", timeout=1):
-                return server
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.05)
-    server.stop()
-    raise RuntimeError(f"oxigraph serve did not answer on port {port} within 10 s")
-
-
 def restart(server: OxigraphServer) -> OxigraphServer:
     """Stop (if still running) and start again on the same port with the same data directory."""
     server.stop()
-    return oxigraph_on(server.location, server.port)
+    return start_oxigraph(server.location, port=server.port, attempts=200)
 
 
 def start_app_unready(log_dir: Path, store: str, **settings: str) -> AppServer:
     """``srkb serve --demo`` on ``store``, waiting for any answer on /health (not only 200)."""
-    port = free_port()
-    command = [sys.executable, "-m", "kb", "--store", store, "serve", "--port", str(port), "--demo"]
-    log_path = log_dir / f"srkb-serve-{port}.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=server_env({"SRKB_HOST": "127.0.0.1", **settings}),
-        cwd=REPOSITORY,
-    )
-    server = AppServer(process, port, log_path, log)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            text = server.log_text()
-            server.stop()
-            raise RuntimeError(f"srkb serve exited with {process.returncode}:\n{text}")
-        try:
-            httpx.get(server.url("/health"), timeout=5)
-            return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    text = server.log_text()
-    server.stop()
-    raise RuntimeError(f"srkb serve did not answer within {STARTUP_SECONDS:g} s:\n{text}")
+    return start_app(log_dir, store=store, settings=settings, any_answer=True)
 
 
 def read(client: httpx.Client, name: str) -> httpx.Response:
@@ -234,7 +177,7 @@ def test_srkb_starts_while_the_endpoint_is_down_and_sets_up_when_it_comes(tmp_pa
             for name in READS:
                 assert_unavailable(read(client, name), query_url)
             assert app.process.poll() is None
-            server = oxigraph_on(tmp_path / "oxigraph", port)
+            server = start_oxigraph(tmp_path / "oxigraph", port=port, attempts=200)
 
             def demo_is_served() -> bool:
                 response = read(client, "organisations")

@@ -80,8 +80,13 @@ def start_app(
     store: str = "memory",
     demo: bool = True,
     settings: Mapping[str, str] | None = None,
+    any_answer: bool = False,
 ) -> AppServer:
-    """Start ``srkb --store STORE serve [--demo]`` on a free loopback port; wait for /health."""
+    """Start ``srkb --store STORE serve [--demo]`` on a free loopback port; wait for /health.
+
+    Ready means /health answers 200, or with ``any_answer`` any status (a server whose remote
+    store is down answers 503 and is still up).
+    """
     port = free_port()
     command = [sys.executable, "-m", "kb", "--store", store, "serve", "--port", str(port)]
     if demo:
@@ -104,7 +109,8 @@ def start_app(
             server.stop()
             raise RuntimeError(f"srkb serve exited with {process.returncode}:\n{text}")
         try:
-            if httpx.get(server.url("/health"), timeout=2).status_code == 200:
+            answer = httpx.get(server.url("/health"), timeout=5 if any_answer else 2)
+            if any_answer or answer.status_code == 200:
                 return server
         except httpx.TransportError:
             pass

@@ -55,9 +55,14 @@ class OxigraphServer:
             self.process.stderr.close()
 
 
-def start_oxigraph(location: Path, *, attempts: int = 100) -> OxigraphServer:
-    """Start ``oxigraph serve`` on a free loopback port and wait (bounded) until it answers."""
-    port = free_port()
+def start_oxigraph(
+    location: Path, *, port: int | None = None, attempts: int = 100
+) -> OxigraphServer:
+    """Start ``oxigraph serve`` on ``port`` (default: a free loopback port); wait until it answers.
+
+    A given port lets a test bring a stopped server back where its clients expect it.
+    """
+    port = free_port() if port is None else port
     process = subprocess.Popen(
         [
             oxigraph_executable(),
@@ -82,4 +87,4 @@ def start_oxigraph(location: Path, *, attempts: int = 100) -> OxigraphServer:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.05)
     server.stop()
-    raise RuntimeError("oxigraph serve did not answer within 5 s")
+    raise RuntimeError(f"oxigraph serve did not answer on port {port} within {attempts} attempts")
