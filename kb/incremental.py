@@ -102,22 +102,28 @@ def neighbourhood(
     store: Store, changed: Iterable[Identifier], radius: int = RADIUS
 ) -> set[Identifier]:
     """Resources within ``radius`` links of the changed ones, walking asserted data only."""
+    return _rings(store, changed, radius)[-1]
+
+
+def _rings(store: Store, changed: Iterable[Identifier], radius: int) -> list[set[Identifier]]:
+    """The resources within 0, 1, ... ``radius`` links of the changed ones, one walk for all."""
     graphs = [g for g in knowledge_graphs(store) if g != ONTOLOGY_GRAPH]
     found: set[Identifier] = {n for n in changed if isinstance(n, URIRef | BNode)}
+    rings = [set(found)]
     frontier = {n for n in found if isinstance(n, URIRef)}
     for _ in range(radius):
-        if not frontier or not graphs:
-            break
-        reached: set[Identifier] = set()
-        for text in (_NEIGHBOURS, _NEIGHBOURS_BACK):
-            query = bind(text, {"ontology": URIRef(ONTOLOGY_GRAPH)})
-            query = bind_column(query, "node", sorted(frontier, key=str))
-            result = store.query(query, default_graphs=graphs, named_graphs=[ONTOLOGY_GRAPH])
-            reached |= {row[0] for row in result.rows if row[0] is not None}
-        # Blank nodes are kept (so callers see them) but not walked: SPARQL cannot name them.
-        frontier = {n for n in reached - found if isinstance(n, URIRef)}
-        found |= reached
-    return found
+        if frontier and graphs:
+            reached: set[Identifier] = set()
+            for text in (_NEIGHBOURS, _NEIGHBOURS_BACK):
+                query = bind(text, {"ontology": URIRef(ONTOLOGY_GRAPH)})
+                query = bind_column(query, "node", sorted(frontier, key=str))
+                result = store.query(query, default_graphs=graphs, named_graphs=[ONTOLOGY_GRAPH])
+                reached |= {row[0] for row in result.rows if row[0] is not None}
+            # Blank nodes are kept (so callers see them) but not walked: SPARQL cannot name them.
+            frontier = {n for n in reached - found if isinstance(n, URIRef)}
+            found |= reached
+        rings.append(set(found))
+    return rings
 
 
 def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceRun:
@@ -129,8 +135,9 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
     if INFERRED_GRAPH not in store.graphs() or store.query(_TRANSITIVE).boolean:
         log.info("incremental inference falls back to a full run")
         return infer(store)
-    area = neighbourhood(store, changed)
-    reach = neighbourhood(store, area, radius=1)
+    # The area, whose inferences are recomputed, and one link beyond: the facts the rules read.
+    rings = _rings(store, changed, RADIUS + 1)
+    area, reach = rings[RADIUS], rings[RADIUS + 1]
     if any(isinstance(node, BNode) for node in reach):
         # A blank node cannot be named in a SPARQL request, so its inferences cannot be
         # deleted and re-derived one by one, nor its facts copied: recompute everything.
