@@ -154,19 +154,17 @@ def plan(rule_texts: Sequence[str], select: Select) -> list[RuleKeys] | None:
     """Keys of every rule on this data, or ``None`` if a rule could change the schema."""
     planner = _Planner(select)
     keyed: list[RuleKeys] = []
-    schema: set[Key] = set()
     for text in rule_texts:
         where, template = patterns(text)
         reads: set[Key] = set()
         for pattern in where:
-            if is_schema_pattern(pattern):
-                schema |= planner.keys(pattern, [])
-            else:
+            if not is_schema_pattern(pattern):
                 reads |= planner.keys(pattern, where)
         writes: set[Key] = set()
         for pattern in template:
             writes |= planner.keys(pattern, where)
         keyed.append(RuleKeys(frozenset(reads), frozenset(writes)))
+    schema = schema_keys(rule_texts)
     if any(overlaps(w, s) for rule in keyed for w in rule.writes for s in schema):
         return None
     return keyed
@@ -193,8 +191,9 @@ def order(keys: Sequence[RuleKeys]) -> list[int]:
 def schema_keys(rule_texts: Sequence[str]) -> set[Key]:
     """The keys of every schema pattern the rules read (constant keys; variables are dropped).
 
-    Incremental inference copies the triples of these keys, besides the neighbourhood's own, so
-    that the rules see the whole schema even where a source declares some of it.
+    :func:`plan` refuses to plan when a rule could write one of them; incremental inference
+    copies their triples, besides the neighbourhood's own, so that the rules see the whole schema
+    even where a source declares some of it.
     """
     keys: set[Key] = set()
     for text in rule_texts:
