@@ -43,7 +43,6 @@ import http.client
 import json
 import math
 import os
-import platform
 import re
 import shlex
 import socket
@@ -55,9 +54,10 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
+
+from bench.machine import commit, facts
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "out"
@@ -835,36 +835,8 @@ def load_average() -> list[float]:
 
 def machine() -> dict[str, Any]:
     """What the figures depend on: CPUs, memory, versions, the commit."""
-
-    def installed(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return "-"
-
-    try:
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError):
-        memory = 0.0
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    ).stdout.strip()
-    return {
-        "python": platform.python_version(),
-        "machine": f"{platform.system()} {platform.machine()}",
-        "cpus": os.cpu_count(),
-        "memory_gib": round(memory, 1),
-        "commit": commit or "-",
-        "packages": {
-            name: installed(name)
-            for name in ("srkb", "pyoxigraph", "fastapi", "starlette", "uvicorn", "rdflib")
-        },
-    }
+    packages = ("srkb", "pyoxigraph", "fastapi", "starlette", "uvicorn", "rdflib")
+    return {**facts(packages), "commit": commit()}
 
 
 def warm_up(port: int, who: Subjects, options: Options) -> dict[str, Any]:

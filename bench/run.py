@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -33,10 +32,10 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from bench.machine import facts
 from kb.generate import orgs_for_triples
 from tests.support.servers import start_oxigraph
 
@@ -307,25 +306,7 @@ def bench_api(params: dict[str, Any], config: Config) -> dict[str, Any]:
 
 
 def environment() -> dict[str, Any]:
-    def installed(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return "-"
-
-    try:
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError):
-        memory = 0.0
-    return {
-        "python": platform.python_version(),
-        "machine": f"{platform.system()} {platform.machine()}",
-        "cpus": os.cpu_count(),
-        "memory_gib": round(memory, 1),
-        "packages": {
-            name: installed(name) for name in ("srkb", "pyoxigraph", "rdflib", "owlrl", "pyshacl")
-        },
-    }
+    return facts(("srkb", "pyoxigraph", "rdflib", "owlrl", "pyshacl"))
 
 
 def cell(summary: dict[str, Any] | None, cap: float) -> tuple[str, str]:
