@@ -407,25 +407,16 @@ def step_owlrl(params: Params) -> Result:
 
 
 def step_pyshacl(params: Params) -> Result:
-    import pyshacl
     from rdflib import Graph
+
+    from kb.validation import pyshacl_report
 
     data = _rdflib_graph(params, with_inferred=True)
     shapes = Graph()
     store = _open(params)
     shapes.parse(data=store.dump("nt", graph=SHAPES_GRAPH), format="nt")
     store.close()
-    seconds, (conforms, report, _text) = timed(
-        lambda: pyshacl.validate(
-            data,
-            shacl_graph=shapes,
-            ont_graph=None,
-            inference="none",
-            advanced=True,
-            allow_warnings=True,
-            meta_shacl=False,
-        )
-    )
+    seconds, (conforms, report) = timed(lambda: pyshacl_report(data, shapes))
     from rdflib.namespace import SH
 
     return {

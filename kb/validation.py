@@ -230,9 +230,17 @@ def validate(store: Store, *, save: bool = True, engine: Engine = "sparql") -> V
 
 
 def _run_pyshacl(store: Store, graphs: Sequence[str], shapes: Graph) -> tuple[bool, Graph]:
+    return pyshacl_report(_graph_from(store, graphs), shapes)
+
+
+def pyshacl_report(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
+    """Run pySHACL as srkb runs it: the reference engine, and ``make bench``'s baseline.
+
+    No inference (srkb's entailments are already in the data), SPARQL constraints on, warnings
+    allowed to conform. Returns whether the data conforms and the raw report graph.
+    """
     import pyshacl
 
-    data = _graph_from(store, graphs)
     conforms, report_graph, _text_report = pyshacl.validate(
         data,
         shacl_graph=shapes,
