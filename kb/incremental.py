@@ -161,7 +161,7 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
         size = scratch.count
     passes = run_to_fixpoint(scratch, texts, size, plan=rule_plan(scratch))
     subjects = {term(n).encode() for n in area}
-    new = {line for line in _lines(scratch) if _subject(line) in subjects} - asserted
+    new = {line for line in scratch.lines() if _subject(line) in subjects} - asserted
     old = _normalised(_construct(store, _ABOUT.replace("$NODES", _values(area)), [INFERRED_GRAPH]))
     # One request: the area's inferences change at once, and the stale mark of kb.recovery (a
     # statement about the inferred graph itself, which described the old state) goes with them.
@@ -207,7 +207,7 @@ def _copy_around(
         _construct(store, _WHOLE, [ONTOLOGY_GRAPH]),
     ):
         scratch.native.extend(ox.parse(data, _NT, rename_blank_nodes=False))
-    asserted = _lines(scratch)
+    asserted = scratch.lines()
     inferred = _construct(store, _TOUCHING.replace("$NODES", nodes), [INFERRED_GRAPH])
     subjects = {term(n).encode() for n in area}
     kept = b"\n".join(line for line in inferred.splitlines() if _subject(line) not in subjects)
@@ -226,16 +226,11 @@ def _values(nodes: Iterable[Identifier]) -> str:
     return " ".join(term(n) for n in sorted(nodes, key=str))
 
 
-def _lines(scratch: OxigraphStore) -> set[bytes]:
-    data = scratch.native.dump(format=_NT, from_graph=ox.DefaultGraph())
-    return set(bytes(data or b"").splitlines())
-
-
 def _normalised(data: bytes) -> set[bytes]:
     """N-Triples lines as the scratch store's writer spells them (another endpoint may differ)."""
     scratch = OxigraphStore(None)
     scratch.native.extend(ox.parse(data, _NT, rename_blank_nodes=False))
-    return _lines(scratch)
+    return scratch.lines()
 
 
 def _subject(line: bytes) -> bytes:

@@ -444,18 +444,26 @@ class OxigraphStore:
         scratch = OxigraphStore(None)
         asserted: set[bytes] = set()
         for graph in read_graphs:
-            data = self._triples(graph)
+            data = self.ntriples(graph)
             asserted.update(data.splitlines())
             scratch.native.extend(ox.parse(data, _NT, rename_blank_nodes=False))
         passes = fixpoint(scratch)
-        everything = scratch.native.dump(format=_NT, from_graph=ox.DefaultGraph())
-        derived = set(bytes(everything or b"").splitlines()) - asserted
-        old = set(self._triples(target).splitlines())
+        derived = scratch.lines() - asserted
+        old = self.lines(target)
         self._write_difference(target, added=derived - old, removed=old - derived)
         return len(derived), passes
 
-    def _triples(self, graph: str) -> bytes:
-        return bytes(self._store.dump(format=_NT, from_graph=ox.NamedNode(graph)) or b"")
+    def ntriples(self, graph: str | None = None) -> bytes:
+        """One named graph (``None``: the default graph) as N-Triples, blank-node labels kept."""
+        name = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+        return bytes(self._store.dump(format=_NT, from_graph=name) or b"")
+
+    def lines(self, graph: str | None = None) -> set[bytes]:
+        """The N-Triples lines of :meth:`ntriples`, for set arithmetic on triples.
+
+        One writer spells every term one way, so equal triples are equal lines.
+        """
+        return set(self.ntriples(graph).splitlines())
 
     def _write_difference(self, target: str, *, added: set[bytes], removed: set[bytes]) -> None:
         graph = ox.NamedNode(target)
