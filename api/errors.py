@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.errors import (
+    EndpointAnswerError,
     ForbiddenOperationError,
     InputError,
     NetworkAccessRefusedError,
@@ -31,8 +32,7 @@ from kb.errors import (
     StoreUnavailableError,
     WriteRefusedError,
 )
-from kb.sparql_results import NotAcceptableError
-from kb.store.remote import EndpointAnswerError
+from kb.sparql.results import NotAcceptableError
 
 log = logging.getLogger(__name__)
 

@@ -29,9 +29,8 @@ from api.routes import (
 from api.routes import imports as import_routes
 from kb import __version__
 from kb.config import Settings, load_settings
-from kb.endpoint import QueryThreads
 from kb.knowledge_base import KnowledgeBase
-from kb.query_worker import open_workers
+from kb.protocol.sparql_endpoint import QueryThreads, open_workers
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.kb = kb
         app.state.settings = config
         # /sparql's queries: in worker processes that are killed at the timeout when the store
-        # is on disk, else in threads whose abandoned queries are bounded (kb.endpoint).
+        # is on disk, else in threads whose abandoned queries are bounded
+        # (kb.protocol.sparql_endpoint).
         app.state.query_threads = QueryThreads(config.max_abandoned_queries)
         app.state.query_workers = open_workers(kb.store, config.query_workers)
         log.info("srkb serving %s", kb.store.location)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from kb.errors import InputError
-from kb.sparql_results import negotiate
+from kb.sparql.results import negotiate
 from kb.store import RDF_FORMATS
 
 #: short format name -> media type, in the order offered to ``Accept: */*``.

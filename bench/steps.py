@@ -91,7 +91,7 @@ def step_generate(params: Params) -> Result:
 
 
 def _load(params: Params, threshold: int | None) -> Result:
-    from kb.loading import BULK_LOAD_THRESHOLD, install_model, load_files
+    from kb.interchange.loading import BULK_LOAD_THRESHOLD, install_model, load_files
 
     if params["store"].startswith("http"):
         store = _open(params)
@@ -109,7 +109,7 @@ def _load(params: Params, threshold: int | None) -> Result:
 
 
 def step_load(params: Params) -> Result:
-    from kb.loading import BULK_LOAD_THRESHOLD
+    from kb.interchange.loading import BULK_LOAD_THRESHOLD
 
     return _load(params, BULK_LOAD_THRESHOLD)
 
@@ -126,7 +126,7 @@ def _open(params: Params) -> Any:
 
 
 def step_infer(params: Params) -> Result:
-    from kb.inference import infer
+    from kb.reasoning.inference import infer
 
     store = _open(params)
     seconds, run = timed(lambda: infer(store))
@@ -138,18 +138,19 @@ def step_infer_incremental(params: Params) -> Result:
     """Inference after one organisation changes: it registers a new component from a vendor.
 
     The change goes in as its own source graph (untimed), the timed part is
-    :func:`kb.incremental.infer_incremental` on the resources it touched, and the change is taken
-    out again (untimed, incremental too) so that the later steps see the generated data only.
+    :func:`kb.reasoning.incremental.infer_incremental` on the resources it touched, and the change
+    is taken out again (untimed, incremental too) so that the later steps see the generated data
+    only.
     """
     import uuid
 
     from rdflib import URIRef
 
-    from kb.incremental import infer_incremental
-    from kb.inference import rules
-    from kb.loading import parse_stream, write_sources
+    from kb.interchange.loading import parse_stream, write_sources
     from kb.namespaces import source_graph
-    from kb.rule_dependencies import patterns
+    from kb.reasoning.incremental import infer_incremental
+    from kb.reasoning.inference import rules
+    from kb.reasoning.rule_dependencies import patterns
 
     store = _open(params)
     who = subjects(params)
@@ -174,7 +175,7 @@ def step_infer_incremental(params: Params) -> Result:
 
 
 def step_validate(params: Params) -> Result:
-    from kb.validation import validate
+    from kb.validation.shacl import validate
 
     store = _open(params)
     seconds, report = timed(lambda: validate(store, save=True))
@@ -192,7 +193,7 @@ def step_validate(params: Params) -> Result:
 
 def one_organisation_questions(params: Params) -> list[tuple[str, dict[str, str]]]:
     """Every question that takes parameters, with values from :func:`subjects`."""
-    from kb.questions import questions
+    from kb.ecosystem.questions import questions
 
     values = {**subjects(params), "precondition": "1"}
     return [
@@ -203,7 +204,7 @@ def one_organisation_questions(params: Params) -> list[tuple[str, dict[str, str]
 
 
 def whole_ecosystem_questions() -> list[str]:
-    from kb.questions import questions
+    from kb.ecosystem.questions import questions
 
     return [name for name, q in sorted(questions().items()) if not q.params]
 
@@ -237,7 +238,7 @@ def _run_questions(
 
 
 def step_questions(params: Params) -> Result:
-    from kb.questions import ask
+    from kb.ecosystem.questions import ask
 
     store = _open(params)
     result = _run_questions(
@@ -250,7 +251,7 @@ def step_questions(params: Params) -> Result:
 
 
 def step_impact(params: Params) -> Result:
-    from kb.impact import impact
+    from kb.ecosystem.impact import impact
 
     store = _open(params)
     who = subjects(params)
@@ -268,7 +269,7 @@ def step_impact(params: Params) -> Result:
 
 
 def step_report(params: Params) -> Result:
-    from kb.questions import ask
+    from kb.ecosystem.questions import ask
 
     store = _open(params)
     asks = [(name, {}) for name in whole_ecosystem_questions()]
@@ -323,8 +324,8 @@ def step_rdflib_parse(params: Params) -> Result:
 
 def _rdflib_ask(graph: Any) -> Callable[[str, dict[str, str]], int]:
     """The same questions, bound the same way, answered by rdflib's SPARQL engine."""
-    from kb.questions import convert_param, question
-    from kb.sparql import bind
+    from kb.ecosystem.questions import convert_param, question
+    from kb.sparql.text import bind
 
     def ask(name: str, values: dict[str, str]) -> int:
         q = question(name)
@@ -391,7 +392,7 @@ def step_owlrl(params: Params) -> Result:
     seconds, _ = timed(lambda: owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph))
     theirs = _closure_digest(graph, ontology)
     store = _open(params)
-    from kb.inference import knowledge_graphs
+    from kb.namespaces import knowledge_graphs
 
     ours_graph = Graph()
     for name in [*knowledge_graphs(store), INFERRED_GRAPH]:
@@ -409,7 +410,7 @@ def step_owlrl(params: Params) -> Result:
 def step_pyshacl(params: Params) -> Result:
     from rdflib import Graph
 
-    from kb.validation import pyshacl_report
+    from kb.validation.shacl import pyshacl_report
 
     data = _rdflib_graph(params, with_inferred=True)
     shapes = Graph()

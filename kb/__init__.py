@@ -21,6 +21,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0"
 
 # Submodules import __version__, so it is defined above these imports.
+from kb.ecosystem.questions import ask, questions
 from kb.errors import (
     InputError,
     NotFoundError,
@@ -29,11 +30,10 @@ from kb.errors import (
     SrkbError,
     StoreUnavailableError,
 )
-from kb.inference import explain, infer
-from kb.loading import install_model, load_files
-from kb.questions import ask, questions
+from kb.interchange.loading import install_model, load_files
+from kb.reasoning.inference import explain, infer
 from kb.store import Store, open_store
-from kb.validation import ValidationReport, validate
+from kb.validation.shacl import ValidationReport, validate
 
 __all__ = [
     "InputError",

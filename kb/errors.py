@@ -68,6 +68,15 @@ class StoreUnavailableError(SrkbError):
     """The store cannot be reached or opened (remote endpoint down, data directory locked)."""
 
 
+class EndpointAnswerError(StoreUnavailableError):
+    """The endpoint answered, but not with something srkb can use (a bad gateway, in HTTP terms).
+
+    An HTML page instead of results, a body cut short, a wrong content type, a reply that is not
+    HTTP, an error status other than "unavailable". Unlike an endpoint that is down, this is
+    rarely fixed by waiting: the URL, the credentials or the endpoint itself need a look.
+    """
+
+
 class QueryTimeoutError(SrkbError):
     """A query ran longer than the configured timeout and was stopped."""
 

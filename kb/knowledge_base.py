@@ -4,7 +4,7 @@ The CLI opens a store for one command; a long-running service (the API) needs mo
 installed at start, inference and validation re-run after every write, writes serialised so two
 uploads never interleave their inference runs, the last validation report (and its readiness
 scores) kept for readers, and every validation run recorded in the history graph
-(:mod:`kb.history`). :class:`KnowledgeBase` is that, for any backend.
+(:mod:`kb.validation.history`). :class:`KnowledgeBase` is that, for any backend.
 
 On a remote store the endpoint may stop, stall or answer garbage at any moment, and come back;
 srkb is expected to answer 503 meanwhile and carry on afterwards without a restart:
@@ -29,26 +29,23 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
 from rdflib.term import Identifier
 
 from kb import resources
 from kb.config import Settings
-from kb.endpoint import restore_default_graph
-from kb.errors import QueryTimeoutError, StoreUnavailableError
-from kb.history import Run, record
-from kb.incremental import infer_incremental
-from kb.inference import InferenceRun, infer
-from kb.loading import LoadedSource, install_model, write_sources
-from kb.readiness import Readiness
-from kb.readiness import readiness as compute_readiness
-from kb.recovery import is_stale, stale_until_inferred
+from kb.errors import EndpointAnswerError, QueryTimeoutError, StoreUnavailableError
+from kb.interchange.loading import LoadedSource, install_model, write_sources
+from kb.reasoning.incremental import infer_incremental
+from kb.reasoning.inference import InferenceRun, infer
+from kb.recovery import is_stale, restore_default_graph, stale_until_inferred
 from kb.store import Store, open_store
-from kb.store.parsing import ParsedSource
-from kb.store.remote import EndpointAnswerError, RemoteStore
-from kb.validation import ValidationReport, validate
+from kb.store.source import ParsedSource
+from kb.validation.history import Run, record
+from kb.validation.readiness import Readiness
+from kb.validation.readiness import readiness as compute_readiness
+from kb.validation.shacl import ValidationReport, validate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -103,7 +100,7 @@ class KnowledgeBase:
         restore_default_graph(self.store)
         install_model(self.store)
         if self.settings.demo:
-            from kb.loading import parse_file
+            from kb.interchange.loading import parse_file
 
             campus = resources.example_file("campus")
             self._write(lambda: write_sources(self.store, [parse_file(campus)]), None)
@@ -114,8 +111,8 @@ class KnowledgeBase:
         """Recompute inferences and the validation report (after any change to the data).
 
         With ``changed`` (the resources a write touched) inference is incremental
-        (:mod:`kb.incremental`); without, it is a full run. The run is appended to the history
-        graph with its time, findings and readiness scores.
+        (:mod:`kb.reasoning.incremental`); without, it is a full run. The run is appended to the
+        history graph with its time, findings and readiness scores.
         """
         if changed is None:
             self.last_inference = infer(self.store)
@@ -146,8 +143,7 @@ class KnowledgeBase:
         try:
             if changed is not None and is_stale(self.store):
                 changed = None  # inferences were already behind: refresh them all
-            with self._atomic(), stale_until_inferred(self.store):
-                result = change()
+            result = apply_write(self.store, change)
         except UNAVAILABLE:
             # Not applied, or (an answer lost) applied with its stale mark: refresh in full later.
             self._defer(self.refresh)
@@ -161,10 +157,6 @@ class KnowledgeBase:
                 "srkb completes them when the store answers again"
             ) from err
         return result
-
-    def _atomic(self) -> AbstractContextManager[None]:
-        """One update request for the block on a remote store (embedded stores need none)."""
-        return self.store.atomic() if isinstance(self.store, RemoteStore) else nullcontext()
 
     def load(self, sources: Sequence[ParsedSource]) -> list[LoadedSource]:
         """Write parsed sources (all-or-nothing) and refresh."""
@@ -247,3 +239,16 @@ class KnowledgeBase:
         if thread is not None:
             thread.join(timeout=2 * RETRY_MAX + self.settings.query_timeout)
         self.store.close()
+
+
+def apply_write(store: Store, change: Callable[[], T]) -> T:
+    """Apply a change to the data as srkb's one write discipline: grouped, and marked stale.
+
+    The change runs inside :meth:`Store.atomic` (on a remote store its updates and the stale mark
+    go in one request, applied all or none) and :func:`kb.recovery.stale_until_inferred` (the
+    inferred graph is marked stale with the data, so a process killed before inference catches up
+    leaves a store that infers again when opened). Inference is the caller's next step: the
+    service refreshes (inference, validation, history), the CLI infers.
+    """
+    with store.atomic(), stale_until_inferred(store):
+        return change()

@@ -7,9 +7,13 @@ inference never writes over asserted data.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from rdflib import Namespace
+
+if TYPE_CHECKING:
+    from kb.store import Store
 
 SRKB = Namespace("https://w3id.org/srkb#")
 SHAPES = Namespace("https://w3id.org/srkb/shapes#")
@@ -57,16 +61,26 @@ def source_graph(source_id: str) -> str:
     return SOURCE_GRAPH_PREFIX + quote(source_id, safe="._-~")
 
 
-def sparql_prefixes(prefixes: dict[str, str] | None = None) -> str:
-    """Return PREFIX declarations for SPARQL text that srkb itself writes."""
-    items = (prefixes or PREFIXES).items()
-    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in items)
-
-
 VALIDATION_GRAPH = GRAPH_BASE + "validation"
-#: Every recorded validation run (time, counts, findings, readiness); see :mod:`kb.history`.
+#: Every recorded validation run (time, counts, findings, readiness); see
+#: :mod:`kb.validation.history`.
 HISTORY_GRAPH = GRAPH_BASE + "validation-history"
 INFERRED_STAGING_GRAPH = GRAPH_BASE + "inferred-staging"
+
+#: srkb's graphs that are not knowledge: never read by the rules, never exported as data.
+NOT_KNOWLEDGE_GRAPHS = frozenset(
+    {INFERRED_GRAPH, INFERRED_STAGING_GRAPH, SHAPES_GRAPH, VALIDATION_GRAPH, HISTORY_GRAPH}
+)
+
+
+def knowledge_graphs(store: Store) -> list[str]:
+    """The graphs the rules read: the ontology and every loaded source."""
+    return [g for g in store.graphs() if g not in NOT_KNOWLEDGE_GRAPHS]
+
+
+#: Where an update's default-graph triples are kept, as for the Graph Store's ``?default``: srkb
+#: keeps no data in the store's real default graph, so that every triple is in a named graph.
+DEFAULT_UPDATE_GRAPH = SOURCE_GRAPH_PREFIX + "default"
 
 
 def curie(value: object) -> str:

@@ -5,14 +5,16 @@ span several, and a process killed between them would leave a store that is neit
 after. Each leaves a trace, and opening the store again repairs it:
 
 1. **Inference after a write.** Data commits first; the inferred graph is recomputed after and
-   swapped in by one more transaction (:func:`kb.inference.infer`). A write therefore marks the
-   inferred graph stale first (:func:`stale_until_inferred`), in the inferred graph itself, so
-   that the swap that brings inferences up to date removes the mark in the same transaction.
+   swapped in by one more transaction (:func:`kb.reasoning.inference.infer`). A write therefore
+   marks the inferred graph stale first (:func:`stale_until_inferred`), in the inferred graph
+   itself, so that the swap that brings inferences up to date removes the mark in the same
+   transaction.
    A mark left behind means "data changed after these inferences": :func:`recover` infers again.
 2. **Updates of the default graph.** ``POST /update`` lends the ``?default`` source graph to the
-   store's default graph for the update and moves it back after (:func:`kb.endpoint.run_update`);
+   store's default graph for the update and moves it back after
+   (:func:`kb.protocol.sparql_endpoint.run_update`);
    srkb otherwise keeps nothing there, so triples found there in an embedded store are put back
-   (:func:`kb.endpoint.restore_default_graph`).
+   (:func:`restore_default_graph`).
 3. **Bulk loading** (:meth:`kb.store.oxigraph.OxigraphStore.bulk_load_files`) journals the graphs
    it creates; an embedded store that opens with a journal drops them (before the load).
 
@@ -32,10 +34,9 @@ from datetime import UTC, datetime
 
 from rdflib import Literal, URIRef
 
-from kb.endpoint import restore_default_graph
-from kb.inference import infer
-from kb.namespaces import INFERRED_GRAPH
-from kb.sparql import iri, term
+from kb.namespaces import DEFAULT_UPDATE_GRAPH, INFERRED_GRAPH
+from kb.reasoning.inference import infer
+from kb.sparql.text import iri, term
 from kb.store import Store
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,33 @@ log = logging.getLogger(__name__)
 STALE_SINCE = URIRef(INFERRED_GRAPH + "#staleSince")
 
 _MARK = f"{iri(INFERRED_GRAPH)} {term(STALE_SINCE)}"
+
+
+_GIVE_BACK = f"ADD SILENT DEFAULT TO GRAPH <{DEFAULT_UPDATE_GRAPH}> ; CLEAR SILENT DEFAULT"
+
+
+def give_back_default_graph() -> str:
+    """The update that moves what an update wrote to the default graph back to its source graph."""
+    return _GIVE_BACK
+
+
+def restore_default_graph(store: Store) -> bool:
+    """Give triples left in the store's own default graph back to :data:`DEFAULT_UPDATE_GRAPH`.
+
+    srkb keeps nothing there except while :func:`kb.protocol.sparql_endpoint.run_update` runs, so
+    triples found there when a store is opened were lent by an update whose process was killed:
+    with them back, the store is as before that update (if it had not committed) or as after.
+    True if there were any.
+
+    Embedded stores only: a remote endpoint's default graph may be the union of its named graphs
+    (Fuseki, Virtuoso), or hold other applications' data.
+    """
+    if store.capabilities.remote:
+        return False
+    if not store.query("ASK { ?s ?p ?o }", union_default_graph=False).boolean:
+        return False
+    store.update(_GIVE_BACK)
+    return True
 
 
 def is_stale(store: Store) -> bool:

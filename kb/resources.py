@@ -48,7 +48,7 @@ def queries_dir() -> Path:
 
 def rules_dir() -> Path:
     """Directory of the SPARQL Update inference rules (``<rule-id>.ru``)."""
-    return _PACKAGE_DIR / "rules"
+    return _PACKAGE_DIR / "reasoning" / "rules"
 
 
 def examples_dir() -> Path:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from kb import resources
-from kb.inference import infer
-from kb.loading import install_model, load_files
+from kb.interchange.loading import install_model, load_files
+from kb.reasoning.inference import infer
 from kb.store import Store, open_store
-from kb.validation import validate
+from kb.validation.shacl import validate
 from tests.support.servers import OxigraphServer, start_oxigraph
 
 BACKENDS = [

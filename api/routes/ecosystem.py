@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import KBDep, ReaderDep
+from api.responses import PRIVATE_READ
 from api.schemas import (
     AffectedItem,
     Answer,
@@ -25,20 +26,20 @@ from api.schemas import (
     page,
     rows,
 )
-from kb.ecosystem import cycles as find_cycles
-from kb.ecosystem import practice as find_practice
-from kb.ecosystem import roles_by_organisation
+from kb.ecosystem.impact import impact as find_impact
+from kb.ecosystem.questions import ask, expand_curie, question, questions
+from kb.ecosystem.views import cycles as find_cycles
+from kb.ecosystem.views import practice as find_practice
+from kb.ecosystem.views import roles_by_organisation
 from kb.errors import InputError
-from kb.impact import impact as find_impact
-from kb.inference import explain
-from kb.questions import ask, expand_curie, question, questions
-from kb.sparql import iri as sparql_iri
+from kb.reasoning.inference import explain
+from kb.sparql.text import iri as sparql_iri
 
 router = APIRouter(tags=["Ecosystem questions"], dependencies=[ReaderDep])
 
 ERRORS: dict[int | str, dict[str, object]] = {
     400: {"description": "A parameter is missing or not of its type"},
-    401: {"description": "Reads are private and no valid token was sent"},
+    **PRIVATE_READ,
     404: {"description": "Unknown question or resource"},
     422: {"description": "Invalid query-string values"},
     503: {"description": "Store unavailable or query timeout"},

@@ -9,10 +9,11 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 
 from api.deps import KBDep, ReaderDep
 from api.negotiation import RDF_MEDIA, rdf_format
-from kb.export import export as run_export
+from api.responses import NOT_ACCEPTABLE, PRIVATE_READ, UNAVAILABLE
+from kb.interchange.ontology_docs import ontology_html
+from kb.interchange.rdf_export import export as run_export
 from kb.namespaces import ONTOLOGY_GRAPH, SHAPES_GRAPH
-from kb.ontology_docs import ontology_html
-from kb.sparql_results import negotiate
+from kb.sparql.results import negotiate
 from kb.store import iter_chunks
 
 router = APIRouter(tags=["Exports"], dependencies=[ReaderDep])
@@ -24,11 +25,11 @@ CONTENT: dict[int | str, dict[str, object]] = {
 }
 ERRORS: dict[int | str, dict[str, object]] = {
     400: {"description": "Unknown format, or a triple format for several graphs"},
-    401: {"description": "Reads are private and no valid token was sent"},
+    **PRIVATE_READ,
     404: {"description": "No such graph"},
-    406: {"description": "No acceptable media type"},
+    **NOT_ACCEPTABLE,
     422: {"description": "Invalid parameters"},
-    503: {"description": "Store unavailable"},
+    **UNAVAILABLE,
 }
 Format = Annotated[
     str | None, Query(description="ttl, trig, nt, nq, jsonld or rdfxml; else Accept.")

@@ -16,9 +16,10 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import media_type, read_body
 from api.deps import KBDep, ReaderDep, SettingsDep, WriterDep
 from api.negotiation import MEDIA_TO_FORMAT, RDF_MEDIA, rdf_format
-from kb import graph_store
+from api.responses import NOT_ACCEPTABLE, UNAVAILABLE
 from kb.config import Settings
 from kb.knowledge_base import KnowledgeBase
+from kb.protocol import graph_store
 from kb.store import iter_chunks
 
 router = APIRouter(tags=["Graph Store"])
@@ -40,7 +41,7 @@ WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
     413: {"description": "Body larger than SRKB_MAX_UPLOAD_BYTES"},
     415: {"description": "Unsupported RDF media type"},
     422: {"description": "Invalid parameters"},
-    503: {"description": "Store unavailable"},
+    **UNAVAILABLE,
 }
 RDF_BODY = {
     "requestBody": {"content": {m: {"schema": {"type": "string"}} for m in RDF_MEDIA.values()}}
@@ -66,7 +67,7 @@ def _body_format(request: Request) -> str:
     responses={
         200: {"content": {m: {} for m in RDF_MEDIA.values()}},
         **{k: v for k, v in WRITE_RESPONSES.items() if k in (400, 401, 404, 406, 422, 503)},
-        406: {"description": "No acceptable media type"},
+        **NOT_ACCEPTABLE,
     },
 )
 def get_graph(

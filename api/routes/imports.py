@@ -16,8 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import media_type, read_body
 from api.deps import KBDep, SettingsDep, WriterDep
 from api.errors import problem
-from kb.exporting_tabular import XLSX_MEDIA
-from kb.importing import ImportValidationError, import_upload
+from api.responses import UNAVAILABLE
+from kb.interchange.importing import ImportValidationError, import_upload
+from kb.interchange.tabular_export import XLSX_MEDIA
 
 router = APIRouter(tags=["Import"])
 
@@ -60,7 +61,7 @@ RESPONSES: dict[int | str, dict[str, object]] = {
     413: {"description": "Body larger than SRKB_MAX_UPLOAD_BYTES"},
     415: {"description": "Not YAML, an .xlsx workbook or a .zip of CSV files"},
     422: {"description": "Invalid parameters"},
-    503: {"description": "Store unavailable"},
+    **UNAVAILABLE,
 }
 BODY = {
     "requestBody": {

@@ -8,14 +8,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import KBDep, ReaderDep
+from api.responses import PRIVATE_READ, UNAVAILABLE
 from api.templating import templates
-from kb.ecosystem_map import ecosystem_map
+from kb.reporting.ecosystem_map import ecosystem_map
 
 router = APIRouter(tags=["Ecosystem map"], dependencies=[ReaderDep])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Reads are private and no valid token was sent"},
-    503: {"description": "Store unavailable"},
+    **PRIVATE_READ,
+    **UNAVAILABLE,
 }
 
 

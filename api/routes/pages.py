@@ -8,10 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from api.deps import KBDep, ReaderDep
+from api.responses import PRIVATE_READ, UNAVAILABLE
 from api.templating import templates
 from kb import __version__
-from kb.ecosystem import roles_by_organisation
-from kb.questions import questions
+from kb.ecosystem.questions import questions
+from kb.ecosystem.views import roles_by_organisation
 
 router = APIRouter(tags=["Pages"])
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -22,8 +23,8 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
     response_class=HTMLResponse,
     dependencies=[ReaderDep],
     responses={
-        401: {"description": "Reads are private and no valid token was sent"},
-        503: {"description": "Store unavailable"},
+        **PRIVATE_READ,
+        **UNAVAILABLE,
     },
 )
 def home(kb: KBDep, request: Request) -> HTMLResponse:

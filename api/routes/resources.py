@@ -15,8 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import KBDep, ReaderDep
 from api.negotiation import RDF_MEDIA, RDFLIB_NAMES, rdf_format
+from api.responses import NOT_ACCEPTABLE, PRIVATE_READ, UNAVAILABLE
 from api.templating import templates
-from kb.describe import check_iri, describe
+from kb.interchange.describe import check_iri, describe
 
 router = APIRouter(tags=["Linked data"], dependencies=[ReaderDep])
 
@@ -26,11 +27,11 @@ IriParam = Annotated[
 TRIPLE_FORMATS = ("ttl", "jsonld", "nt", "rdfxml")
 ERRORS: dict[int | str, dict[str, object]] = {
     400: {"description": "Not an IRI"},
-    401: {"description": "Reads are private and no valid token was sent"},
+    **PRIVATE_READ,
     404: {"description": "Nothing is known about the IRI"},
-    406: {"description": "No acceptable media type"},
+    **NOT_ACCEPTABLE,
     422: {"description": "Missing iri parameter"},
-    503: {"description": "Store unavailable"},
+    **UNAVAILABLE,
 }
 
 

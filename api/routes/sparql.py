@@ -15,11 +15,12 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import form_fields, media_type, read_body
 from api.bodies import text as decode
 from api.deps import KBDep, ReaderDep, SettingsDep, WriterDep
+from api.responses import NOT_ACCEPTABLE, PRIVATE_READ, UNAVAILABLE
 from kb.config import Settings
-from kb.describe import service_description, void_description
-from kb.endpoint import run_query, run_update
+from kb.interchange.describe import service_description, void_description
 from kb.knowledge_base import KnowledgeBase
-from kb.sparql_results import GRAPH_TYPES, negotiate
+from kb.protocol.sparql_endpoint import run_query, run_update
+from kb.sparql.results import GRAPH_TYPES, RESULT_TYPES, negotiate, serialize_graph
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -27,20 +28,11 @@ PROTOCOL_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {
         "description": "Query results (SPARQL JSON/XML/CSV/TSV) or a graph (Turtle, N-Triples, "
         "JSON-LD, RDF/XML), by Accept",
-        "content": {
-            "application/sparql-results+json": {},
-            "application/sparql-results+xml": {},
-            "text/csv": {},
-            "text/tab-separated-values": {},
-            "text/turtle": {},
-            "application/n-triples": {},
-            "application/ld+json": {},
-            "application/rdf+xml": {},
-        },
+        "content": {media: {} for media in (*RESULT_TYPES, *GRAPH_TYPES)},
     },
     400: {"description": "Malformed query, an update, or SERVICE (refused by default)"},
-    401: {"description": "Reads are private and no valid token was sent"},
-    406: {"description": "No acceptable media type"},
+    **PRIVATE_READ,
+    **NOT_ACCEPTABLE,
     413: {
         "description": "Body larger than SRKB_MAX_UPLOAD_BYTES, or a query longer than "
         "SRKB_MAX_QUERY_BYTES"
@@ -53,12 +45,6 @@ PROTOCOL_RESPONSES: dict[int | str, dict[str, object]] = {
     },
 }
 
-RDFLIB = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml",
-}
 
 DefaultGraphs = Annotated[list[str] | None, Query(alias="default-graph-uri")]
 NamedGraphs = Annotated[list[str] | None, Query(alias="named-graph-uri")]
@@ -108,7 +94,7 @@ def _description(request: Request) -> Response:
     endpoint = str(request.url_for("sparql_get"))
     graph = service_description(endpoint, str(request.url_for("void")))
     media = negotiate(request.headers.get("accept"), GRAPH_TYPES)
-    return Response(graph.serialize(format=RDFLIB[media], encoding="utf-8"), media_type=media)
+    return Response(serialize_graph(graph, media), media_type=media)
 
 
 @router.get(
@@ -196,7 +182,7 @@ async def sparql_post(
             "SRKB_MAX_QUERY_BYTES"
         },
         415: {"description": "Unsupported request media type"},
-        503: {"description": "Store unavailable"},
+        **UNAVAILABLE,
     },
     dependencies=[WriterDep],
     openapi_extra={
@@ -240,9 +226,9 @@ async def update(kb: KBDep, settings: SettingsDep, request: Request) -> Response
     summary="VoID description of the data: graphs and triple counts",
     responses={
         200: {"content": {m: {} for m in GRAPH_TYPES}},
-        401: {"description": "Reads are private and no valid token was sent"},
-        406: {"description": "No acceptable media type"},
-        503: {"description": "Store unavailable"},
+        **PRIVATE_READ,
+        **NOT_ACCEPTABLE,
+        **UNAVAILABLE,
     },
     dependencies=[ReaderDep],
 )
@@ -252,4 +238,4 @@ def void(kb: KBDep, request: Request) -> Response:
         kb.store, str(request.url_for("void")) + "#dataset", str(request.url_for("sparql_get"))
     )
     media = negotiate(request.headers.get("accept"), GRAPH_TYPES)
-    return Response(graph.serialize(format=RDFLIB[media], encoding="utf-8"), media_type=media)
+    return Response(serialize_graph(graph, media), media_type=media)

@@ -12,11 +12,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import KBDep, ReaderDep
+from api.responses import NOT_ACCEPTABLE, PRIVATE_READ, UNAVAILABLE
 from api.templating import page_link, templates
 from kb.errors import InputError
-from kb.history import changes_since, recorded, runs
-from kb.reports import html_body, render, report_css
-from kb.sparql_results import negotiate
+from kb.reporting.renderers import html_body, render, report_css
+from kb.sparql.results import negotiate
+from kb.validation.history import changes_since, recorded, runs
 
 router = APIRouter(tags=["Validation"], dependencies=[ReaderDep])
 
@@ -36,10 +37,10 @@ _NEGOTIATED_JSON = "application/sparql-results+json"
     responses={
         200: {"content": {m: {} for m in MEDIA}, "description": "The report, by Accept"},
         400: {"description": "Unknown format"},
-        401: {"description": "Reads are private and no valid token was sent"},
-        406: {"description": "No acceptable media type"},
+        **PRIVATE_READ,
+        **NOT_ACCEPTABLE,
         422: {"description": "Invalid parameters"},
-        503: {"description": "Store unavailable"},
+        **UNAVAILABLE,
     },
 )
 def validation(
@@ -103,10 +104,10 @@ def validation(
     "/validation/history",
     responses={
         400: {"description": "since is not 'last', a date or a date and time"},
-        401: {"description": "Reads are private and no valid token was sent"},
+        **PRIVATE_READ,
         404: {"description": "No earlier run is recorded to compare with"},
         422: {"description": "Invalid parameters"},
-        503: {"description": "Store unavailable"},
+        **UNAVAILABLE,
     },
 )
 def history(

@@ -8,104 +8,37 @@ reopens in a fraction of a second.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import BNode, URIRef
-from rdflib import Literal as RdfLiteral
+from rdflib import URIRef
 from rdflib.term import Identifier
 
-from kb.errors import InputError, QuerySyntaxError, ResultLimitError, StoreUnavailableError
+from kb.errors import InputError, ResultLimitError, StoreUnavailableError
 from kb.namespaces import GRAPH_BASE
-from kb.sparql import insert_data, insert_data_request
-from kb.store import Capabilities, QueryResult, Row
+from kb.sparql.results import QueryResult, Row
+from kb.sparql.text import insert_data, iri
+from kb.store.protocol import Capabilities, Store
+from kb.store.source import (
+    CheckedFile,
+    ParsedSource,
+    insert_data_request,
+    with_provenance,
+)
+from kb.store.terms import OX_FORMATS, syntax_error, to_rdflib
 
 if TYPE_CHECKING:
-    from kb.store.parsing import ParsedSource
+    from kb.store.query_workers import QueryWorkers
 
 log = logging.getLogger(__name__)
 
-OX_FORMATS: dict[str, ox.RdfFormat] = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "trig": ox.RdfFormat.TRIG,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
-
-_RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-
-_GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _NT = ox.RdfFormat.N_TRIPLES
 
-OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph | ox.Triple
 
-
-def to_rdflib(term: OxTerm) -> Identifier:
-    """Convert a pyoxigraph term to the rdflib identifier srkb uses above the store."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return RdfLiteral(term.value, lang=term.language)
-        if term.datatype.value == _XSD_STRING:
-            # rdflib writes a simple literal without a datatype (and so do the SPARQL JSON
-            # results the remote backend reads); Literal("x", datatype=XSD.string) != Literal("x").
-            return RdfLiteral(term.value)
-        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
-    raise InputError(f"unsupported RDF term {term!r} (quoted triples are not used by srkb)")
-
-
-def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """Convert an rdflib identifier to a pyoxigraph term."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, RdfLiteral):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise InputError(f"unsupported RDF term {term!r}")
-
-
-_POSITION = re.compile(r"error at (\d+):(\d+)")
-
-
-def _syntax_error(err: SyntaxError, what: str) -> QuerySyntaxError:
-    message = str(err.msg if hasattr(err, "msg") else err)
-    line, column = err.lineno, err.offset
-    if line is None and (found := _POSITION.search(message)):
-        line, column = int(found.group(1)), int(found.group(2))
-    return QuerySyntaxError(
-        f"the {what} does not parse: {message}", source=what, line=line, column=column
-    )
-
-
-#: Formats the bulk loader streams (line- or statement-oriented, no network, no entities).
-BULK_FORMATS = frozenset({"nt", "nq", "ttl", "trig"})
 _VOID_TRIPLES = ox.NamedNode("http://rdfs.org/ns/void#triples")
 _XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
@@ -117,64 +50,19 @@ _JOURNAL = ox.NamedNode(BULK_JOURNAL_GRAPH)
 _CREATES = ox.NamedNode(BULK_JOURNAL_GRAPH + "#creates")
 
 
-@dataclass(frozen=True)
-class CheckedFile:
-    """A file that parsed completely, ready for the bulk loader; its quads were not kept."""
-
-    path: Path
-    name: str
-    fmt: str
-    graph: str
-    base_iri: str | None
-    triples: int
-    graphs: frozenset[str]
-
-
-def check_file(path: Path, fmt: str, *, name: str, graph: str, base_iri: str | None) -> CheckedFile:
-    """Parse a file as a stream, keeping nothing but its size and the graphs it names.
-
-    The same errors as :func:`kb.store.parsing.parse_source` (file, line, column), in constant
-    memory, so that a big file is known to be good before the bulk loader writes any of it.
-    """
-    if fmt not in BULK_FORMATS:
-        raise InputError(f"the bulk loader does not read {fmt}", source=name)
-    from kb.store.parsing import refuse_quoted_triples
-
-    named: set[str] = set()
-    count = 0
-    try:
-        parser = ox.parse(path=path, format=OX_FORMATS[fmt], base_iri=base_iri)
-        for quad in parser:
-            count += 1
-            if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
-                refuse_quoted_triples(quad, name)
-            if fmt in ("trig", "nq"):
-                if isinstance(quad.graph_name, ox.NamedNode):
-                    named.add(quad.graph_name.value)
-                elif isinstance(quad.graph_name, ox.BlankNode):
-                    raise InputError(
-                        f"a graph is named by the blank node {quad.graph_name}",
-                        source=name,
-                        hint="name every graph with an IRI",
-                    )
-    except SyntaxError as err:
-        message = str(err.msg if hasattr(err, "msg") else err)
-        raise InputError(
-            f"{fmt} syntax error: {message}", source=name, line=err.lineno, column=err.offset
-        ) from err
-    except ValueError as err:  # invalid IRIs, bad UTF-8 and similar
-        raise InputError(f"{fmt} data is not valid: {err}", source=name) from err
-    except OSError as err:
-        raise InputError(f"cannot read the file: {err.strerror or err}", source=name) from err
-    return CheckedFile(path, name, fmt, graph, base_iri, count, frozenset({graph, *named}))
-
-
 class OxigraphStore:
     """A pyoxigraph store, in memory (``path=None``) or in a data directory."""
 
     def __init__(self, path: Path | None) -> None:
         self.location = "memory" if path is None else str(path)
-        self.capabilities = Capabilities(persistent=path is not None, remote=False, bulk_load=True)
+        self._path = path
+        self.capabilities = Capabilities(
+            persistent=path is not None,
+            remote=False,
+            bulk_load=True,
+            materialise=True,
+            query_workers=path is not None,
+        )
         try:
             if path is None:
                 self._store = ox.Store()
@@ -190,8 +78,39 @@ class OxigraphStore:
 
     @property
     def native(self) -> ox.Store:
-        """The underlying pyoxigraph store, for fast paths that stay inside :mod:`kb.store`."""
+        """The underlying pyoxigraph store: for this package and for white-box tests only."""
         return self._store
+
+    def add_ntriples(self, data: bytes) -> None:
+        """Add N-Triples to the default graph, blank-node labels kept (a scratch store's input)."""
+        self._store.extend(ox.parse(data, _NT, rename_blank_nodes=False))
+
+    def count_about(self, subjects: Iterable[Identifier]) -> int:
+        """Triples of any graph whose subject is one of the IRIs ``subjects``."""
+        heads = [ox.NamedNode(str(s)) for s in subjects if isinstance(s, URIRef)]
+        return sum(sum(1 for _ in self._store.quads_for_pattern(h, None, None)) for h in heads)
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """Nothing to group: every write is its own transaction (see :meth:`Store.atomic`)."""
+        return nullcontext()
+
+    def open_query_workers(self, size: int) -> QueryWorkers | None:
+        """Killable query processes reading checkpoints of this on-disk store (None in memory).
+
+        None too when the checkpoints' directory cannot be made next to the store: the server
+        then runs queries in threads (bounded, but not stoppable) rather than not starting.
+        """
+        if size <= 0 or not self.capabilities.query_workers or self._path is None:
+            return None
+        from kb.store.query_workers import QueryWorkers
+
+        try:
+            workers = QueryWorkers(self._store, self._path.resolve(), size)
+        except OSError as err:  # no room for checkpoints next to the store: threads will do
+            log.warning("queries run in threads, and cannot be stopped: %s", err)
+            return None
+        workers.start()
+        return workers
 
     # -- reading ----------------------------------------------------------------------------
     def _run(
@@ -211,7 +130,7 @@ class OxigraphStore:
         try:
             return self._store.query(sparql, **dataset)  # type: ignore[arg-type]
         except SyntaxError as err:
-            raise _syntax_error(err, "query") from err
+            raise syntax_error(err, "query") from err
         except (ValueError, OSError) as err:
             raise InputError(f"the query failed: {err}", source="query") from err
 
@@ -255,10 +174,12 @@ class OxigraphStore:
         """Run a query and serialise its results with Oxigraph's own writers."""
         result = self._run(sparql, union_default_graph)
         if isinstance(result, ox.QueryTriples):
-            rdf_format = _GRAPH_FORMATS.get(media_type, ox.RdfFormat.TURTLE)
+            rdf_format = ox.RdfFormat.from_media_type(media_type) or ox.RdfFormat.TURTLE
             return rdf_format.media_type, bytes(result.serialize(format=rdf_format) or b"")
         assert isinstance(result, ox.QuerySolutions | ox.QueryBoolean)  # noqa: S101
-        results_format = _RESULT_FORMATS.get(media_type, ox.QueryResultsFormat.JSON)
+        results_format = (
+            ox.QueryResultsFormat.from_media_type(media_type) or ox.QueryResultsFormat.JSON
+        )
         return results_format.media_type, bytes(result.serialize(format=results_format) or b"")
 
     def graphs(self) -> list[str]:
@@ -274,7 +195,9 @@ class OxigraphStore:
         if graph is None:
             return len(self._store)
         # Counted inside Oxigraph: iterating quads in Python costs ~5 us each on disk.
-        result = self._store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        result = self._store.query(
+            f"SELECT (COUNT(*) AS ?n) {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }}"
+        )
         assert isinstance(result, ox.QuerySolutions)  # noqa: S101 - a SELECT gives solutions
         value = next(iter(result))[0]
         return int(value.value) if isinstance(value, ox.Literal) else 0
@@ -310,7 +233,7 @@ class OxigraphStore:
         try:
             self._store.update(sparql)
         except SyntaxError as err:
-            raise _syntax_error(err, "update") from err
+            raise syntax_error(err, "update") from err
         except RuntimeError as err:  # an operation failed while running, e.g. DROP of no graph
             raise InputError(
                 f"the update failed and changed nothing: {err}", source="update"
@@ -342,7 +265,7 @@ class OxigraphStore:
         ``load`` and ``extend`` only): every graph a file writes must be new, so if anything fails
         part-way (a disk error, a file changed since it was checked, an interrupt) dropping those
         graphs restores the store's content exactly, and the error says nothing was loaded. Each
-        graph gets its PROV metadata (:func:`~kb.store.parsing.with_provenance`) once its file
+        graph gets its PROV metadata (:func:`~kb.interchange.parsing.with_provenance`) once its file
         is in. Isolation: none while it runs; a reader in the same process may see a graph
         filling up, which is why only whole-store commands (``srkb load``) take this path.
 
@@ -351,8 +274,6 @@ class OxigraphStore:
         its transaction) or :meth:`commit_bulk_load`. A process killed before that leaves the
         journal, and the store drops the journaled graphs when it is opened again.
         """
-        from kb.store.parsing import ParsedSource, with_provenance
-
         taken = sorted({g for f in files for g in f.graphs} & set(self.graphs()))
         if taken:
             raise InputError(
@@ -416,22 +337,22 @@ class OxigraphStore:
     def replace_graph(self, graph: str, triples: Iterable[tuple[Identifier, ...]]) -> int:
         """Replace a graph's content atomically: clear and insert in one update request."""
         body = insert_data(graph, triples)
-        self.update(f"DROP SILENT GRAPH <{graph}> ;\n{body}")
+        self.update(f"DROP SILENT GRAPH {iri(graph)} ;\n{body}")
         return self.count(graph)
 
     def materialise(
         self,
         read_graphs: Sequence[str],
         target: str,
-        fixpoint: Callable[[OxigraphStore], int],
+        fixpoint: Callable[[Store], int],
     ) -> tuple[int, int]:
         """Run ``fixpoint`` on a memory copy of ``read_graphs``; write what it adds to ``target``.
 
-        The fast path of :func:`kb.inference.infer` for the embedded store. Oxigraph evaluates the
-        rules over one in-memory default graph many times faster than over ``USING`` datasets of
-        named graphs on disk (0.4 s against 15 s a pass at 100k triples). The data travels as
-        N-Triples (reading a disk store costs ~5 us a quad, mostly decoding terms, either way);
-        blank-node labels are kept, so conclusions about blank nodes name the same nodes.
+        The fast path of :func:`kb.reasoning.inference.infer` for the embedded store. Oxigraph
+        evaluates the rules over one in-memory default graph many times faster than over ``USING``
+        datasets of named graphs on disk (0.4 s against 15 s a pass at 100k triples). The data
+        travels as N-Triples (reading a disk store costs ~5 us a quad, mostly decoding terms, either
+        way); blank-node labels are kept, so conclusions about blank nodes name the same nodes.
 
         ``target`` then receives only the difference between its old and its new content, so a
         re-run that derives what is already there writes nothing, and a large first run goes in
@@ -441,12 +362,12 @@ class OxigraphStore:
         leaves it, and the next open infers again. Returns the number of inferred triples and of
         passes.
         """
-        scratch = OxigraphStore(None)
+        scratch = scratch_store()
         asserted: set[bytes] = set()
         for graph in read_graphs:
             data = self.ntriples(graph)
             asserted.update(data.splitlines())
-            scratch.native.extend(ox.parse(data, _NT, rename_blank_nodes=False))
+            scratch.add_ntriples(data)
         passes = fixpoint(scratch)
         derived = scratch.lines() - asserted
         old = self.lines(target)
@@ -483,7 +404,7 @@ class OxigraphStore:
             self._store.remove(ox.Quad(t.subject, t.predicate, t.object, graph))
         plain = b"\n".join(line for line in removed if b"_:" not in line)
         if plain:  # N-Triples lines are SPARQL triples; the stale mark goes with this last step
-            self.update(f"DELETE DATA {{ GRAPH <{target}> {{\n{plain.decode()}\n}} }}")
+            self.update(f"DELETE DATA {{ GRAPH {iri(target)} {{\n{plain.decode()}\n}} }}")
 
     def close(self) -> None:
         """Flush the on-disk store and let go of it, so that its directory can be opened again.
@@ -494,3 +415,16 @@ class OxigraphStore:
         if self.capabilities.persistent and hasattr(self, "_store"):
             self._store.flush()
             del self._store
+
+
+def scratch_store(*ntriples: bytes) -> OxigraphStore:
+    """A memory store holding ``ntriples`` in its default graph, labels kept: a rule workspace.
+
+    Full and incremental inference run their rules in one (Oxigraph evaluates them over one
+    in-memory default graph many times faster than over named graphs on disk), and compare
+    triples as the N-Triples lines of its writer (:meth:`OxigraphStore.lines`).
+    """
+    scratch = OxigraphStore(None)
+    for data in ntriples:
+        scratch.add_ntriples(data)
+    return scratch

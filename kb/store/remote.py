@@ -47,40 +47,31 @@ from SPARQLWrapper.SPARQLExceptions import (
 )
 
 from kb.errors import (
+    EndpointAnswerError,
     InputError,
     QuerySyntaxError,
     QueryTimeoutError,
     ResultLimitError,
     StoreUnavailableError,
 )
-from kb.sparql import RDFLIB_PARSER_LOCK, insert_data, insert_data_request, iri
-from kb.store import Capabilities, QueryResult, Row
-from kb.store.oxigraph import OX_FORMATS
+from kb.sparql.results import QueryResult, Row
+from kb.sparql.text import RDFLIB_PARSER_LOCK, bind_column, insert_data, iri
+from kb.store.protocol import Capabilities
+from kb.store.source import insert_data_request
+from kb.store.terms import OX_FORMATS, to_oxigraph, to_rdflib
 
 if TYPE_CHECKING:
-    from kb.store.parsing import ParsedSource
+    from datetime import datetime
+
+    from kb.store.protocol import Store
+    from kb.store.query_workers import QueryWorkers
+    from kb.store.source import CheckedFile, ParsedSource
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Seconds the list of named graphs is reused before it is asked for again.
 GRAPHS_TTL = 2.0
-
-_RESULT_TYPES = {
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-}
-
-
-class EndpointAnswerError(StoreUnavailableError):
-    """The endpoint answered, but not with something srkb can use (a bad gateway, in HTTP terms).
-
-    An HTML page instead of results, a body cut short, a wrong content type, a reply that is not
-    HTTP, an error status other than "unavailable". Unlike an endpoint that is down, this is
-    rarely fixed by waiting: the URL, the credentials or the endpoint itself need a look.
-    """
 
 
 def _update_url_for(query_url: str) -> str:
@@ -364,7 +355,6 @@ class RemoteStore:
                 )
             text = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
             result = self.query(text, union_default_graph=False)
-            from kb.store.oxigraph import to_oxigraph
 
             quads = [
                 ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.NamedNode(str(g)))  # type: ignore[arg-type]
@@ -384,9 +374,6 @@ class RemoteStore:
 
     def dump_graphs(self, fmt: str, graphs: Sequence[str]) -> bytes:
         """Serialise several graphs, fetched with one SELECT and written by Oxigraph's writers."""
-        from kb.sparql import bind_column
-        from kb.store.oxigraph import to_oxigraph
-
         rdf_format = OX_FORMATS[fmt]
         text = bind_column(
             "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "g", [URIRef(g) for g in graphs]
@@ -451,6 +438,27 @@ class RemoteStore:
             self._local.batch = None
         if batch:
             self._send(join_updates(batch))
+
+    # -- abilities this backend does not have (see ``capabilities``) ------------------------------
+    def bulk_load_files(self, files: Sequence[CheckedFile], *, when: datetime) -> None:
+        """Not offered: an endpoint's bulk loader is its own (``capabilities.bulk_load``)."""
+        raise NotImplementedError("a remote store has no bulk loader; use load()")
+
+    def commit_bulk_load(self) -> None:
+        """Nothing to complete: no bulk load runs here."""
+
+    def abort_bulk_load(self) -> None:
+        """Nothing to undo: no bulk load runs here."""
+
+    def materialise(
+        self, read_graphs: Sequence[str], target: str, fixpoint: Callable[[Store], int]
+    ) -> tuple[int, int]:
+        """Not offered: the rules run on the endpoint (``capabilities.materialise``)."""
+        raise NotImplementedError("a remote store runs the rules on the endpoint")
+
+    def open_query_workers(self, size: int) -> QueryWorkers | None:
+        """None: queries run on the endpoint, under its own limits."""
+        return None
 
     def load(self, sources: Sequence[ParsedSource], *, replace_graphs: Sequence[str] = ()) -> int:
         """Write all sources in one update request, which the endpoint applies atomically."""
@@ -517,7 +525,7 @@ def _separator_after(text: str) -> str:
 
     for separator in ("\n;\n", "\n"):
         try:
-            with RDFLIB_PARSER_LOCK:  # rdflib's parser is not thread-safe (see kb.sparql)
+            with RDFLIB_PARSER_LOCK:  # rdflib's parser is not thread-safe (see kb.sparql.text)
                 parseUpdate(text + separator + _PROBE)
         except ParseException:
             continue
@@ -531,8 +539,6 @@ def _short(err: Exception) -> str:
 
 
 def _triples(body: bytes, content_type: str) -> list[tuple[Identifier, Identifier, Identifier]]:
-    from kb.store.oxigraph import to_rdflib
-
     rdf_format = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
     return [
         (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))

@@ -16,7 +16,7 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 
 from kb import resources
-from kb.questions import questions
+from kb.ecosystem.questions import questions
 from tests.support.app_server_ecosystem import demo_client
 from tests.support.expected import load_expected
 

@@ -20,7 +20,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from kb import resources
-from kb.exporting_tabular import XLSX_MEDIA, document_from_graph, render
+from kb.interchange.tabular_export import XLSX_MEDIA, document_from_graph, render
 from kb.namespaces import source_graph
 from tests.support.servers import free_port
 

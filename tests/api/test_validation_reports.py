@@ -19,7 +19,7 @@ import pytest
 from rdflib import RDF, Graph, Literal, Namespace
 
 from kb import resources
-from kb.reports import FIELDS
+from kb.reporting.renderers import FIELDS
 from tests.support.app_server_ecosystem import demo_client, running_app, srkb
 from tests.support.expected import Expected, load_expected
 

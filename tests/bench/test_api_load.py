@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from bench import api_load
+from bench import api_load, load_client, load_requests, load_server
 
 BASELINE = 400.0  # MiB: the allowance is then 40 MiB (10 %), more than the 20 MiB floor
 
@@ -31,7 +31,7 @@ def series(values: list[float]) -> list[tuple[float, float]]:
 
 def test_a_steadily_growing_rss_fails_the_check() -> None:
     grows = series([BASELINE + 2 * t for t in range(31)])  # 2 MiB/s: +60 MiB after 30 s
-    verdict = api_load.memory_check(grows, BASELINE)
+    verdict = load_server.memory_check(grows, BASELINE)
     assert not verdict.ok
     assert verdict.growth_mib == pytest.approx(60)
     assert verdict.allowance_mib == pytest.approx(40)
@@ -42,7 +42,7 @@ def test_a_steadily_growing_rss_fails_the_check() -> None:
 def test_a_leak_still_under_the_allowance_at_the_end_fails_by_its_slope() -> None:
     # Flat, then 1.5 MiB/s over the last 15 s: +22.5 MiB at the end (< 40), but it climbs.
     values = [BASELINE] * 16 + [BASELINE + 1.5 * t for t in range(1, 16)]
-    verdict = api_load.memory_check(series(values), BASELINE)
+    verdict = load_server.memory_check(series(values), BASELINE)
     assert verdict.growth_mib < verdict.allowance_mib
     assert not verdict.ok
     assert "still climbs" in verdict.reason
@@ -51,7 +51,7 @@ def test_a_leak_still_under_the_allowance_at_the_end_fails_by_its_slope() -> Non
 def test_noise_and_a_spike_that_falls_back_pass() -> None:
     values = [BASELINE + (1.0 if t % 2 else -1.0) for t in range(31)]
     values[10] = BASELINE + 120  # a large answer being built, then freed
-    verdict = api_load.memory_check(series(values), BASELINE)
+    verdict = load_server.memory_check(series(values), BASELINE)
     assert verdict.ok, verdict.reason
     assert verdict.max_mib == BASELINE + 120
     assert verdict.samples == 31
@@ -60,14 +60,14 @@ def test_noise_and_a_spike_that_falls_back_pass() -> None:
 def test_the_allowance_has_a_floor_for_small_servers() -> None:
     small = 100.0
     grows = series([small + 0.5 * t for t in range(31)])  # +15 MiB: under the 20 MiB floor
-    verdict = api_load.memory_check(grows, small)
+    verdict = load_server.memory_check(grows, small)
     assert verdict.allowance_mib == 20
     assert verdict.ok, verdict.reason
-    assert not api_load.memory_check(grows, small, tolerance_mib=10).ok
+    assert not load_server.memory_check(grows, small, tolerance_mib=10).ok
 
 
 def test_no_samples_is_not_a_pass() -> None:
-    verdict = api_load.memory_check([], BASELINE)
+    verdict = load_server.memory_check([], BASELINE)
     assert not verdict.ok
     assert math.isnan(verdict.end_mib)
 
@@ -77,9 +77,9 @@ def test_memory_is_read_for_a_process_and_its_children() -> None:
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         deadline = time.monotonic() + 10
-        while child.pid not in api_load.descendants(os.getpid()) and time.monotonic() < deadline:
+        while child.pid not in load_server.descendants(os.getpid()) and time.monotonic() < deadline:
             time.sleep(0.05)
-        found = api_load.tree_rss(os.getpid())
+        found = load_server.tree_rss(os.getpid())
         assert found is not None
         own, total, children = found
         assert children >= 1
@@ -87,7 +87,7 @@ def test_memory_is_read_for_a_process_and_its_children() -> None:
     finally:
         child.kill()
         child.wait(timeout=10)
-    assert api_load.rss_mib(child.pid) is None
+    assert load_server.rss_mib(child.pid) is None
 
 
 def test_failed_requests_and_growth_fail_the_run() -> None:
@@ -115,14 +115,14 @@ def test_failed_requests_and_growth_fail_the_run() -> None:
 
 
 def test_latency_is_of_answered_requests_and_the_rate_of_all() -> None:
-    stats = api_load.summary([0.001, 0.010, 0.020, 0.030], [False, True, True, True], elapsed=2)
+    stats = load_client.summary([0.001, 0.010, 0.020, 0.030], [False, True, True, True], elapsed=2)
     assert stats["requests"] == 4
     assert stats["errors"] == 1
     assert stats["error_rate"] == 0.25
     assert stats["p50_ms"] == pytest.approx(20)
     assert stats["p99_ms"] == pytest.approx(30)
     assert stats["requests_per_second"] == 2
-    assert math.isnan(api_load.summary([0.001], [False])["p50_ms"])
+    assert math.isnan(load_client.summary([0.001], [False])["p50_ms"])
 
 
 def test_sizes_and_subjects() -> None:
@@ -134,10 +134,10 @@ def test_sizes_and_subjects() -> None:
     assert not options.cold_start
     assert api_load.options_from(["--cold-start"]).cold_start
     assert api_load.options_from(["--store", "x", "--duration", "1"]).results is None
-    who = api_load.Subjects.of_synthetic(847)
+    who = load_requests.Subjects.of_synthetic(847)
     assert who.organisation.endswith("#org-422")
     assert who.provider.endswith("#org-421")
-    completed = api_load.Subjects(who.organisation, who.provider).completed()
+    completed = load_requests.Subjects(who.organisation, who.provider).completed()
     assert completed == who
 
 
@@ -146,10 +146,10 @@ def test_the_subjects_are_the_pipeline_benchmarks() -> None:
     from bench import steps
     from kb import generate
 
-    assert api_load.NAMESPACE == generate.NAMESPACE
-    assert api_load.REGION_SIZE == generate.REGION_SIZE
+    assert load_requests.NAMESPACE == generate.NAMESPACE
+    assert load_requests.REGION_SIZE == generate.REGION_SIZE
     for orgs in (3, 85, 847, 8475):
-        ours = api_load.Subjects.of_synthetic(orgs)
+        ours = load_requests.Subjects.of_synthetic(orgs)
         theirs = steps.subjects({"orgs": orgs})
         assert ours.organisation == theirs["organisation"]
         assert ours.provider == theirs["provider"]

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from kb.inference import inferred_roles
-from kb.questions import ask
+from kb.ecosystem.questions import ask
+from kb.reasoning.inference import inferred_roles
 from kb.store import Store
-from kb.validation import validate
+from kb.validation.shacl import validate
 from tests.conftest import BACKENDS
 from tests.support.expected import Expected, example_names, load_expected
 

@@ -1,9 +1,10 @@
 """The bulk-load path for big files: all-or-nothing without a transaction, same triples as usual.
 
 ``load_files`` sends big files on an embedded disk store through Oxigraph's bulk loader (see
-:mod:`kb.loading`). These tests force it with ``bulk_threshold=0`` on small files and check the
-promises: an error anywhere, even on the last line or after the check, leaves the store exactly as
-it was; a good file gives the same graphs, triples and load report as the transactional path.
+:mod:`kb.interchange.loading`). These tests force it with ``bulk_threshold=0`` on small files and
+check the promises: an error anywhere, even on the last line or after the check, leaves the store
+exactly as it was; a good file gives the same graphs, triples and load report as the transactional
+path.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-import kb.loading
+import kb.interchange.loading
 from kb import resources
 from kb.errors import InputError
 from kb.generate import generate_file
-from kb.loading import BULK_LOAD_THRESHOLD, install_model, load_files
+from kb.interchange.loading import BULK_LOAD_THRESHOLD, install_model, load_files
 from kb.namespaces import source_graph
 from kb.store import Store, open_store
-from kb.store.oxigraph import CheckedFile
+from kb.store.source import CheckedFile
 
 DATA = Path(__file__).parent / "data"
 VOID_TRIPLES = "<http://rdfs.org/ns/void#triples>"
@@ -62,7 +63,7 @@ def bulk_loaded(caplog: pytest.LogCaptureFixture) -> list[str]:
 def test_a_good_file_loads_the_same_triples_as_the_transactional_path(
     tmp_path: Path, ecosystem: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="kb.loading")
+    caplog.set_level(logging.INFO, logger="kb.interchange.loading")
     bulk = open_store(tmp_path / "bulk")
     usual = open_store(tmp_path / "usual")
     try:
@@ -125,7 +126,7 @@ def test_a_file_that_breaks_after_its_check_is_rolled_back(
     """The bulk loader itself fails part-way (here: the file changed since it was checked)."""
     changing = tmp_path / "synthetic-changing.nt"
     changing.write_bytes(ecosystem.read_bytes())
-    real_check = kb.loading.check_file
+    real_check = kb.interchange.loading.check_file
 
     def check_then_corrupt(path: Path, *args: object, **kwargs: object) -> CheckedFile:
         checked = real_check(path, *args, **kwargs)  # type: ignore[arg-type]
@@ -133,7 +134,7 @@ def test_a_file_that_breaks_after_its_check_is_rolled_back(
             stream.write(b"<urn:a> <urn:b> .\n")
         return checked
 
-    monkeypatch.setattr(kb.loading, "check_file", check_then_corrupt)
+    monkeypatch.setattr(kb.interchange.loading, "check_file", check_then_corrupt)
     before = snapshot(disk)
     with pytest.raises(InputError, match="nothing was loaded"):
         load_files(disk, [changing], bulk_threshold=0)
@@ -160,7 +161,7 @@ def test_a_failing_transactional_write_drops_the_bulk_loaded_graphs(
     def refuse(*args: object, **kwargs: object) -> None:
         raise InputError("the store refused the write")
 
-    monkeypatch.setattr(kb.loading, "write_sources", refuse)
+    monkeypatch.setattr(kb.interchange.loading, "write_sources", refuse)
     before = snapshot(disk)
     with pytest.raises(InputError, match="refused"):
         load_files(disk, [ecosystem, small], bulk_threshold=1024)
@@ -170,7 +171,7 @@ def test_a_failing_transactional_write_drops_the_bulk_loaded_graphs(
 def test_a_reload_replaces_the_graph_through_the_transactional_path(
     disk: Store, ecosystem: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="kb.loading")
+    caplog.set_level(logging.INFO, logger="kb.interchange.loading")
     (first,) = load_files(disk, [ecosystem], bulk_threshold=0)
     assert bulk_loaded(caplog)
     count = disk.count(first.graph)
@@ -184,7 +185,7 @@ def test_a_reload_replaces_the_graph_through_the_transactional_path(
 def test_only_big_files_on_disk_stores_take_the_bulk_path(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="kb.loading")
+    caplog.set_level(logging.INFO, logger="kb.interchange.loading")
     small = DATA / "services.ttl"
     big = tmp_path / "synthetic-big.ttl"
     generate_file(20, 1, big)

@@ -6,9 +6,9 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
-from kb.ecosystem_map import ROLE_STYLES, ecosystem_map, to_dot, to_mermaid, to_svg
+from kb.reporting.ecosystem_map import ROLE_STYLES, ecosystem_map, to_dot, to_mermaid, to_svg
 from kb.store import Store
-from kb.validation import validate
+from kb.validation.shacl import validate
 from tests.support.expected import load_expected
 
 CAMPUS = "https://example.org/campus#"

@@ -17,7 +17,8 @@ import pytest
 from rdflib import URIRef
 
 from kb import resources
-from kb.ecosystem import cycles, roles_by_organisation
+from kb.ecosystem.questions import ask, questions
+from kb.ecosystem.views import cycles, roles_by_organisation
 from kb.generate import (
     GAP_RATES,
     NAMESPACE,
@@ -27,12 +28,11 @@ from kb.generate import (
     generate_file,
     orgs_for_triples,
 )
-from kb.inference import infer
-from kb.loading import install_model, load_files, parse_file
+from kb.interchange.loading import install_model, load_files, parse_file
 from kb.namespaces import SHAPES_GRAPH, SRKB
-from kb.questions import ask, questions
+from kb.reasoning.inference import infer
 from kb.store import Store, open_store
-from kb.validation import ValidationReport, validate
+from kb.validation.shacl import ValidationReport, validate
 
 #: Big enough that every kind of gap happens at its few percent, small enough for pySHACL.
 ORGS = 250

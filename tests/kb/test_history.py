@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kb.errors import InputError, NotFoundError
-from kb.export import export
-from kb.history import Run, changes_since, compare, load_run, parse_since, record, runs
-from kb.inference import infer, knowledge_graphs
-from kb.namespaces import HISTORY_GRAPH
-from kb.readiness import readiness
+from kb.interchange.rdf_export import export
+from kb.namespaces import HISTORY_GRAPH, knowledge_graphs
+from kb.reasoning.inference import infer
 from kb.store import Store
-from kb.validation import validate
+from kb.validation.history import Run, changes_since, compare, load_run, parse_since, record, runs
+from kb.validation.readiness import readiness
+from kb.validation.shacl import validate
 from tests.conftest import prepare_example
 
 EX = "https://example.org/broken-p1-unregistered-component#"

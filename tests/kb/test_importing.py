@@ -27,7 +27,14 @@ from rdflib.compare import isomorphic, to_isomorphic
 from rdflib.namespace import RDF, RDFS
 
 from kb import resources
-from kb.exporting_tabular import (
+from kb.interchange.importing import (
+    ImportValidationError,
+    import_files,
+    parse_tabular,
+    parse_tabular_file,
+)
+from kb.interchange.loading import parse_file, write_sources
+from kb.interchange.tabular_export import (
     TabularDocument,
     document_from_graph,
     export_tabular,
@@ -38,17 +45,10 @@ from kb.exporting_tabular import (
     to_xlsx,
     write_template,
 )
-from kb.importing import (
-    ImportValidationError,
-    import_files,
-    parse_tabular,
-    parse_tabular_file,
-)
-from kb.loading import parse_file, write_sources
+from kb.interchange.tabular_mapping import KIND_BY_NAME, KINDS, RDF_TYPE
 from kb.namespaces import source_graph
 from kb.store import Store, open_store
-from kb.store.parsing import ParsedSource
-from kb.tabular_mapping import KIND_BY_NAME, KINDS, RDF_TYPE
+from kb.store.source import ParsedSource
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(
@@ -122,8 +122,8 @@ def test_the_mapping_is_consistent() -> None:
 def test_the_docs_describe_every_kind_and_column_of_the_mapping() -> None:
     docs = (ROOT / "docs" / "import-format.md").read_text(encoding="utf-8")
     assert reference_markdown() in docs, (
-        "docs/import-format.md is out of step with kb/tabular_mapping.py: replace its reference "
-        "section with kb.exporting_tabular.reference_markdown()"
+        "docs/import-format.md is out of step with kb/interchange/tabular_mapping.py: "
+        "replace its reference section with kb.interchange.tabular_export.reference_markdown()"
     )
     example = re.search(r"```yaml\n(.*?)```", docs, re.DOTALL)
     assert example is not None

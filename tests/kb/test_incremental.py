@@ -10,11 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, URIRef
 
-from kb import incremental, resources
-from kb.incremental import head_subject, infer_incremental, neighbourhood, nodes_of
-from kb.inference import infer, rules
-from kb.loading import install_model, parse_stream, write_sources
+from kb import resources
+from kb.interchange.loading import install_model, parse_stream, write_sources
 from kb.namespaces import INFERRED_GRAPH, source_graph
+from kb.reasoning import incremental
+from kb.reasoning.incremental import head_subject, infer_incremental, neighbourhood, nodes_of
+from kb.reasoning.inference import infer, rules
 from kb.store import Store, open_store
 from tests.support.generate import Ecosystem, ecosystems
 
@@ -182,9 +183,10 @@ def test_the_neighbourhood_stops_at_the_radius_and_skips_ontology_terms() -> Non
 def test_graph_store_writes_reinfer_incrementally_and_match_a_full_run(
     operation: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kb import graph_store, knowledge_base
+    from kb import knowledge_base
     from kb.config import Settings
     from kb.knowledge_base import KnowledgeBase
+    from kb.protocol import graph_store
 
     kb = KnowledgeBase.open(Settings(store="memory", demo=True))
 
@@ -208,9 +210,9 @@ def test_graph_store_writes_reinfer_incrementally_and_match_a_full_run(
 
 
 def test_a_change_with_blank_nodes_falls_back_to_a_full_run() -> None:
-    from kb import graph_store
     from kb.config import Settings
     from kb.knowledge_base import KnowledgeBase
+    from kb.protocol import graph_store
 
     kb = KnowledgeBase.open(Settings(store="memory", demo=True))
     before = inferred(kb.store)

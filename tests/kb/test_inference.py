@@ -22,10 +22,10 @@ from rdflib import RDF, Namespace, URIRef
 from rdflib.term import Identifier
 
 from kb import resources
-from kb.inference import MAX_PASSES, explain, infer, rule, rules
-from kb.loading import install_model, load_files, parse_stream, write_sources
+from kb.interchange.loading import install_model, load_files, parse_stream, write_sources
 from kb.namespaces import INFERRED_GRAPH, SRKB
-from kb.sparql import iri, term
+from kb.reasoning.inference import MAX_PASSES, explain, infer, rule, rules
+from kb.sparql.text import iri, term
 from kb.store import Store, open_store
 
 EX = Namespace("https://example.org/rule-test#")

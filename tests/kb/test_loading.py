@@ -20,7 +20,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
 from kb.errors import InputError, NetworkAccessRefusedError
-from kb.loading import install_model, load_files, parse_file
+from kb.interchange.loading import install_model, load_files, parse_file
 from kb.namespaces import (
     DCTERMS,
     ONTOLOGY_GRAPH,

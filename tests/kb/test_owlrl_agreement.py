@@ -38,10 +38,10 @@ from rdflib import OWL, RDF, Graph, URIRef
 from rdflib.term import Identifier
 
 from kb import resources
-from kb.inference import infer, knowledge_graphs
-from kb.loading import install_model, load_files, parse_stream, write_sources
-from kb.namespaces import FOAF, INFERRED_GRAPH, ORG, SRKB
-from kb.sparql import iri
+from kb.interchange.loading import install_model, load_files, parse_stream, write_sources
+from kb.namespaces import FOAF, INFERRED_GRAPH, ORG, SRKB, knowledge_graphs
+from kb.reasoning.inference import infer
+from kb.sparql.text import iri
 from kb.store import Store, open_store
 from tests.support.expected import example_names, load_expected
 from tests.support.generate import NAMESPACE, Ecosystem, ecosystems

@@ -1,7 +1,8 @@
 """Readiness scores: the rule on its own, then on the broken examples and the demo.
 
-Rule (kb.readiness): a precondition's readiness is the share of its checks (shapes) that report
-nothing about the organisation; a check with only warnings counts half; floor of the percentage.
+Rule (kb.validation.readiness): a precondition's readiness is the share of its checks (shapes) that
+report nothing about the organisation; a check with only warnings counts half; floor of the
+percentage.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from collections.abc import Callable
 
 import pytest
 
-from kb.readiness import APPLIES_TO, checks, organisation_readiness, readiness, score
 from kb.store import Store
-from kb.validation import Finding, validate
+from kb.validation.readiness import APPLIES_TO, checks, organisation_readiness, readiness, score
+from kb.validation.shacl import Finding, validate
 
 EX = "https://example.org/broken-p1-unregistered-component#"
 SHAPES = "https://w3id.org/srkb/shapes#"

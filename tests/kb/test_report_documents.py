@@ -9,12 +9,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-from kb.history import Run, compare
-from kb.ontology_docs import ontology_html
-from kb.readiness import readiness
-from kb.reports import changes_to_markdown, html_body, to_html, to_markdown
+from kb.interchange.ontology_docs import ontology_html
+from kb.reporting.renderers import changes_to_markdown, html_body, to_html, to_markdown
 from kb.store import Store
-from kb.validation import validate
+from kb.validation.history import Run, compare
+from kb.validation.readiness import readiness
+from kb.validation.shacl import validate
 
 EX = "https://example.org/broken-p1-unregistered-component#"
 

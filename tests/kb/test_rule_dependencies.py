@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from kb import generate, resources
-from kb.inference import rule, rule_plan, rules, run_to_fixpoint
-from kb.loading import install_model
-from kb.rule_dependencies import ANY, TYPE, RuleKeys, order, overlaps, plan
+from kb.interchange.loading import install_model
+from kb.reasoning.inference import rule, rule_plan, rules, run_to_fixpoint
+from kb.reasoning.rule_dependencies import ANY, TYPE, RuleKeys, order, overlaps, plan
 from kb.store.oxigraph import OxigraphStore
 from tests.support.generate import Ecosystem, ecosystems
 

@@ -1,4 +1,4 @@
-"""Building SPARQL text safely (kb.sparql): VALUES bindings, terms, IRIs and rule datasets.
+"""Building SPARQL text safely (kb.sparql.text): VALUES bindings, terms, IRIs and rule datasets.
 
 The string-level checks say where the text goes; the round-trips run the built text on a real
 store (every backend through the ``store`` fixture), since only a SPARQL parser can say whether the
@@ -12,7 +12,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from kb.errors import InputError
-from kb.sparql import bind, bind_column, insert_data, iri, term, values_block, with_dataset
+from kb.sparql.text import bind, bind_column, insert_data, iri, term, values_block, with_dataset
 from kb.store import Store, open_store
 
 EX = "https://example.org/sparql#"

@@ -36,7 +36,7 @@ from kb.errors import (
     StoreUnavailableError,
 )
 from kb.store import Capabilities, Store, open_store
-from kb.store.parsing import ParsedSource
+from kb.store.source import ParsedSource
 from tests.conftest import ServerFactory
 from tests.support.servers import free_port
 
@@ -413,7 +413,7 @@ def test_load_that_the_store_rejects_changes_nothing(store: Store) -> None:
 
     ``insert_data_request`` writes only ``DROP SILENT`` and ``INSERT DATA``, which cannot fail
     while running; what fails here is the parse of the request, on a graph name holding a
-    carriage return (which ``kb.sparql.iri`` lets through to the store's parser), listed after
+    carriage return (which ``kb.sparql.text.iri`` lets through to the store's parser), listed after
     the graph that would be dropped.
     """
     fill(store)

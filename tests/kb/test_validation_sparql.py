@@ -23,14 +23,13 @@ from rdflib.term import Node
 
 from kb import resources
 from kb.errors import InputError
-from kb.inference import infer
-from kb.loading import install_model, load_files, parse_stream, write_sources
+from kb.interchange.loading import install_model, load_files, parse_stream, write_sources
 from kb.namespaces import HISTORY_GRAPH, SHAPES_GRAPH, SRKB, VALIDATION_GRAPH
-from kb.sparql import iri
-from kb.sparql_rewrite import rewrite_exists
+from kb.reasoning.inference import infer
+from kb.sparql.rewrite import rewrite_exists
+from kb.sparql.text import iri
 from kb.store import Store, open_store
-from kb.validation import ENGINES, Finding, ValidationReport, validate
-from kb.validation_sparql import (
+from kb.validation.compiled import (
     UnsupportedShapeError,
     compile_shapes,
     conforms,
@@ -38,6 +37,7 @@ from kb.validation_sparql import (
     report_triples,
     run,
 )
+from kb.validation.shacl import ENGINES, Finding, ValidationReport, validate
 from tests.conftest import BACKENDS
 from tests.shapes import conftest as shape_tests
 from tests.shapes import (

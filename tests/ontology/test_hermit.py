@@ -7,10 +7,10 @@ from collections.abc import Callable
 import pytest
 
 from kb import resources
-from kb.inference import inferred_roles
-from kb.loading import install_model, parse_file
+from kb.interchange.loading import install_model, parse_file
 from kb.namespaces import ONTOLOGY_GRAPH
-from kb.reasoner import Classification, classify
+from kb.reasoning.hermit import Classification, classify
+from kb.reasoning.inference import inferred_roles
 from kb.store import Store, open_store
 from tests.examples.test_examples import AGENT_ROLES, ORG_ROLES, assert_roles_as_documented
 from tests.support.expected import example_names, load_expected

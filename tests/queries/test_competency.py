@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from rdflib.plugins.sparql import prepareQuery
 
-from kb.questions import ask, questions
+from kb.ecosystem.questions import ask, questions
 from kb.store import Store
 from tests.conftest import BACKENDS
 from tests.support.expected import actual_cell, example_names, load_expected

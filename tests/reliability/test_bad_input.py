@@ -2,15 +2,16 @@
 
 One battery of bad documents (every RDF format srkb reads: syntax errors, invalid UTF-8, wrong
 formats, JSON-LD and RDF/XML nested thousands of levels deep, a "billion laughs" entity bomb, a
-truncated RDF/XML document, quoted triples, 10 MB literals) goes through ``kb.loading`` (an
-:class:`InputError`, the store's N-Quads dump unchanged), ``srkb load`` (exit 2, one line on
+truncated RDF/XML document, quoted triples, 10 MB literals) goes through ``kb.interchange.loading``
+(an :class:`InputError`, the store's N-Quads dump unchanged), ``srkb load`` (exit 2, one line on
 stderr) and the HTTP service (``PUT``/``POST /store``: 400 problem JSON; wrong media types: 415).
 Bad SPARQL (invalid UTF-8, nesting too deep for rdflib's recursive parser, a 10 MB literal) goes to
 ``/update``, ``/sparql`` and ``srkb query``. Deeply nested documents are parsed in a child process
 first: if a parser overflows its stack, the child dies, not the test session.
 
 Hypothesis then mutates valid documents of each format (bytes inserted, deleted, replaced,
-repeated thousands of times, invalid UTF-8, documents of another format): ``kb.loading`` either
+repeated thousands of times, invalid UTF-8, documents of another format):
+``kb.interchange.loading`` either
 loads one (and the store holds exactly its triples and their provenance) or raises
 :class:`InputError`, never another exception, and never writes a part; ``PUT /store`` answers
 201/204 or a 4xx problem, never a 5xx, and a refused body changes nothing.
@@ -35,9 +36,9 @@ from typer.testing import CliRunner
 import kb.cli
 from kb import resources
 from kb.errors import InputError
-from kb.inference import infer
-from kb.loading import install_model, load_files, parse_stream, write_sources
+from kb.interchange.loading import install_model, load_files, parse_stream, write_sources
 from kb.namespaces import HISTORY_GRAPH, source_graph
+from kb.reasoning.inference import infer
 from kb.store import Store, open_store
 from kb.store.oxigraph import OxigraphStore
 from tests.support.app_server import API_TOKEN, AppServer, assert_problem, start_app
@@ -161,7 +162,7 @@ def campus_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 PARSE_IN_A_CHILD = """
 import sys
 from kb.errors import InputError
-from kb.loading import parse_stream
+from kb.interchange.loading import parse_stream
 try:
     parse_stream(open(sys.argv[1], "rb").read(), fmt=sys.argv[2], name="upload")
 except InputError as error:

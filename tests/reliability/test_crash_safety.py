@@ -34,14 +34,16 @@ from pathlib import Path
 
 import pytest
 
-import kb.cli
-from kb import graph_store, resources
+import kb.cli.application
+import kb.cli.data
+from kb import resources
 from kb.config import Settings
-from kb.endpoint import run_update
-from kb.inference import infer
+from kb.interchange.loading import BULK_LOAD_THRESHOLD, install_model, load_files
 from kb.knowledge_base import KnowledgeBase
-from kb.loading import BULK_LOAD_THRESHOLD, install_model, load_files
 from kb.namespaces import source_graph
+from kb.protocol import graph_store
+from kb.protocol.sparql_endpoint import run_update
+from kb.reasoning.inference import infer
 from kb.recovery import recover
 from kb.store import open_store
 from kb.store.oxigraph import OxigraphStore
@@ -170,8 +172,8 @@ def cli_store(
         return store
 
     with monkeypatch.context() as patch:
-        patch.setattr(kb.cli, "open_store", opener)
-        patch.setattr(kb.cli.state, "store_spec", str(path))
+        patch.setattr(kb.cli.application, "open_store", opener)
+        patch.setattr(kb.cli.application.state, "overrides", {"store": str(path)})
         yield writes
 
 
@@ -180,7 +182,7 @@ def srkb_load(file: Callable[[Inputs], Path]) -> Callable[[Inputs, pytest.Monkey
         def run(path: Path, die_at: int | None) -> list[str]:
             with cli_store(path, die_at, monkeypatch) as writes:
                 run_until_killed(
-                    lambda: kb.cli.load(
+                    lambda: kb.cli.data.load(
                         files=[file(inputs)], fmt=None, allow_network=False, infer_after=True
                     )
                 )

@@ -15,7 +15,7 @@ import textwrap
 RACE = textwrap.dedent(
     """
     import threading
-    from kb.endpoint import parse_request
+    from kb.protocol.sparql_endpoint import parse_request
 
     requests = [
         "SELECT ?s WHERE { ?s ?p ?o } LIMIT 10",

@@ -17,12 +17,11 @@ import pytest
 
 from kb import resources
 from kb.config import Settings
-from kb.endpoint import DEFAULT_UPDATE_GRAPH
 from kb.errors import InputError
-from kb.inference import infer
+from kb.interchange.loading import install_model, load_files
 from kb.knowledge_base import KnowledgeBase
-from kb.loading import install_model, load_files
-from kb.namespaces import INFERRED_GRAPH, source_graph
+from kb.namespaces import DEFAULT_UPDATE_GRAPH, INFERRED_GRAPH, source_graph
+from kb.reasoning.inference import infer
 from kb.recovery import is_stale, recover, stale_until_inferred
 from kb.store import open_store
 from kb.store.oxigraph import BULK_JOURNAL_GRAPH, OxigraphStore

@@ -28,9 +28,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.endpoint import check_query, check_update, run_query, run_update
 from kb.errors import ForbiddenOperationError, NetworkAccessRefusedError, QuerySyntaxError
 from kb.namespaces import source_graph
+from kb.protocol.sparql_endpoint import check_query, check_update, run_query, run_update
 from kb.store import open_store
 from tests.support.app_server import API_TOKEN, AppServer, assert_problem, start_app
 from tests.support.listener import Listener, listening

@@ -1,6 +1,6 @@
 """A runaway query is stopped, and the server keeps serving everyone else.
 
-On an on-disk store ``/sparql`` queries run in worker processes (:mod:`kb.query_worker`): a
+On an on-disk store ``/sparql`` queries run in worker processes (:mod:`kb.store.query_workers`): a
 cartesian product that would run for hours is answered with 503 at ``SRKB_QUERY_TIMEOUT`` and the
 process that ran it is gone (looked up in ``/proc``), while ``/health`` and the ecosystem routes
 answer meanwhile and a fresh worker answers the next query. Workers read checkpoints of the store,
@@ -54,7 +54,7 @@ def worker_pids(server: AppServer) -> set[int]:
             continue
         fields = stat.rsplit(")", 1)[1].split()  # after "pid (name)": state, ppid, ...
         state, parent = fields[0], int(fields[1])
-        if parent == server.process.pid and state != "Z" and b"query_worker.py" in command:
+        if parent == server.process.pid and state != "Z" and b"query_workers.py" in command:
             found.add(int(entry.name))
     return found
 

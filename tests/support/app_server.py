@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -81,6 +81,7 @@ def start_app(
     demo: bool = True,
     settings: Mapping[str, str] | None = None,
     any_answer: bool = False,
+    global_args: Sequence[str] = (),
 ) -> AppServer:
     """Start ``srkb --store STORE serve [--demo]`` on a free loopback port; wait for /health.
 
@@ -88,7 +89,17 @@ def start_app(
     store is down answers 503 and is still up).
     """
     port = free_port()
-    command = [sys.executable, "-m", "kb", "--store", store, "serve", "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "kb",
+        "--store",
+        store,
+        *global_args,
+        "serve",
+        "--port",
+        str(port),
+    ]
     if demo:
         command.append("--demo")
     log_path = log_dir / f"srkb-serve-{port}.log"

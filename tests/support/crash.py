@@ -25,13 +25,13 @@ from typing import Any
 import pyoxigraph as ox
 
 from kb.generate import generate_file
-from kb.inference import infer
 from kb.namespaces import (
     HISTORY_GRAPH,
     INFERRED_GRAPH,
     INFERRED_STAGING_GRAPH,
     VALIDATION_GRAPH,
 )
+from kb.reasoning.inference import infer
 from kb.store.oxigraph import OxigraphStore
 
 #: Graphs srkb derives from the data (recomputed, not compared as data).

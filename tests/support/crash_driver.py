@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from kb.config import Settings
-from kb.endpoint import run_update
 from kb.knowledge_base import KnowledgeBase
+from kb.protocol.sparql_endpoint import run_update
 from kb.store import open_store
 
 

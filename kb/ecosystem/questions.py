@@ -1,0 +1,154 @@
+"""Ecosystem questions: named SPARQL queries loaded from ``queries/<name>.rq``.
+
+A question's file name is its public name (CLI ``srkb ask NAME``, API ``/questions/NAME``). Each
+file opens with a grlc-style header that stays valid SPARQL::
+
+    #+ cq: CQ07
+    #+ question: Which organisations depend on ?provider, directly or transitively?
+    #+ params: provider=iri
+    #+ returns: organisation
+
+Parameters are bound with a ``VALUES`` block (:func:`kb.sparql.text.bind`), never by string
+formatting,
+so a question runs the same on every store.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from rdflib import XSD, Literal, URIRef
+from rdflib.term import Identifier
+
+from kb import resources
+from kb.errors import InputError, NotFoundError
+from kb.namespaces import PREFIXES
+from kb.sparql.text import bind
+from kb.store import QueryResult, Store
+
+_HEADER = re.compile(r"^#\+\s*(\w+):\s*(.*)$")
+PARAM_TYPES = ("iri", "integer", "string")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One competency question: its name, header fields and SPARQL text."""
+
+    name: str
+    cq: str
+    question: str
+    params: dict[str, str]
+    returns: tuple[str, ...]
+    sparql: str
+
+
+def _parse(name: str, text: str) -> Question:
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        match = _HEADER.match(line)
+        if match:
+            fields[match.group(1)] = match.group(2).strip()
+    params: dict[str, str] = {}
+    spec = fields.get("params", "")
+    if spec and not spec.startswith("("):
+        for item in spec.split(","):
+            pname, _, ptype = item.strip().partition("=")
+            if ptype not in PARAM_TYPES:
+                raise InputError(
+                    f"parameter {pname!r} has unknown type {ptype!r}",
+                    source=f"{name}.rq",
+                    hint="use one of " + ", ".join(PARAM_TYPES),
+                )
+            params[pname] = ptype
+    returns = tuple(r.strip() for r in fields.get("returns", "").split(",") if r.strip())
+    return Question(
+        name=name,
+        cq=fields.get("cq", ""),
+        question=fields.get("question", ""),
+        params=params,
+        returns=returns,
+        sparql=text,
+    )
+
+
+@cache
+def questions() -> dict[str, Question]:
+    """Every question found in the queries directory, by name."""
+    found = {}
+    for path in sorted(resources.queries_dir().glob("*.rq")):
+        found[path.stem] = _parse(path.stem, path.read_text(encoding="utf-8"))
+    return found
+
+
+def question(name: str) -> Question:
+    """Look up a question by name, with the list of names in the error."""
+    try:
+        return questions()[name]
+    except KeyError:
+        known = ", ".join(sorted(questions()))
+        raise NotFoundError(f"no question named {name!r}; known questions: {known}") from None
+
+
+def expand_curie(value: str, prefixes: Mapping[str, str] | None = None) -> str:
+    """Expand ``prefix:local`` with known prefixes; full IRIs pass through.
+
+    >>> expand_curie("srkb:Vendor")
+    'https://w3id.org/srkb#Vendor'
+    >>> expand_curie("https://example.org/x")
+    'https://example.org/x'
+    """
+    table = dict(PREFIXES)
+    if prefixes:
+        table.update(prefixes)
+    prefix, sep, local = value.partition(":")
+    if sep and prefix in table and not local.startswith("//"):
+        return table[prefix] + local
+    return value
+
+
+def convert_param(q: Question, name: str, raw: str | Identifier) -> Identifier:
+    """Turn a raw parameter value into the RDF term its declared type asks for."""
+    kind = q.params[name]
+    if isinstance(raw, Identifier):
+        return raw
+    if kind == "iri":
+        value = expand_curie(raw)
+        if not value.startswith(("http://", "https://", "urn:")):
+            raise InputError(
+                f"parameter {name!r} of question {q.name!r} must be an IRI, got {raw!r}",
+                hint="give a full http(s) or urn IRI, or a CURIE with a known prefix (srkb:Vendor)",
+            )
+        return URIRef(value)
+    if kind == "integer":
+        try:
+            return Literal(int(raw), datatype=XSD.integer)
+        except ValueError:
+            raise InputError(
+                f"parameter {name!r} of question {q.name!r} must be an integer, got {raw!r}"
+            ) from None
+    return Literal(raw)
+
+
+def ask(
+    store: Store, name: str, params: Mapping[str, str | Identifier] | None = None
+) -> QueryResult:
+    """Run a named question with its parameters on any store."""
+    q = question(name)
+    given = dict(params or {})
+    unknown = sorted(set(given) - set(q.params))
+    if unknown:
+        raise InputError(
+            f"question {name!r} has no parameter {', '.join(unknown)}",
+            hint="its parameters: " + (", ".join(q.params) or "none"),
+        )
+    missing = sorted(set(q.params) - set(given))
+    if missing:
+        raise InputError(
+            f"question {name!r} needs the parameter {', '.join(missing)}",
+            hint=", ".join(f"{p}={t}" for p, t in q.params.items()),
+        )
+    bindings = {pname: convert_param(q, pname, value) for pname, value in given.items()}
+    return store.query(bind(q.sparql, bindings))

@@ -1,0 +1,260 @@
+"""Parsing RDF into quads before anything is written, with the location of any error.
+
+Parsing is separate from writing so that a batch of files is checked whole before the store sees
+any of it (all-or-nothing loading), and so that every backend gets the same errors. Oxigraph's
+parsers never fetch from the network: a remote JSON-LD ``@context`` is refused, and RDF/XML
+external entities are not resolved. Only when the caller allows network access is a JSON-LD
+document with remote contexts handed to rdflib, which fetches them.
+
+Two formats are checked before Oxigraph sees them (:func:`check_structure`), because its parsers
+recurse once per level and take time quadratic in the depth: a JSON-LD document nested 4,000 levels
+deep (100 KB) overflows the stack and kills the process, and RDF/XML nested 100,000 levels takes
+minutes. So JSON-LD deeper than Python's recursion limit (about 1,000 levels) and RDF/XML deeper
+than :data:`MAX_XML_DEPTH` are refused, as is RDF/XML that is not well-formed (Oxigraph silently
+accepts a truncated document) or that declares entities (Oxigraph expands internal ones: a 1 KB
+"billion laughs" document becomes gigabytes). Quoted triples (RDF-star) are refused too: srkb's
+queries and exports cannot read them back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.parsers.expat
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+import pyoxigraph as ox
+
+from kb.errors import InputError, NetworkAccessRefusedError
+from kb.store.source import BULK_FORMATS, CheckedFile, ParsedSource, refuse_quoted_triples
+from kb.store.terms import OX_FORMATS, to_oxigraph
+
+if TYPE_CHECKING:
+    from rdflib.term import Identifier
+
+_LOCATION = re.compile(r"line (\d+) column (\d+)")
+
+
+def _locate(message: str) -> tuple[int | None, int | None]:
+    match = _LOCATION.search(message)
+    if match is None:
+        return None, None
+    return int(match.group(1)), int(match.group(2))
+
+
+def parse_source(
+    data: bytes,
+    fmt: str,
+    *,
+    name: str,
+    graph: str,
+    base_iri: str | None = None,
+    allow_network: bool = False,
+) -> ParsedSource:
+    """Parse ``data`` fully; triples without a graph go to ``graph``.
+
+    Raises :class:`InputError` naming the source, line and column on bad input, and
+    :class:`NetworkAccessRefusedError` when the input needs the network and it is not allowed.
+    """
+    rdf_format = OX_FORMATS[fmt]
+    target = ox.NamedNode(graph)
+    check_structure(data, fmt, name=name)
+    try:
+        parsed = ox.parse(data, format=rdf_format, base_iri=base_iri)
+        quads = [
+            q
+            if not isinstance(q.graph_name, ox.DefaultGraph)
+            else ox.Quad(q.subject, q.predicate, q.object, target)
+            for q in parsed
+        ]
+    except SyntaxError as err:
+        message = str(err.msg if hasattr(err, "msg") else err)
+        if "LoadDocumentCallback" in message or "remote context" in message:
+            if allow_network:
+                return _parse_jsonld_with_network(data, name=name, graph=graph, base_iri=base_iri)
+            raise NetworkAccessRefusedError(
+                "the JSON-LD document refers to a remote @context, which would be fetched "
+                "from the network",
+                source=name,
+                hint="inline the context, or allow network access (--allow-network)",
+            ) from err
+        if "ENTITY" in message or "DOCTYPE" in message:
+            raise NetworkAccessRefusedError(
+                f"the RDF/XML document declares entities, which srkb does not expand: {message}",
+                source=name,
+                line=err.lineno,
+                column=err.offset,
+                hint="remove the DOCTYPE declaration and write the values out",
+            ) from err
+        line, column = err.lineno, err.offset
+        if line is None:
+            line, column = _locate(message)
+        raise InputError(
+            f"{fmt} syntax error: {message}", source=name, line=line, column=column
+        ) from err
+    except ValueError as err:  # invalid IRIs, bad UTF-8 and similar
+        raise InputError(f"{fmt} data is not valid: {err}", source=name) from err
+    for q in quads:
+        if isinstance(q.graph_name, ox.BlankNode):
+            # SPARQL Update cannot name a graph by a blank node, so no backend could keep it.
+            raise InputError(
+                f"a graph is named by the blank node {q.graph_name}",
+                source=name,
+                hint="name every graph with an IRI",
+            )
+        refuse_quoted_triples(q, name)
+    return ParsedSource(name=name, graph=graph, fmt=fmt, quads=quads)
+
+
+def check_file(path: Path, fmt: str, *, name: str, graph: str, base_iri: str | None) -> CheckedFile:
+    """Parse a file as a stream, keeping nothing but its size and the graphs it names.
+
+    The same errors as :func:`kb.interchange.parsing.parse_source` (file, line, column), in constant
+    memory, so that a big file is known to be good before the bulk loader writes any of it.
+    """
+    if fmt not in BULK_FORMATS:
+        raise InputError(f"the bulk loader does not read {fmt}", source=name)
+    named: set[str] = set()
+    count = 0
+    try:
+        parser = ox.parse(path=path, format=OX_FORMATS[fmt], base_iri=base_iri)
+        for quad in parser:
+            count += 1
+            if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
+                refuse_quoted_triples(quad, name)
+            if fmt in ("trig", "nq"):
+                if isinstance(quad.graph_name, ox.NamedNode):
+                    named.add(quad.graph_name.value)
+                elif isinstance(quad.graph_name, ox.BlankNode):
+                    raise InputError(
+                        f"a graph is named by the blank node {quad.graph_name}",
+                        source=name,
+                        hint="name every graph with an IRI",
+                    )
+    except SyntaxError as err:
+        message = str(err.msg if hasattr(err, "msg") else err)
+        raise InputError(
+            f"{fmt} syntax error: {message}", source=name, line=err.lineno, column=err.offset
+        ) from err
+    except ValueError as err:  # invalid IRIs, bad UTF-8 and similar
+        raise InputError(f"{fmt} data is not valid: {err}", source=name) from err
+    except OSError as err:
+        raise InputError(f"cannot read the file: {err.strerror or err}", source=name) from err
+    return CheckedFile(path, name, fmt, graph, base_iri, count, frozenset({graph, *named}))
+
+
+#: Deepest nesting of XML elements srkb parses (RDF/XML is a few levels deep in practice).
+MAX_XML_DEPTH = 1000
+
+
+def check_structure(data: bytes, fmt: str, *, name: str) -> None:
+    """Refuse JSON-LD and RDF/XML that would crash or stall Oxigraph's parsers (see above)."""
+    if fmt == "jsonld":
+        _check_json_depth(data, name)
+    elif fmt == "rdfxml":
+        _check_xml(data, name)
+
+
+def _discard(_pairs: object) -> None:
+    return None
+
+
+def _check_json_depth(data: bytes, name: str) -> None:
+    try:  # C speed; objects are dropped as soon as they are read, so memory stays small
+        json.loads(data, object_pairs_hook=_discard)
+    except RecursionError as err:
+        raise InputError(
+            "the JSON-LD document is nested too deeply (more than about 1,000 levels)",
+            source=name,
+            hint="flatten it: refer to nodes by @id instead of nesting them",
+        ) from err
+    except ValueError:
+        return  # not JSON: the JSON-LD parser reports where
+
+
+class _RefusedError(Exception):
+    def __init__(self, error: InputError) -> None:
+        self.error = error
+
+
+def _check_xml(data: bytes, name: str) -> None:
+    parser = xml.parsers.expat.ParserCreate()
+    depth = 0
+
+    def start(_name: str, _attributes: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            raise _RefusedError(
+                InputError(
+                    f"the RDF/XML document nests elements more than {MAX_XML_DEPTH} levels deep",
+                    source=name,
+                    line=parser.CurrentLineNumber,
+                    column=parser.CurrentColumnNumber + 1,
+                )
+            )
+
+    def end(_name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    def entity(
+        entity_name: str,
+        _param: bool,
+        _value: object,
+        _base: object,
+        system: str | None,
+        public: str | None,
+        _notation: object,
+    ) -> None:
+        refused = NetworkAccessRefusedError if system or public else InputError
+        raise _RefusedError(
+            refused(
+                f"the RDF/XML document's DOCTYPE declares the entity {entity_name!r}, and srkb "
+                "does not expand entities",
+                source=name,
+                line=parser.CurrentLineNumber,
+                column=parser.CurrentColumnNumber + 1,
+                hint="remove the DOCTYPE declaration and write the values out",
+            )
+        )
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.EntityDeclHandler = entity
+    try:
+        parser.Parse(data, True)
+    except _RefusedError as refusal:
+        raise refusal.error from None
+    except xml.parsers.expat.ExpatError as err:
+        raise InputError(
+            f"rdfxml is not well-formed XML: {xml.parsers.expat.ErrorString(err.code)}",
+            source=name,
+            line=err.lineno,
+            column=err.offset + 1,
+        ) from err
+
+
+def _parse_jsonld_with_network(
+    data: bytes, *, name: str, graph: str, base_iri: str | None
+) -> ParsedSource:
+    """Parse JSON-LD with rdflib, which fetches remote contexts (only when the user allowed it)."""
+    from rdflib import Dataset
+
+    dataset = Dataset()
+    try:
+        dataset.parse(data=data, format="json-ld", publicID=base_iri)
+    except Exception as err:  # rdflib raises many kinds; all mean "this input is unusable"
+        raise InputError(f"JSON-LD could not be read: {err}", source=name) from err
+    target = ox.NamedNode(graph)
+    quads = [
+        ox.Quad(
+            cast("ox.NamedNode | ox.BlankNode", to_oxigraph(cast("Identifier", s))),
+            cast("ox.NamedNode", to_oxigraph(cast("Identifier", p))),
+            to_oxigraph(cast("Identifier", o)),
+            target,
+        )
+        for s, p, o, _g in dataset.quads((None, None, None, None))
+    ]
+    return ParsedSource(name=name, graph=graph, fmt="jsonld", quads=quads)

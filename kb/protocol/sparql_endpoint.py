@@ -1,0 +1,308 @@
+"""The SPARQL 1.1 Protocol's logic, independent of HTTP: what to run, how long, how to answer.
+
+The API's ``/sparql`` and ``/update`` routes are thin wrappers around :func:`run_query` and
+:func:`run_update`. Policies live here, so they hold for every front end:
+
+* ``/sparql`` is read-only: an update sent there is refused with a pointer to ``/update``.
+* ``SERVICE`` (a query that makes the server fetch from the network) and ``LOAD <url>`` are refused
+  unless explicitly allowed (:func:`check_query`, :func:`check_update`: pyoxigraph would execute
+  both over HTTP, so every front end that runs a user's SPARQL, ``srkb query`` too, calls them).
+* Every query runs with a timeout and a result-size limit; a query that hits either gets a clear
+  error. Queries run in a worker thread (pyoxigraph releases the GIL while it evaluates), so other
+  requests are answered meanwhile, or in a worker process (:mod:`kb.store.query_workers`) when the
+  caller has one for an on-disk store.
+* A thread cannot be stopped, so a query that times out in a thread runs on, abandoned. Their
+  number is bounded (:class:`QueryThreads`): beyond it, queries are refused at once rather than
+  queued behind threads that may never come free. Only worker processes stop a runaway query.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
+
+from pyparsing import ParseException
+
+from kb.errors import (
+    ForbiddenOperationError,
+    NetworkAccessRefusedError,
+    QuerySyntaxError,
+    QueryTimeoutError,
+    StoreUnavailableError,
+)
+from kb.namespaces import DEFAULT_UPDATE_GRAPH
+from kb.recovery import give_back_default_graph
+from kb.sparql.results import GRAPH_TYPES, RESULT_TYPES, negotiate, serialize
+from kb.sparql.text import RDFLIB_PARSER_LOCK, iri
+from kb.store import QueryResult, Store
+
+if TYPE_CHECKING:
+    from kb.store.query_workers import QueryWorkers
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["select", "ask", "construct", "describe", "update"]
+
+
+#: Timed-out queries that may still run in threads before further ones are refused.
+MAX_ABANDONED = 4
+
+
+class QueriesBusyError(StoreUnavailableError):
+    """Too many timed-out queries still hold threads: no query is started until some end."""
+
+
+class QueryThreads:
+    """Threads that run queries, with a bound on the abandoned ones (timed out, still running).
+
+    There are ``max_abandoned`` + 4 threads: when ``max_abandoned`` are stuck on abandoned
+    queries, further queries get :class:`QueriesBusyError` (503) at once, so the server keeps
+    threads for the queries that do end and answers other routes meanwhile.
+    """
+
+    def __init__(self, max_abandoned: int = MAX_ABANDONED) -> None:
+        self.max_abandoned = max_abandoned
+        self._pool = ThreadPoolExecutor(
+            max_workers=max_abandoned + 4, thread_name_prefix="srkb-query"
+        )
+        self._lock = threading.Lock()
+        self._abandoned = 0
+
+    @property
+    def abandoned(self) -> int:
+        """Queries that timed out and are still running."""
+        return self._abandoned
+
+    def run(self, call: Callable[[], QueryResult], timeout: float) -> QueryResult:
+        """Run ``call`` in a thread; give up waiting after ``timeout`` seconds."""
+        with self._lock:
+            if self._abandoned >= self.max_abandoned:
+                raise QueriesBusyError(
+                    f"{self._abandoned} earlier queries that timed out are still running; "
+                    "try again later"
+                )
+        future = self._pool.submit(call)
+        try:
+            result: QueryResult = future.result(timeout=timeout)
+        except FutureTimeout as err:
+            if not future.cancel():  # it runs on: count it until it ends
+                with self._lock:
+                    self._abandoned += 1
+                future.add_done_callback(self._ended)
+            raise QueryTimeoutError(
+                f"the query took longer than the {timeout:g} s limit and was abandoned",
+            ) from err
+        return result
+
+    def _ended(self, _future: Future[QueryResult]) -> None:
+        with self._lock:
+            self._abandoned -= 1
+
+    def close(self) -> None:
+        """Stop taking queries; abandoned ones end in their own time."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+_THREADS = QueryThreads()
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a request text is, as far as the policies need to know."""
+
+    kind: Kind
+    uses_service: bool
+    loads_url: bool
+
+
+def parse_request(text: str) -> Parsed:
+    """Classify a query or update with rdflib's parser (no store involved).
+
+    Raises :class:`QuerySyntaxError` with the parser's message when it is neither, or when it
+    nests too deeply for rdflib's recursive parser (some 25 parentheses are enough).
+    """
+    try:
+        return _classified(text)
+    except RecursionError as err:
+        raise QuerySyntaxError(
+            "the request nests groups, expressions or blank nodes too deeply for srkb's parser",
+            source="query",
+            hint="flatten it, e.g. with BIND or FILTER clauses one after another",
+        ) from err
+
+
+@lru_cache(maxsize=1024)
+def _classified(text: str) -> Parsed:
+    """The classification of one request text: parsed once (under the parser lock), then reused.
+
+    Clients repeat the same queries; rdflib takes milliseconds a parse. Errors are not cached.
+    """
+    with RDFLIB_PARSER_LOCK:
+        return _classify(text)
+
+
+def _classify(text: str) -> Parsed:
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        tree = parseQuery(text)
+    except ParseException as query_error:
+        try:
+            update = parseUpdate(text)
+        except ParseException as update_error:
+            # Report the parser that got further: a broken update is not "expected SELECT".
+            located = _located_update_error(text, update_error)
+            error, what = (
+                (located, "update") if located.loc > query_error.loc else (query_error, "query")
+            )
+            raise QuerySyntaxError(
+                f"the {what} does not parse: {error.msg}",
+                source=what,
+                line=error.lineno,
+                column=error.col,
+            ) from error
+        operations = update.request or []
+        if not operations:
+            raise QuerySyntaxError(
+                "the request is empty: it holds no query and no update operation",
+                source="query",
+                hint="send a SELECT, ASK, CONSTRUCT or DESCRIBE query (or an update to /update)",
+            ) from query_error
+        names = [r.name for r in operations]
+        return Parsed(
+            kind="update",
+            uses_service="ServiceGraphPattern" in repr(update),
+            loads_url="Load" in names,
+        )
+    name = tree[1].name
+    kind: Kind = {
+        "SelectQuery": "select",
+        "AskQuery": "ask",
+        "ConstructQuery": "construct",
+        "DescribeQuery": "describe",
+    }[name]  # type: ignore[assignment]
+    return Parsed(kind=kind, uses_service="ServiceGraphPattern" in repr(tree), loads_url=False)
+
+
+def _located_update_error(text: str, fallback: ParseException) -> ParseException:
+    """Where the first update operation stops parsing.
+
+    rdflib's whole-update grammar is all optional, so its error always points at character 0.
+    """
+    from rdflib.plugins.sparql import parser
+
+    try:
+        (parser.Prologue + parser.Update1).parse_string(text)
+    except ParseException as err:
+        return err
+    return fallback
+
+
+def media_types_for(kind: Kind) -> tuple[str, ...]:
+    """The media types a result of this kind can be served in, the default first."""
+    return GRAPH_TYPES if kind in ("construct", "describe") else RESULT_TYPES
+
+
+def check_query(text: str, *, allow_service: bool = False) -> Parsed:
+    """The policy for a query a user sent (``/sparql``, ``srkb query``): read-only, no network.
+
+    pyoxigraph executes ``SERVICE`` itself, over HTTP, so every path that runs a user's query
+    must pass here first. Raises :class:`ForbiddenOperationError` for an update and
+    :class:`NetworkAccessRefusedError` for ``SERVICE`` unless allowed.
+    """
+    parsed = parse_request(text)
+    if parsed.kind == "update":
+        raise ForbiddenOperationError(
+            "this endpoint is read-only: send updates to /update with a bearer token"
+        )
+    if parsed.uses_service and not allow_service:
+        raise NetworkAccessRefusedError(
+            "SERVICE would make the server query another endpoint over the network",
+            hint="it is off by default; an operator can enable it with SRKB_ALLOW_SERVICE=true",
+        )
+    return parsed
+
+
+def check_update(text: str, *, allow_load: bool = False) -> Parsed:
+    """The policy for an update a user sent (``/update``): an update, and no network.
+
+    pyoxigraph executes ``LOAD <url>`` and ``SERVICE`` itself, over HTTP, so every path that runs
+    a user's update must pass here first. ``SERVICE`` in an update is always refused.
+    """
+    parsed = parse_request(text)
+    if parsed.kind != "update":
+        raise QuerySyntaxError("this is a query, not an update: send it to /sparql")
+    if parsed.loads_url and not allow_load:
+        raise NetworkAccessRefusedError(
+            "LOAD would make the server fetch a document from the network",
+            hint="upload the data to /store instead",
+        )
+    if parsed.uses_service:
+        raise NetworkAccessRefusedError("SERVICE inside an update would reach the network")
+    return parsed
+
+
+def run_query(
+    store: Store,
+    text: str,
+    *,
+    accept: str | None = None,
+    default_graphs: Sequence[str] | None = None,
+    named_graphs: Sequence[str] | None = None,
+    timeout: float = 30.0,
+    limit: int | None = None,
+    allow_service: bool = False,
+    threads: QueryThreads | None = None,
+    workers: QueryWorkers | None = None,
+) -> tuple[str, bytes]:
+    """Run a read-only protocol query and serialise it for the client's ``Accept`` header.
+
+    The query runs in ``workers`` (processes, stopped at the timeout) when given, else in
+    ``threads`` (default: this module's).
+    """
+    parsed = check_query(text, allow_service=allow_service)
+    media_type = negotiate(accept, media_types_for(parsed.kind))
+    dataset = (default_graphs or None, named_graphs or None)
+    defaults = dataset[0] if any(dataset) else None
+    named = dataset[1] if any(dataset) else None
+    if workers is not None:
+        result = workers.query(
+            text, default_graphs=defaults, named_graphs=named, limit=limit, timeout=timeout
+        )
+    else:
+        result = (threads or _THREADS).run(
+            lambda: store.query(text, default_graphs=defaults, named_graphs=named, limit=limit),
+            timeout,
+        )
+    return media_type, serialize(result, media_type)
+
+
+def run_update(store: Store, text: str, *, allow_load: bool = False) -> None:
+    """Run a protocol update (the caller has checked the write permission).
+
+    Triples the update writes to (or deletes from) the default graph are those of
+    :data:`DEFAULT_UPDATE_GRAPH`, the graph the Graph Store's ``?default`` writes to.
+    """
+    check_update(text, allow_load=allow_load)
+    # The update's default graph is DEFAULT_UPDATE_GRAPH: lend it to the store's default graph for
+    # the update, then move it back, so inference (which reads named graphs) sees what was written.
+    # A process killed in between leaves it there, and restore_default_graph() puts it back.
+    graph = iri(DEFAULT_UPDATE_GRAPH)
+    store.update(f"ADD SILENT GRAPH {graph} TO DEFAULT ; DROP SILENT GRAPH {graph}")
+    try:
+        store.update(text)
+    finally:
+        store.update(give_back_default_graph())
+
+
+def open_workers(store: Store, size: int) -> QueryWorkers | None:
+    """Killable query processes for ``/sparql`` when the store offers them, else None (threads)."""
+    if size <= 0 or not store.capabilities.query_workers:
+        return None
+    return store.open_query_workers(size)

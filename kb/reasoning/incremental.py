@@ -1,0 +1,245 @@
+"""Incremental inference: after a change, recompute only what the change can affect.
+
+Every srkb rule derives a triple about a resource from facts that each touch that resource or one
+of its neighbours (consumer-turned-provider, the widest, reads the organisation's relationships,
+their services, its components and the services made from them: all one link away). A rule may
+also read a fact *inferred* about a neighbour, which adds one link. So after a change, only the
+inferred triples *about* resources within :data:`RADIUS` links of the changed resources can have
+changed. This module
+1. expands the changed resources to that neighbourhood, the *area* (over asserted data only;
+   ontology terms such as classes, the RACI kinds and literal values are not walked through, or
+   every resource would be a neighbour of every other through ``srkb:Service``),
+2. copies into a scratch memory store what the rules can read when they conclude about the area:
+   the facts touching the area or a neighbour of it, the schema, and the inferences touching them
+   except those about the area itself (at 1M triples a few thousand to a few hundred thousand
+   triples, in about 0.5 s: a global vendor touches many),
+3. runs the same rules there to a fixpoint with their conclusion's subject bound to the area, and
+4. replaces the area's inferences by the new ones in one update request, so readers see the old
+   inferences or the new ones, on every backend.
+
+The result equals a full :func:`kb.reasoning.inference.infer` (the tests check it on random changes
+to random ecosystems). When the locality argument does not hold — the ontology changed, or declares
+a transitive property, whose conclusions can depend on facts any distance away — or when a blank
+node lies near the change (SPARQL cannot name it), it falls back to a full run.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterable, Sequence
+from functools import cache
+
+from rdflib import RDF, BNode, URIRef
+from rdflib.term import Identifier
+
+from kb.errors import SrkbError
+from kb.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, knowledge_graphs
+from kb.reasoning.inference import (
+    InferenceRun,
+    Rule,
+    infer,
+    rule_plan,
+    rules,
+    run_to_fixpoint,
+)
+from kb.reasoning.rule_dependencies import schema_keys
+from kb.sparql.text import bind, bind_column, fill, from_clauses, iri, term, terms
+from kb.store import Store
+from kb.store.oxigraph import OxigraphStore, scratch_store
+
+log = logging.getLogger(__name__)
+
+#: Areas up to this many resources bind the rules' conclusions to them; larger ones run the
+#: plain rules on the copied neighbourhood (see :func:`infer_incremental`).
+BOUND_AREA = 200
+
+#: How far a change can reach: one link for a rule's own facts, one more for facts inferred about
+#: a neighbour (see the module docstring). The property tests compare with full runs.
+RADIUS = 2
+
+_TEMPLATE_SUBJECT = re.compile(r"INSERT\s*\{\s*\?(\w+)", re.IGNORECASE)
+
+_NEIGHBOURS = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT DISTINCT ?next WHERE {
+  ?node ?p ?next .
+  FILTER(?p != rdf:type && !isLiteral(?next))
+  FILTER NOT EXISTS { GRAPH ?ontology { ?next ?anyPredicate ?anyObject } }
+}
+"""
+# The same, walking links backwards (two queries, so each binds ?node before a lookup).
+_NEIGHBOURS_BACK = _NEIGHBOURS.replace("?node ?p ?next .", "?next ?p ?node .")
+
+_TRANSITIVE = """
+ASK { ?p a <http://www.w3.org/2002/07/owl#TransitiveProperty> }
+"""
+
+
+def head_subject(rule: Rule) -> str:
+    """The variable that is the subject of a rule's conclusion."""
+    match = _TEMPLATE_SUBJECT.search(rule.text)
+    if match is None:
+        raise SrkbError(f"rule {rule.rule_id} has no INSERT template with a variable subject")
+    return match.group(1)
+
+
+def nodes_of(triples: Iterable[tuple[Identifier, Identifier, Identifier]]) -> set[Identifier]:
+    """The resources a set of changed triples is about (subjects and non-literal objects)."""
+    nodes: set[Identifier] = set()
+    for s, _p, o in triples:
+        nodes.add(s)
+        if isinstance(o, URIRef | BNode):
+            nodes.add(o)
+    return nodes
+
+
+def neighbourhood(
+    store: Store, changed: Iterable[Identifier], radius: int = RADIUS
+) -> set[Identifier]:
+    """Resources within ``radius`` links of the changed ones, walking asserted data only."""
+    return _rings(store, changed, radius)[-1]
+
+
+def _rings(store: Store, changed: Iterable[Identifier], radius: int) -> list[set[Identifier]]:
+    """The resources within 0, 1, ... ``radius`` links of the changed ones, one walk for all."""
+    graphs = [g for g in knowledge_graphs(store) if g != ONTOLOGY_GRAPH]
+    found: set[Identifier] = {n for n in changed if isinstance(n, URIRef | BNode)}
+    rings = [set(found)]
+    frontier = {n for n in found if isinstance(n, URIRef)}
+    for _ in range(radius):
+        if frontier and graphs:
+            reached: set[Identifier] = set()
+            for text in (_NEIGHBOURS, _NEIGHBOURS_BACK):
+                query = bind(text, {"ontology": URIRef(ONTOLOGY_GRAPH)})
+                query = bind_column(query, "node", sorted(frontier, key=str))
+                result = store.query(query, default_graphs=graphs, named_graphs=[ONTOLOGY_GRAPH])
+                reached |= {row[0] for row in result.rows if row[0] is not None}
+            # Blank nodes are kept (so callers see them) but not walked: SPARQL cannot name them.
+            frontier = {n for n in reached - found if isinstance(n, URIRef)}
+            found |= reached
+        rings.append(set(found))
+    return rings
+
+
+def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceRun:
+    """Bring the inferred graph up to date after a change to the given resources."""
+    started = time.perf_counter()
+    changed = set(changed)
+    if not changed:
+        return InferenceRun(inferred_triples=store.count(INFERRED_GRAPH), passes=0, seconds=0.0)
+    if INFERRED_GRAPH not in store.graphs() or store.query(_TRANSITIVE).boolean:
+        log.info("incremental inference falls back to a full run")
+        return infer(store)
+    # The area, whose inferences are recomputed, and one link beyond: the facts the rules read.
+    rings = _rings(store, changed, RADIUS + 1)
+    area, reach = rings[RADIUS], rings[RADIUS + 1]
+    if any(isinstance(node, BNode) for node in reach):
+        # A blank node cannot be named in a SPARQL request, so its inferences cannot be
+        # deleted and re-derived one by one, nor its facts copied: recompute everything.
+        log.info("blank nodes near the change: incremental inference falls back to a full run")
+        return infer(store)
+    scratch, asserted = _copy_around(store, sorted(reach, key=str), area)
+    if len(area) <= BOUND_AREA:
+        # Conclusions bound to the area: the rules touch only its few resources.
+        texts = [bind_column(r.text, head_subject(r), sorted(area, key=str)) for r in rules()]
+
+        def size() -> int:  # conclusions are about the area: count only its triples
+            return scratch.count_about(area)
+
+    else:
+        # A large area (a hub such as a global vendor changed): a VALUES list of thousands makes
+        # every rule slow, and the plain rules are sound on the copy (they derive only what its
+        # facts entail; conclusions outside the area are dropped below). 4.4 s -> 0.8 s at 1M.
+        texts = [r.text for r in rules()]
+        size = scratch.count
+    passes = run_to_fixpoint(scratch, texts, size, plan=rule_plan(scratch))
+    subjects = {term(n).encode() for n in area}
+    new = {line for line in scratch.lines() if _subject(line) in subjects} - asserted
+    old = _normalised(_construct(store, _ABOUT, [INFERRED_GRAPH], NODES=_values(area)))
+    # One request: the area's inferences change at once, and the stale mark of kb.recovery (a
+    # statement about the inferred graph itself, which described the old state) goes with them.
+    graph = iri(INFERRED_GRAPH)
+    store.update(
+        f"{_data('DELETE', old - new)} ;\n{_data('INSERT', new - old)} ;\n"
+        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} ?p ?o }} }}"
+    )
+    count = store.count(INFERRED_GRAPH)
+    seconds = time.perf_counter() - started
+    log.info("re-inferred around %d resources in %d passes (%.3f s)", len(area), passes, seconds)
+    return InferenceRun(inferred_triples=count, passes=passes, seconds=seconds)
+
+
+_TOUCHING = """
+CONSTRUCT { ?s ?p ?o } $FROM WHERE {
+  { VALUES ?s { $NODES } ?s ?p ?o } UNION { VALUES ?o { $NODES } ?s ?p ?o } }
+"""
+_ABOUT = """
+CONSTRUCT { ?s ?p ?o } $FROM WHERE { VALUES ?s { $NODES } ?s ?p ?o }
+"""
+_WHOLE = "CONSTRUCT { ?s ?p ?o } $FROM WHERE { ?s ?p ?o }"
+_NT = "application/n-triples"
+
+
+def _copy_around(
+    store: Store, reach: list[Identifier], area: set[Identifier]
+) -> tuple[OxigraphStore, set[bytes]]:
+    """A memory store with what the rules can read when they conclude about ``area``.
+
+    A rule concludes about a resource from facts that touch it or a neighbour (see the module
+    docstring), so the facts touching ``reach`` (the area and its neighbours) are enough, with
+    the schema and the inferences about neighbours, less those about the area, which are
+    recomputed. Data travels as N-Triples, as in the full run. Returns the store and the
+    asserted triples copied into it, as N-Triples lines of the scratch store's own writer.
+    """
+    nodes = _values(reach)
+    knowledge = knowledge_graphs(store)
+    scratch = scratch_store(
+        _construct(store, _TOUCHING, knowledge, NODES=nodes),
+        _construct(store, _schema_query(), knowledge),
+        _construct(store, _WHOLE, [ONTOLOGY_GRAPH]),
+    )
+    asserted = scratch.lines()
+    inferred = _construct(store, _TOUCHING, [INFERRED_GRAPH], NODES=nodes)
+    subjects = {term(n).encode() for n in area}
+    kept = b"\n".join(line for line in inferred.splitlines() if _subject(line) not in subjects)
+    scratch.add_ntriples(kept)
+    return scratch, asserted
+
+
+def _construct(store: Store, query: str, graphs: Sequence[str], **fragments: str) -> bytes:
+    """Run a CONSTRUCT whose default graph is the merge of ``graphs``; N-Triples."""
+    query = fill(query, FROM=from_clauses(graphs), **fragments)
+    _media_type, body = store.query_serialized(query, _NT, union_default_graph=False)
+    return body
+
+
+def _values(nodes: Iterable[Identifier]) -> str:
+    return terms(sorted(nodes, key=str))
+
+
+def _normalised(data: bytes) -> set[bytes]:
+    """N-Triples lines as the scratch store's writer spells them (another endpoint may differ)."""
+    return scratch_store(data).lines()
+
+
+def _subject(line: bytes) -> bytes:
+    return line.split(b" ", 1)[0]
+
+
+@cache
+def _schema_query() -> str:
+    keys = schema_keys([r.text for r in rules()])
+    predicates = " ".join(iri(p) for p, c in sorted(keys) if c is None)
+    classes = " ".join(iri(c) for _p, c in sorted(keys) if c is not None)
+    return (
+        "CONSTRUCT { ?s ?p ?o } $FROM WHERE {\n"
+        f"  {{ VALUES ?p {{ {predicates} }} ?s ?p ?o }} UNION\n"
+        f"  {{ VALUES ?o {{ {classes} }} ?s a ?o BIND({iri(str(RDF.type))} AS ?p) }}\n}}"
+    )
+
+
+def _data(operation: str, lines: set[bytes]) -> str:
+    body = b"\n".join(sorted(lines)).decode()
+    return f"{operation} DATA {{ GRAPH {iri(INFERRED_GRAPH)} {{\n{body}\n}} }}"

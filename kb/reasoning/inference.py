@@ -1,0 +1,290 @@
+"""Role inference: SPARQL Update rules run to a fixpoint on the store itself.
+
+The rules (``kb/reasoning/rules/*.ru``) are OWL 2 RL rules for the entailments the ontology needs
+(subclass, subproperty, inverse, domain, range, property chains, transitivity, symmetry) and one
+rule per srkb role. They run on any :class:`~kb.store.Store`, embedded or remote, because they
+are plain SPARQL 1.1 Update: the engine only adds ``WITH`` (where to write) and ``USING`` (what to
+read).
+
+Semantics:
+
+* Results go to the inferred graph only; asserted graphs are read, never written.
+* The inferred graph holds what the rules add: derived triples that no knowledge graph asserts.
+* On a remote store a run recomputes everything into a staging graph and swaps it in with one
+  update request, so readers see the old inferred graph or the new one. On the embedded store the
+  fixpoint runs in a scratch memory store (``OxigraphStore.materialise``), where Oxigraph
+  evaluates the rules many times faster than over datasets of named graphs, and only the
+  difference is written: additions, then removals, so a reader may briefly see both, never less.
+* Running twice gives the same inferred graph; cycles terminate because the rules only add
+  triples over a finite set of terms, and a pass that adds nothing ends the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from rdflib import URIRef
+from rdflib.term import Identifier
+
+from kb import resources
+from kb.errors import NotFoundError, SrkbError
+from kb.namespaces import (
+    INFERRED_GRAPH,
+    INFERRED_STAGING_GRAPH,
+    PREFIXES,
+    SRKB,
+    knowledge_graphs,
+)
+from kb.reasoning import rule_dependencies
+from kb.reasoning.rule_dependencies import RuleKeys
+from kb.sparql.text import bind, iri, term, with_dataset
+from kb.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_PASSES = 100
+
+_HEADER = re.compile(r"^#\s*(Rule|If|Then|Source|Role):\s*(.*)$")
+_CONTINUATION = re.compile(r"^#\s{2,}(\S.*)$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One inference rule file, with the If/Then header it opens with."""
+
+    rule_id: str
+    text: str
+    condition: str
+    conclusion: str
+    source: str
+    role: str | None  # the srkb role IRI this rule derives, if it is a role rule
+    role_variable: str | None
+
+    @property
+    def where(self) -> str:
+        """The rule's WHERE group, used to explain a conclusion by its witnesses."""
+        lines = self.text.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.lstrip().upper().startswith("WHERE"))
+        return "\n".join(lines[start:])
+
+    @property
+    def prologue(self) -> str:
+        """PREFIX declarations of the rule file."""
+        return "\n".join(line for line in self.text.splitlines() if line.startswith("PREFIX"))
+
+
+def _parse_rule(path: Path) -> Rule:
+    text = path.read_text(encoding="utf-8")
+    fields: dict[str, str] = {}
+    last = None
+    for line in text.splitlines():
+        if match := _HEADER.match(line):
+            last = match.group(1)
+            fields[last] = match.group(2).strip()
+        elif (cont := _CONTINUATION.match(line)) and last:
+            fields[last] += " " + cont.group(1).strip()
+        elif not line.startswith("#"):
+            break
+    role = role_var = None
+    if "Role" in fields:
+        curie, role_var = fields["Role"].split()
+        prefix, local = curie.split(":", 1)
+        role = PREFIXES[prefix] + local
+        role_var = role_var.lstrip("?")
+    return Rule(
+        rule_id=fields.get("Rule", path.stem),
+        text=text,
+        condition=fields.get("If", ""),
+        conclusion=fields.get("Then", ""),
+        source=fields.get("Source", ""),
+        role=role,
+        role_variable=role_var,
+    )
+
+
+@cache
+def rules() -> tuple[Rule, ...]:
+    """Every inference rule, in file-name order (OWL 2 RL rules first, then srkb roles)."""
+    return tuple(_parse_rule(p) for p in sorted(resources.rules_dir().glob("*.ru")))
+
+
+def rule(rule_id: str) -> Rule:
+    """Look up one rule by its id (its file name without ``.ru``)."""
+    for candidate in rules():
+        if candidate.rule_id == rule_id:
+            return candidate
+    raise NotFoundError(f"no inference rule named {rule_id!r}")
+
+
+@dataclass(frozen=True)
+class InferenceRun:
+    """What one inference run did."""
+
+    inferred_triples: int
+    passes: int
+    seconds: float
+
+
+def infer(store: Store, *, progress: Callable[[int, int], None] | None = None) -> InferenceRun:
+    """Recompute the inferred graph to a fixpoint and swap it in atomically.
+
+    ``progress(pass_number, inferred_so_far)`` is called after every pass.
+    """
+    started = time.perf_counter()
+    texts = [r.text for r in rules()]
+    if store.capabilities.materialise:
+
+        def fixpoint(scratch: Store) -> int:
+            plan = rule_plan(scratch)
+            return run_to_fixpoint(scratch, texts, scratch.count, progress, plan=plan)
+
+        count, passes = store.materialise(knowledge_graphs(store), INFERRED_GRAPH, fixpoint)
+        seconds = time.perf_counter() - started
+        log.info("inferred %d triples in %d passes (%.2f s, in memory)", count, passes, seconds)
+        return InferenceRun(inferred_triples=count, passes=passes, seconds=seconds)
+    using = [*knowledge_graphs(store), INFERRED_STAGING_GRAPH]
+    store.update(f"DROP SILENT GRAPH {iri(INFERRED_STAGING_GRAPH)}")
+    compiled = [with_dataset(text, INFERRED_STAGING_GRAPH, using) for text in texts]
+    plan = rule_plan(store, knowledge_graphs(store))
+    passes = run_to_fixpoint(
+        store, compiled, lambda: store.count(INFERRED_STAGING_GRAPH), progress, plan=plan
+    )
+    drop_asserted(store, INFERRED_STAGING_GRAPH)
+    count = store.count(INFERRED_STAGING_GRAPH)
+    store.update(
+        f"DROP SILENT GRAPH {iri(INFERRED_GRAPH)} ;\n"
+        f"MOVE SILENT GRAPH {iri(INFERRED_STAGING_GRAPH)} TO GRAPH {iri(INFERRED_GRAPH)}"
+    )
+    seconds = time.perf_counter() - started
+    log.info("inferred %d triples in %d passes (%.2f s)", count, passes, seconds)
+    return InferenceRun(inferred_triples=count, passes=passes, seconds=seconds)
+
+
+def run_to_fixpoint(
+    store: Store,
+    requests: Sequence[str],
+    size: Callable[[], int],
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    plan: Sequence[RuleKeys] | None = None,
+) -> int:
+    """Run the rule requests until what they write stops growing (``size()`` measures it).
+
+    Without a ``plan`` every rule runs in every pass, and a pass that adds nothing ends the run.
+    With one (:func:`kb.reasoning.rule_dependencies.plan`, aligned with ``requests``), rules run
+    producers first, and a rule runs again only when a rule that feeds it has added triples since
+    its last run; the run ends when no rule is waiting. Returns the number of passes (sweeps over
+    the rules).
+    """
+    if plan is None:
+        sequence = list(range(len(requests)))
+        feeds = [set(sequence) for _ in requests]
+    else:
+        sequence = rule_dependencies.order(plan)
+        feeds = [{j for j, other in enumerate(plan) if keys.feeds(other)} for keys in plan]
+    waiting = set(sequence)
+    before = size()
+    passes = 0
+    while waiting:
+        passes += 1
+        if passes > MAX_PASSES:
+            raise SrkbError(f"inference did not reach a fixpoint in {MAX_PASSES} passes")
+        for index in sequence:
+            if index not in waiting:
+                continue
+            waiting.discard(index)
+            store.update(requests[index])
+            after = size()
+            if after != before:
+                waiting |= feeds[index]
+                before = after
+        if progress is not None:
+            progress(passes, before)
+    return passes
+
+
+def rule_plan(store: Store, graphs: Sequence[str] | None = None) -> list[RuleKeys] | None:
+    """The dependencies of every rule on this store's schema.
+
+    See :mod:`kb.reasoning.rule_dependencies`.
+    """
+
+    def select(query: str) -> list[Identifier]:
+        result = store.query(query, default_graphs=graphs) if graphs else store.query(query)
+        return [row[0] for row in result.rows if row[0] is not None]
+
+    return rule_dependencies.plan([r.text for r in rules()], select)
+
+
+def drop_asserted(store: Store, graph: str, subjects: Sequence[Identifier] | None = None) -> None:
+    """Remove from ``graph`` the triples some knowledge graph asserts (optionally of ``subjects``).
+
+    The inferred graph holds what the rules add to the knowledge, not what they re-derive of it,
+    on every backend alike.
+    """
+    values = ""
+    if subjects is not None:
+        values = "VALUES ?s { " + " ".join(term(s) for s in subjects) + " } "
+    using = "".join(f"USING {iri(g)}\n" for g in knowledge_graphs(store))
+    store.update(
+        f"DELETE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }}\n{using}WHERE {{ {values}?s ?p ?o }}"
+    )
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a resource has a role: the rule and every set of facts (witness) that fires it."""
+
+    role: str
+    rule_id: str
+    condition: str
+    witnesses: tuple[dict[str, Identifier], ...]
+
+
+def explain(store: Store, resource: str) -> list[Explanation]:
+    """Explain every inferred srkb role of ``resource`` by the rule's witness rows.
+
+    Reads the inferred graph, so run :func:`infer` first.
+    """
+    subject = URIRef(resource)
+    explanations: list[Explanation] = []
+    for candidate in rules():
+        if candidate.role is None or candidate.role_variable is None:
+            continue
+        query = f"{candidate.prologue}\nSELECT DISTINCT * {candidate.where}"
+        result = store.query(bind(query, {candidate.role_variable: subject}))
+        if not result.rows:
+            continue
+        witnesses = tuple(
+            {name: value for name, value in zip(result.variables, row, strict=True) if value}
+            for row in result.rows
+        )
+        explanations.append(
+            Explanation(
+                role=candidate.role,
+                rule_id=candidate.rule_id,
+                condition=candidate.condition,
+                witnesses=witnesses,
+            )
+        )
+    return explanations
+
+
+def inferred_roles(store: Store) -> dict[str, set[str]]:
+    """Map every resource to the srkb role classes it has in the inferred graph."""
+    role_classes = sorted({r.role for r in rules() if r.role})
+    values = " ".join(iri(c) for c in role_classes)
+    result = store.query(
+        f"SELECT ?x ?role WHERE {{ VALUES ?role {{ {values} }} "
+        f"GRAPH {iri(INFERRED_GRAPH)} {{ ?x a ?role }} }}"
+    )
+    roles: dict[str, set[str]] = {}
+    for x, role in result.rows:
+        roles.setdefault(str(x), set()).add(str(role).removeprefix(str(SRKB)))
+    return roles

@@ -1,0 +1,76 @@
+"""The bridge between pyoxigraph and rdflib: RDF formats and terms.
+
+Above the store, srkb speaks rdflib identifiers; pyoxigraph's parsers, serialisers and the embedded
+store speak pyoxigraph terms. Both backends and the parsers convert here, so the conversions (plain
+literals, language tags, blank nodes) are the same everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+from rdflib import BNode, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.term import Identifier
+
+from kb.errors import InputError, QuerySyntaxError
+from kb.store.protocol import RDF_FORMATS
+
+#: pyoxigraph's format for each of srkb's short RDF format names.
+OX_FORMATS: dict[str, ox.RdfFormat] = {
+    name: format
+    for name, media in RDF_FORMATS.items()
+    if (format := ox.RdfFormat.from_media_type(media)) is not None
+}
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph | ox.Triple
+
+
+def to_rdflib(term: OxTerm) -> Identifier:
+    """Convert a pyoxigraph term to the rdflib identifier srkb uses above the store."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            # rdflib writes a simple literal without a datatype (and so do the SPARQL JSON
+            # results the remote backend reads); Literal("x", datatype=XSD.string) != Literal("x").
+            return RdfLiteral(term.value)
+        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
+    raise InputError(f"unsupported RDF term {term!r} (quoted triples are not used by srkb)")
+
+
+def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """Convert an rdflib identifier to a pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, RdfLiteral):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise InputError(f"unsupported RDF term {term!r}")
+
+
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+def syntax_error(err: SyntaxError, what: str) -> QuerySyntaxError:
+    """A SPARQL syntax error from pyoxigraph as a located :class:`~kb.errors.QuerySyntaxError`."""
+    message = str(err.msg if hasattr(err, "msg") else err)
+    line, column = err.lineno, err.offset
+    if line is None and (found := _POSITION.search(message)):
+        line, column = int(found.group(1)), int(found.group(2))
+    return QuerySyntaxError(
+        f"the {what} does not parse: {message}", source=what, line=line, column=column
+    )

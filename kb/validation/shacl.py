@@ -1,0 +1,384 @@
+"""Precondition validation: the SHACL shapes run over asserted and inferred data.
+
+Two engines give the same results. ``engine="sparql"`` (the default) compiles every shape into one
+SPARQL SELECT and runs it on the store itself, embedded or remote (:mod:`kb.validation.compiled`);
+``engine="pyshacl"`` is the reference: pySHACL over a copy of the data in rdflib. Both run without
+inference (``inference="none"``) because srkb's roles and entailments are already materialised in
+the inferred graph, and the tests check that they agree. Each result becomes a :class:`Finding`
+tagged with its precondition (from the shape's ``srkb:precondition``) and the organisation it
+concerns, so a governance team reads "Finance, precondition 1: consumes payroll without
+registering it" instead of a SHACL focus node.
+
+The organisation of a finding is the focus node when that is an organisation; otherwise the
+organisation that registers the component, runs the practice (or the practice that defines the
+role, responsibility, activity or tool), keeps the catalogue, or consumes in the relationship: the
+first of these that applies, and of several organisations the first by IRI, so that both engines
+(and every run) name the same one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import typing
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import count
+from typing import NamedTuple, cast
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Identifier, Node
+
+from kb.errors import InputError, SrkbError
+from kb.namespaces import (
+    HISTORY_GRAPH,
+    INFERRED_GRAPH,
+    INFERRED_STAGING_GRAPH,
+    SH,
+    SHAPES_GRAPH,
+    SRKB,
+    VALIDATION_GRAPH,
+    knowledge_graphs,
+)
+from kb.sparql.text import iri, term
+from kb.store import Store
+from kb.validation import compiled as validation_sparql
+
+log = logging.getLogger(__name__)
+
+SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+Engine = typing.Literal["sparql", "pyshacl"]
+#: The validation engines: compiled SPARQL on the store (default), and pySHACL (the reference).
+ENGINES: tuple[Engine, ...] = typing.get_args(Engine)
+
+#: Who a finding concerns, most direct first (``?rank``): the focus node itself when it is an
+#: organisation; else the organisation that registers the component, runs the practice, keeps the
+#: catalogue, runs the practice that defines the role, responsibility, activity or tool, or consumes
+#: in the relationship. ``FOCI`` stands for a VALUES block of the focus nodes, repeated inside each
+#: branch so that Oxigraph joins it with one triple pattern at a time (a VALUES block joined with
+#: the whole union took seconds for a few thousand foci); the type is matched with a variable and
+#: ``sameTerm`` because ``?focus a org:Organization`` made Oxigraph scan every organisation for
+#: each focus (40 times slower at a million triples).
+_ORGANISATION_OF = """
+PREFIX srkb: <https://w3id.org/srkb#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?focus ?org ?label WHERE {
+  {
+    FOCI ?focus a ?type . FILTER (sameTerm(?type, org:Organization))
+    BIND(?focus AS ?org) BIND(1 AS ?rank)
+  } UNION {
+    FOCI ?org srkb:registersComponent ?focus . BIND(2 AS ?rank)
+  } UNION {
+    FOCI ?org srkb:hasPractice ?focus . BIND(3 AS ?rank)
+  } UNION {
+    FOCI ?org srkb:hasCatalogue ?focus . BIND(4 AS ?rank)
+  } UNION {
+    FOCI ?practice srkb:definesRole|srkb:definesResponsibility|srkb:definesActivity|srkb:usesTool
+                    ?focus .
+    ?org srkb:hasPractice ?practice . BIND(5 AS ?rank)
+  } UNION {
+    FOCI ?focus srkb:hasConsumer ?org . BIND(6 AS ?rank)
+  }
+  OPTIONAL { ?org rdfs:label ?label }
+}
+ORDER BY ?focus ?rank ?org ?label
+"""
+#: Focus nodes per organisation query, to keep the query text a reasonable size.
+_FOCI_PER_QUERY = 5000
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong (or worth a look), in the words of the precondition it belongs to."""
+
+    organisation: str | None
+    organisation_label: str | None
+    precondition: int
+    severity: str
+    message: str
+    focus: str
+    path: str | None
+    value: str | None
+    hint: str | None
+    source_shape: str
+
+    @property
+    def sentence(self) -> str:
+        """The finding as one sentence: organisation, then the shape's message."""
+        who = self.organisation_label or self.organisation or self.focus
+        return f"{who}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The typed report and the raw ``sh:ValidationReport`` graph it was read from.
+
+    ``raw_graph`` is the graph, or a function that builds it: the compiled engine builds its
+    rdflib graph only when someone asks for :attr:`graph` (the Turtle report), because that costs
+    more than the validation itself on a large report.
+    """
+
+    conforms: bool
+    findings: tuple[Finding, ...]
+    raw_graph: Graph | Callable[[], Graph] = field(repr=False, compare=False)
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The raw ``sh:ValidationReport`` graph: pySHACL's, or the compiled engine's equivalent."""
+        return self.raw_graph if isinstance(self.raw_graph, Graph) else self.raw_graph()
+
+    def by_organisation(self) -> dict[str, list[Finding]]:
+        """Findings grouped by organisation IRI (``""`` for findings with no organisation)."""
+        groups: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            groups.setdefault(finding.organisation or "", []).append(finding)
+        return groups
+
+    def filtered(
+        self, *, organisation: str | None = None, precondition: int | None = None
+    ) -> ValidationReport:
+        """The same report restricted to one organisation and/or one precondition."""
+        kept = tuple(
+            f
+            for f in self.findings
+            if (organisation is None or f.organisation == organisation)
+            and (precondition is None or f.precondition == precondition)
+        )
+        conforms = not any(f.severity == "Violation" for f in kept)
+        return ValidationReport(conforms=conforms, findings=kept, raw_graph=self.raw_graph)
+
+
+def _graph_from(store: Store, graphs: Iterable[str]) -> Graph:
+    data = b"".join(store.dump("nt", graph=g) + b"\n" for g in graphs)
+    graph = Graph()
+    graph.parse(data=data, format="nt")
+    return graph
+
+
+def _text(graph: Graph, subject: Node, predicate: URIRef) -> str | None:
+    value = graph.value(subject, predicate)
+    return None if value is None else str(value)
+
+
+#: Graphs srkb writes for itself: never data to validate.
+_OWN_GRAPHS = frozenset({SHAPES_GRAPH, VALIDATION_GRAPH, HISTORY_GRAPH, INFERRED_STAGING_GRAPH})
+
+
+def validate(store: Store, *, save: bool = True, engine: Engine = "sparql") -> ValidationReport:
+    """Validate the knowledge base against the precondition shapes.
+
+    Reads the knowledge graphs and the inferred graph (run :func:`kb.reasoning.inference.infer`
+    first) and the shapes graph. ``engine`` chooses how: ``"sparql"`` runs one compiled query per
+    shape on the store (fast, and remote stores are never copied); ``"pyshacl"`` copies the data
+    into rdflib and runs pySHACL, the reference. Both give the same findings.
+    With ``save`` the raw report, annotated with precondition and organisation per result,
+    replaces the validation graph, so SPARQL questions can ask which organisations fail what.
+    """
+    if engine not in ENGINES:
+        raise InputError(
+            f"unknown validation engine {engine!r}", hint="use one of " + ", ".join(ENGINES)
+        )
+    existing = set(store.graphs())
+    graphs = [g for g in [*knowledge_graphs(store), INFERRED_GRAPH] if g in existing]
+    shapes = _graph_from(store, [SHAPES_GRAPH])
+    if len(shapes) == 0:
+        raise SrkbError("the store has no shapes graph; load the model first (srkb load)")
+    raw_graph: Graph | Callable[[], Graph]
+    raw_triples: Callable[[], Iterable[Triple]]
+    if engine == "sparql":
+        # srkb's own graphs (shapes, reports, history) never match a shape's data patterns (the
+        # tests compare both ways), so when only they lie outside the data, the embedded store
+        # can read its union default graph: one index lookup a pattern instead of one a graph.
+        others = existing - set(graphs)
+        union = not store.capabilities.remote and others <= _OWN_GRAPHS
+        compiled = validation_sparql.run(store, graphs, shapes, union=union)
+        conforms = validation_sparql.conforms(compiled)
+        nodes = [BNode() for _ in compiled]
+        results = [
+            _Result(
+                node, r.focus, r.branch.source_shape, r.branch.severity, r.message, r.path, r.value
+            )
+            for node, r in zip(nodes, compiled, strict=True)
+        ]
+
+        def raw_triples() -> list[Triple]:
+            return validation_sparql.report_triples(compiled, conforms, nodes)
+
+        def raw_graph() -> Graph:
+            return validation_sparql.report_graph(raw_triples())
+
+    else:
+        conforms, pyshacl_graph = _run_pyshacl(store, graphs, shapes)
+        results = _results_of(pyshacl_graph)
+        raw_graph = pyshacl_graph
+
+        def raw_triples() -> Iterable[Triple]:
+            return cast("Iterable[Triple]", pyshacl_graph)
+
+    findings = _findings(store, results, shapes)
+    report = ValidationReport(
+        conforms=conforms,
+        findings=tuple(sorted((f for _, f in findings), key=_finding_order)),
+        raw_graph=raw_graph,
+    )
+    if save:
+        _save(store, raw_triples(), findings)
+    return report
+
+
+def _run_pyshacl(store: Store, graphs: Sequence[str], shapes: Graph) -> tuple[bool, Graph]:
+    return pyshacl_report(_graph_from(store, graphs), shapes)
+
+
+def pyshacl_report(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
+    """Run pySHACL as srkb runs it: the reference engine, and ``make bench``'s baseline.
+
+    No inference (srkb's entailments are already in the data), SPARQL constraints on, warnings
+    allowed to conform. Returns whether the data conforms and the raw report graph.
+    """
+    import pyshacl
+
+    conforms, report_graph, _text_report = pyshacl.validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=None,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        meta_shacl=False,
+    )
+    return bool(conforms), report_graph
+
+
+Triple = tuple[Node, Node, Node]
+
+
+class _Result(NamedTuple):
+    """One top-level ``sh:ValidationResult``, whichever engine produced it."""
+
+    node: Node  # the result's node in the raw report
+    focus: Node
+    shape: Node
+    severity: Node
+    message: Node | None
+    path: Node | None
+    value: Node | None
+
+
+def _results_of(report: Graph) -> list[_Result]:
+    # Only top-level results: pySHACL also types the nested sh:detail results of sh:node checks.
+    return [
+        _Result(
+            result,
+            report.value(result, SH.focusNode),  # type: ignore[arg-type]
+            report.value(result, SH.sourceShape),  # type: ignore[arg-type]
+            report.value(result, SH.resultSeverity),  # type: ignore[arg-type]
+            report.value(result, SH.resultMessage),
+            report.value(result, SH.resultPath),
+            report.value(result, SH.value),
+        )
+        for result in report.objects(None, SH.result)
+    ]
+
+
+def _finding_order(finding: Finding) -> tuple[str, int, str, str]:
+    return (finding.organisation or "", finding.precondition, finding.source_shape, finding.focus)
+
+
+def _findings(store: Store, results: list[_Result], shapes: Graph) -> list[tuple[Node, Finding]]:
+    """Each result as a :class:`Finding`, paired with the result's node in the raw report."""
+    foci = {r.focus for r in results if isinstance(r.focus, URIRef)}
+    organisations = _organisations(store, sorted(foci))
+    about: dict[Node, tuple[int, str | None, str | None]] = {}
+    for shape in {r.shape for r in results}:
+        number = shapes.value(shape, SRKB.precondition)
+        about[shape] = (
+            int(number) if isinstance(number, Literal) else 0,
+            _text(shapes, shape, SH.message),
+            _text(shapes, shape, SRKB.fixHint),
+        )
+    findings = []
+    for r in results:
+        org, label = organisations.get(str(r.focus), (None, None))
+        precondition, shape_message, hint = about[r.shape]
+        finding = Finding(
+            organisation=org,
+            organisation_label=label,
+            precondition=precondition,
+            severity=SEVERITIES.get(r.severity, str(r.severity)),  # type: ignore[call-overload]
+            message=(None if r.message is None else str(r.message))
+            or shape_message
+            or "does not meet the shape",
+            focus=str(r.focus),
+            path=None if r.path is None else str(r.path),
+            value=None if r.value is None else str(r.value),
+            hint=hint,
+            source_shape=str(r.shape),
+        )
+        findings.append((r.node, finding))
+    return findings
+
+
+def _organisations(store: Store, foci: list[URIRef]) -> dict[str, tuple[str, str | None]]:
+    """The organisation (and its label) each focus node concerns, the most direct one first."""
+    found: dict[str, tuple[str, str | None]] = {}
+    for start in range(0, len(foci), _FOCI_PER_QUERY):
+        block = "VALUES ?focus { " + " ".join(
+            term(f) for f in foci[start : start + _FOCI_PER_QUERY]
+        )
+        result = store.query(_ORGANISATION_OF.replace("FOCI", block + " }"))
+        for focus, org, label in result.rows:
+            found.setdefault(str(focus), (str(org), None if label is None else str(label)))
+    return found
+
+
+def _save(store: Store, triples: Iterable[Triple], findings: list[tuple[Node, Finding]]) -> None:
+    """Replace the validation graph with the raw report, each result annotated with its finding.
+
+    One update request (drop and insert), so readers see the old report or the new one. The
+    request is written here rather than by :meth:`Store.replace_graph` because a large report
+    repeats the same few terms (shapes, severities, messages) hundreds of thousands of times: each
+    distinct term is serialised once (by :func:`kb.sparql.text.term`), SHACL and srkb terms as
+    prefixed names and blank nodes with short labels, which made saving 50,000 results about twice
+    as fast.
+    """
+    text: dict[Node, str] = {}
+    labels = count()
+
+    def n3(node: Node) -> str:
+        written = text.get(node)
+        if written is None:
+            if isinstance(node, BNode):
+                written = f"_:b{next(labels)}"
+            elif isinstance(node, URIRef) and (short := _prefixed(node)):
+                written = short
+            else:
+                written = term(cast("Identifier", node))
+            text[node] = written
+        return written
+
+    lines = [f"{n3(s)} {n3(p)} {n3(o)} ." for s, p, o in triples]
+    precondition, concerns = n3(SRKB.precondition), n3(SRKB.concernsOrganisation)
+    for node, finding in findings:
+        lines.append(f"{n3(node)} {precondition} {n3(Literal(finding.precondition))} .")
+        if finding.organisation:
+            lines.append(f"{n3(node)} {concerns} {n3(URIRef(finding.organisation))} .")
+    graph = iri(VALIDATION_GRAPH)
+    store.update(
+        f"PREFIX sh: <{SH}>\nPREFIX srkb: <{SRKB}>\nDROP SILENT GRAPH {graph} ;\n"
+        f"INSERT DATA {{ GRAPH {graph} {{\n" + "\n".join(lines) + "\n} }"
+    )
+
+
+_LOCAL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def _prefixed(node: URIRef) -> str | None:
+    """``sh:x`` or ``srkb:x`` for a SHACL or srkb term with a plain local name, else None."""
+    for prefix, namespace in (("sh", str(SH)), ("srkb", str(SRKB))):
+        if node.startswith(namespace) and _LOCAL_NAME.fullmatch(node[len(namespace) :]):
+            return f"{prefix}:{node[len(namespace) :]}"
+    return None
