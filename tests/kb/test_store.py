@@ -512,8 +512,12 @@ def test_malformed_update_raises_query_syntax_error(store: Store) -> None:
 
 def test_capabilities(store: Store, backend: str) -> None:
     expected = {
-        "memory": Capabilities(persistent=False, remote=False, bulk_load=True),
-        "disk": Capabilities(persistent=True, remote=False, bulk_load=True),
+        "memory": Capabilities(
+            persistent=False, remote=False, bulk_load=True, materialise=True, query_workers=False
+        ),
+        "disk": Capabilities(
+            persistent=True, remote=False, bulk_load=True, materialise=True, query_workers=True
+        ),
         "remote": Capabilities(persistent=True, remote=True, bulk_load=False),
     }
     assert store.capabilities == expected[backend]
