@@ -14,7 +14,7 @@ from tests.w3c.servers import srkb_target
 OUTCOMES: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
 
 
-@pytest.fixture(scope="module", params=["embedded", "remote"])
+@pytest.fixture(scope="session", params=["embedded", "remote"])
 def target(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Target]:
