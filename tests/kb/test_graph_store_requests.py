@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kb.errors import InputError
-from kb.graph_store_requests import GraphTarget, documents, identify
-from kb.protocol_requests import UnsupportedMediaTypeError
+from kb.protocol.graph_store_requests import GraphTarget, documents, identify
+from kb.protocol.requests import UnsupportedMediaTypeError
 
 STORE = "http://127.0.0.1:8000/store"
 

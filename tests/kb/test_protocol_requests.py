@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.errors import InputError
-from kb.protocol_requests import (
+from kb.protocol.requests import (
     QueryRequest,
     UnsupportedMediaTypeError,
     UpdateRequest,

@@ -6,7 +6,7 @@ import pytest
 
 from kb.errors import InputError, WriteRefusedError
 from kb.namespaces import GRAPH_BASE, HISTORY_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH, source_graph
-from kb.update_guard import guard_update
+from kb.protocol.update_guard import guard_update
 
 USER = "http://example.org/g"
 

@@ -27,7 +27,7 @@ from email.message import Message
 from email.parser import BytesParser
 
 from kb.errors import InputError
-from kb.protocol_requests import UnsupportedMediaTypeError, split_media_type
+from kb.protocol.requests import UnsupportedMediaTypeError, split_media_type
 from kb.store import RDF_FORMATS
 
 Params = Sequence[tuple[str, str]]

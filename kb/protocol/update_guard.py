@@ -26,7 +26,7 @@ sent through ``/update`` is checked here, before anything is written, against th
   request is refused (400), as the protocol requires.
 
 Keywords are found in the text with comments, strings and IRIs blanked
-(:func:`kb.sparql_rewrite.mask`), and every rewrite is checked against rdflib's parse of the same
+(:func:`kb.sparql.rewrite.mask`), and every rewrite is checked against rdflib's parse of the same
 request: if they disagree, the request is refused rather than guessed at.
 """
 
@@ -44,8 +44,8 @@ from rdflib.term import URIRef, Variable
 
 from kb.errors import InputError, QuerySyntaxError, WriteRefusedError
 from kb.namespaces import GRAPH_BASE, SOURCE_GRAPH_PREFIX
-from kb.sparql import RDFLIB_PARSER_LOCK, iri
-from kb.sparql_rewrite import mask
+from kb.sparql.text import RDFLIB_PARSER_LOCK, iri
+from kb.sparql.rewrite import mask
 
 #: CLEAR/DROP of ALL or NAMED: a keyword, not part of a prefixed name or a variable.
 _ALL_OR_NAMED = re.compile(
