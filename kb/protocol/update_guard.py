@@ -44,8 +44,8 @@ from rdflib.term import URIRef, Variable
 
 from kb.errors import InputError, QuerySyntaxError, WriteRefusedError
 from kb.namespaces import GRAPH_BASE, SOURCE_GRAPH_PREFIX
-from kb.sparql.text import RDFLIB_PARSER_LOCK, iri
 from kb.sparql.rewrite import mask
+from kb.sparql.text import RDFLIB_PARSER_LOCK, iri
 
 #: CLEAR/DROP of ALL or NAMED: a keyword, not part of a prefixed name or a variable.
 _ALL_OR_NAMED = re.compile(
