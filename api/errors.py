@@ -30,6 +30,7 @@ from kb.errors import (
     ResultLimitError,
     SrkbError,
     StoreUnavailableError,
+    UnsupportedMediaTypeError,
     WriteRefusedError,
 )
 from kb.sparql.results import NotAcceptableError
@@ -43,6 +44,7 @@ STATUS: dict[type[Exception], int] = {
     QuerySyntaxError: 400,
     ForbiddenOperationError: 400,
     NetworkAccessRefusedError: 400,
+    UnsupportedMediaTypeError: 415,
     InputError: 400,
     NotFoundError: 404,
     NotAcceptableError: 406,

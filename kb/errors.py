@@ -56,6 +56,10 @@ class QuerySyntaxError(InputError):
     """A SPARQL query or update does not parse."""
 
 
+class UnsupportedMediaTypeError(InputError):
+    """A request body in a media type the operation does not take (HTTP 415)."""
+
+
 class NetworkAccessRefusedError(InputError):
     """Input needs the network (remote JSON-LD context, external entity, SERVICE) and it is off."""
 

@@ -66,10 +66,20 @@ VALIDATION_GRAPH = GRAPH_BASE + "validation"
 #: :mod:`kb.validation.history`.
 HISTORY_GRAPH = GRAPH_BASE + "validation-history"
 INFERRED_STAGING_GRAPH = GRAPH_BASE + "inferred-staging"
+#: Provenance of the graphs written through the Graph Store (when, in what format), kept apart
+#: so that a graph holds exactly what was written to it.
+PROVENANCE_GRAPH = GRAPH_BASE + "provenance"
 
 #: srkb's graphs that are not knowledge: never read by the rules, never exported as data.
 NOT_KNOWLEDGE_GRAPHS = frozenset(
-    {INFERRED_GRAPH, INFERRED_STAGING_GRAPH, SHAPES_GRAPH, VALIDATION_GRAPH, HISTORY_GRAPH}
+    {
+        INFERRED_GRAPH,
+        INFERRED_STAGING_GRAPH,
+        SHAPES_GRAPH,
+        VALIDATION_GRAPH,
+        HISTORY_GRAPH,
+        PROVENANCE_GRAPH,
+    }
 )
 
 

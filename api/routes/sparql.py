@@ -12,14 +12,14 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.bodies import form_fields, media_type, read_body
-from api.bodies import text as decode
+from api.bodies import read_body
 from api.deps import KBDep, ReaderDep, SettingsDep, WriterDep
 from api.responses import NOT_ACCEPTABLE, PRIVATE_READ, UNAVAILABLE
 from kb.config import Settings
 from kb.interchange.describe import service_description, void_description
 from kb.knowledge_base import KnowledgeBase
-from kb.protocol.sparql_endpoint import run_query, run_update
+from kb.protocol.requests import QueryRequest, query_request, update_request
+from kb.protocol.sparql_endpoint import prepare_update, run_query, run_update
 from kb.sparql.results import GRAPH_TYPES, RESULT_TYPES, negotiate, serialize_graph
 
 router = APIRouter(tags=["SPARQL"])
@@ -50,21 +50,17 @@ DefaultGraphs = Annotated[list[str] | None, Query(alias="default-graph-uri")]
 NamedGraphs = Annotated[list[str] | None, Query(alias="named-graph-uri")]
 
 
-def _answer(
-    kb: KnowledgeBase,
-    request: Request,
-    text: str,
-    default_graphs: list[str] | None,
-    named_graphs: list[str] | None,
-) -> Response:
+def _answer(kb: KnowledgeBase, request: Request, query: QueryRequest) -> Response:
     settings = kb.settings
     state = request.app.state
+    _limited(query.text, settings, "query")
     media, body = run_query(
         kb.store,
-        text,
+        query.text,
         accept=request.headers.get("accept"),
-        default_graphs=default_graphs,
-        named_graphs=named_graphs,
+        default_graphs=query.default_graphs,
+        named_graphs=query.named_graphs,
+        base=str(request.url_for("sparql_get")),
         timeout=settings.query_timeout,
         limit=settings.result_limit,
         allow_service=settings.allow_service,
@@ -111,11 +107,15 @@ def sparql_get(
     default_graph_uri: DefaultGraphs = None,
     named_graph_uri: NamedGraphs = None,
 ) -> Response:
-    """Answer a query; without ``query``, describe the service."""
-    if query is None:
+    """Answer a query; without ``query``, describe the service.
+
+    The declared parameters document the route; the request's own (all of them, repeated ones
+    included) are what :func:`kb.protocol.requests.query_request` reads.
+    """
+    operation = query_request("GET", request.query_params.multi_items(), None, b"")
+    if operation is None:
         return _description(request)
-    _limited(query, kb.settings, "query")
-    return _answer(kb, request, query, default_graph_uri, named_graph_uri)
+    return _answer(kb, request, operation)
 
 
 @router.post(
@@ -147,25 +147,12 @@ async def sparql_post(
 ) -> Response:
     """Answer a query sent in the body."""
     body = await read_body(request, settings.max_upload_bytes)
-    kind = media_type(request)
-    if kind == "application/sparql-query":
-        query = decode(body)
-        default_graphs, named_graphs = default_graph_uri, named_graph_uri
-    elif kind == "application/x-www-form-urlencoded":
-        fields = form_fields(body)
-        if "update" in fields:
-            raise HTTPException(400, "this endpoint is read-only: send updates to /update")
-        if not fields.get("query"):
-            raise HTTPException(400, "the form has no 'query' field")
-        query = fields["query"][0]
-        default_graphs = fields.get("default-graph-uri") or default_graph_uri
-        named_graphs = fields.get("named-graph-uri") or named_graph_uri
-    else:
-        raise HTTPException(
-            415, "send application/x-www-form-urlencoded or application/sparql-query"
-        )
-    _limited(query, settings, "query")
-    return await run_in_threadpool(_answer, kb, request, query, default_graphs, named_graphs)
+    query = query_request(
+        "POST", request.query_params.multi_items(), request.headers.get("content-type"), body
+    )
+    if query is None:  # pragma: no cover - a POST always has a query or an error
+        raise HTTPException(400, "no query")
+    return await run_in_threadpool(_answer, kb, request, query)
 
 
 @router.post(
@@ -203,20 +190,18 @@ async def sparql_post(
 async def update(kb: KBDep, settings: SettingsDep, request: Request) -> Response:
     """Apply an update atomically, then re-run inference and validation."""
     body = await read_body(request, settings.max_upload_bytes)
-    kind = media_type(request)
-    if kind == "application/sparql-update":
-        update_text = decode(body)
-    elif kind == "application/x-www-form-urlencoded":
-        fields = form_fields(body)
-        if not fields.get("update"):
-            raise HTTPException(400, "the form has no 'update' field")
-        update_text = fields["update"][0]
-    else:
-        raise HTTPException(
-            415, "send application/x-www-form-urlencoded or application/sparql-update"
-        )
-    _limited(update_text, settings, "update")
-    await run_in_threadpool(kb.write, lambda: run_update(kb.store, update_text))
+    operation = update_request(
+        request.query_params.multi_items(), request.headers.get("content-type"), body
+    )
+    _limited(operation.text, settings, "update")
+    guarded = await run_in_threadpool(
+        prepare_update,
+        operation.text,
+        base=str(request.url_for("update")),
+        using_graphs=operation.using_graphs,
+        using_named_graphs=operation.using_named_graphs,
+    )
+    await run_in_threadpool(kb.write, lambda: run_update(kb.store, guarded))
     return Response(status_code=204)
 
 

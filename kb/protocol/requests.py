@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from kb.errors import InputError
+from kb.errors import InputError, UnsupportedMediaTypeError
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
@@ -30,9 +30,13 @@ UPDATE_TYPE = "application/sparql-update"
 
 Params = Sequence[tuple[str, str]]
 
-
-class UnsupportedMediaTypeError(InputError):
-    """A request body in a media type the operation does not take (HTTP 415)."""
+__all__ = [
+    "QueryRequest",
+    "UnsupportedMediaTypeError",
+    "UpdateRequest",
+    "query_request",
+    "update_request",
+]
 
 
 @dataclass(frozen=True)

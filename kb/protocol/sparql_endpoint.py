@@ -36,7 +36,8 @@ from kb.errors import (
     QueryTimeoutError,
     StoreUnavailableError,
 )
-from kb.namespaces import DEFAULT_UPDATE_GRAPH
+from kb.namespaces import DEFAULT_UPDATE_GRAPH, PROVENANCE_GRAPH
+from kb.protocol.update_guard import GuardedUpdate, guard_update
 from kb.recovery import give_back_default_graph
 from kb.sparql.results import GRAPH_TYPES, RESULT_TYPES, negotiate, serialize
 from kb.sparql.text import RDFLIB_PARSER_LOCK, iri
@@ -119,6 +120,8 @@ class Parsed:
     kind: Kind
     uses_service: bool
     loads_url: bool
+    #: A query's own dataset, ``FROM`` and ``FROM NAMED`` IRIs; None when it names none.
+    dataset: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
 
 def parse_request(text: str) -> Parsed:
@@ -187,7 +190,29 @@ def _classify(text: str) -> Parsed:
         "ConstructQuery": "construct",
         "DescribeQuery": "describe",
     }[name]  # type: ignore[assignment]
-    return Parsed(kind=kind, uses_service="ServiceGraphPattern" in repr(tree), loads_url=False)
+    return Parsed(
+        kind=kind,
+        uses_service="ServiceGraphPattern" in repr(tree),
+        loads_url=False,
+        dataset=_query_dataset(tree),
+    )
+
+
+def _query_dataset(tree: object) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The ``FROM`` and ``FROM NAMED`` IRIs of a parsed query (prefixed names resolved).
+
+    srkb runs queries over the union of its graphs by passing a dataset to the store, which
+    replaces the query's own; a query that names its dataset gets exactly that one instead.
+    """
+    from rdflib.plugins.sparql.algebra import translateQuery
+
+    query = tree[1]  # type: ignore[index]
+    if not dict.get(query, "datasetClause"):
+        return None
+    clauses = dict.get(translateQuery(tree).algebra, "datasetClause") or []  # type: ignore[arg-type]
+    defaults = tuple(str(c["default"]) for c in clauses if dict.get(c, "default") is not None)
+    named = tuple(str(c["named"]) for c in clauses if dict.get(c, "named") is not None)
+    return defaults, named
 
 
 def _located_update_error(text: str, fallback: ParseException) -> ParseException:
@@ -260,17 +285,23 @@ def run_query(
     allow_service: bool = False,
     threads: QueryThreads | None = None,
     workers: QueryWorkers | None = None,
+    base: str | None = None,
 ) -> tuple[str, bytes]:
     """Run a read-only protocol query and serialise it for the client's ``Accept`` header.
 
-    The query runs in ``workers`` (processes, stopped at the timeout) when given, else in
-    ``threads`` (default: this module's).
+    The dataset is the protocol's (``default_graphs``, ``named_graphs``) when given, else the
+    query's own ``FROM``/``FROM NAMED``, else the union of every graph, inferences included.
+    Relative IRIs resolve against ``base`` (the endpoint's URL). The query runs in ``workers``
+    (processes, stopped at the timeout) when given, else in ``threads`` (default: this module's).
     """
     parsed = check_query(text, allow_service=allow_service)
     media_type = negotiate(accept, media_types_for(parsed.kind))
     dataset = (default_graphs or None, named_graphs or None)
     defaults = dataset[0] if any(dataset) else None
     named = dataset[1] if any(dataset) else None
+    if not any(dataset) and parsed.dataset is not None:
+        defaults, named = list(parsed.dataset[0]), list(parsed.dataset[1])
+    text = with_base(text, base)
     if workers is not None:
         result = workers.query(
             text, default_graphs=defaults, named_graphs=named, limit=limit, timeout=timeout
@@ -283,13 +314,60 @@ def run_query(
     return media_type, serialize(result, media_type)
 
 
-def run_update(store: Store, text: str, *, allow_load: bool = False) -> None:
-    """Run a protocol update (the caller has checked the write permission).
+def with_base(text: str, base: str | None) -> str:
+    """``text`` with a ``BASE`` declaration first, so relative IRIs resolve against ``base``.
 
-    Triples the update writes to (or deletes from) the default graph are those of
-    :data:`DEFAULT_UPDATE_GRAPH`, the graph the Graph Store's ``?default`` writes to.
+    A ``BASE`` of the text's own comes later and wins (it may itself be relative to ``base``).
+
+    >>> print(with_base("ASK { <s> ?p ?o }", "http://127.0.0.1:8000/sparql"))
+    BASE <http://127.0.0.1:8000/sparql>
+    ASK { <s> ?p ?o }
+    """
+    return text if base is None else f"BASE {iri(base)}\n{text}"
+
+
+def prepare_update(
+    text: str,
+    *,
+    base: str | None = None,
+    using_graphs: Sequence[str] = (),
+    using_named_graphs: Sequence[str] = (),
+    allow_load: bool = False,
+) -> GuardedUpdate:
+    """Check an update before anything is written: policy, syntax, and srkb's own graphs.
+
+    Raises the errors of :func:`check_update` and :func:`kb.protocol.update_guard.guard_update`
+    (403 for a write to srkb's graphs, 400 for a dataset conflict).
     """
     check_update(text, allow_load=allow_load)
+    return guard_update(
+        text, base=base, using_graphs=using_graphs, using_named_graphs=using_named_graphs
+    )
+
+
+#: After an update, provenance records of graphs that no longer hold anything go too.
+_PRUNE_PROVENANCE = (
+    f"DELETE {{ GRAPH {iri(PROVENANCE_GRAPH)} {{ ?g ?p ?o }} }} "
+    f"WHERE {{ GRAPH {iri(PROVENANCE_GRAPH)} {{ ?g ?p ?o }} "
+    "FILTER NOT EXISTS { GRAPH ?g { ?s ?x ?y } } }"
+)
+
+
+def run_update(store: Store, update: str | GuardedUpdate, *, allow_load: bool = False) -> None:
+    """Run a protocol update (the caller has checked the write permission).
+
+    ``update`` is the text (checked here) or what :func:`prepare_update` made of it. Triples the
+    update writes to (or deletes from) the default graph are those of
+    :data:`DEFAULT_UPDATE_GRAPH`, the graph the Graph Store's ``?default`` writes to.
+    ``ALL``/``NAMED`` are spelled out over the user's graphs as they are now, so the caller holds
+    the write lock (:meth:`kb.knowledge_base.KnowledgeBase.write`).
+    """
+    guarded = (
+        update
+        if isinstance(update, GuardedUpdate)
+        else prepare_update(update, allow_load=allow_load)
+    )
+    text = guarded.text_for(store.graphs())
     # The update's default graph is DEFAULT_UPDATE_GRAPH: lend it to the store's default graph for
     # the update, then move it back, so inference (which reads named graphs) sees what was written.
     # A process killed in between leaves it there, and restore_default_graph() puts it back.
@@ -298,7 +376,7 @@ def run_update(store: Store, text: str, *, allow_load: bool = False) -> None:
     try:
         store.update(text)
     finally:
-        store.update(give_back_default_graph())
+        store.update(f"{give_back_default_graph()} ;\n{_PRUNE_PROVENANCE}")
 
 
 def open_workers(store: Store, size: int) -> QueryWorkers | None:

@@ -92,6 +92,8 @@ class GuardedUpdate:
     using: str
     #: Graphs the request names as write targets (for ``ALL``: graphs it creates itself).
     targets: frozenset[str]
+    #: The IRI relative IRIs resolve against (the endpoint's URL), if any.
+    base: str | None = None
 
     def text_for(self, user_graphs: Iterable[str]) -> str:
         """The update to run, ``ALL``/``NAMED`` spelled out over ``user_graphs`` and its targets.
@@ -110,7 +112,8 @@ class GuardedUpdate:
         out = self.text
         for start, end, replacement in sorted(edits, reverse=True):
             out = out[:start] + replacement + out[end:]
-        return out
+        # A BASE of the text's own comes later and wins (it may itself be relative to this one).
+        return out if self.base is None else f"BASE {iri(self.base)}\n{out}"
 
 
 def _parse(text: str, base: str | None) -> tuple[list[object], list[object]]:
@@ -256,7 +259,7 @@ def guard_update(
         clauses = [f"USING {iri(g)}" for g in using_graphs]
         clauses += [f"USING NAMED {iri(g)}" for g in using_named_graphs]
         using = " ".join(clauses) + " "
-    return GuardedUpdate(text, tuple(sweeps), tuple(using_at), using, frozenset(targets))
+    return GuardedUpdate(text, tuple(sweeps), tuple(using_at), using, frozenset(targets), base)
 
 
 def _depths(masked: str) -> list[int]:
