@@ -1,25 +1,28 @@
-"""The SPARQL 1.1 Graph Store HTTP Protocol at ``/store`` (``?default`` or ``?graph=IRI``).
+"""The SPARQL 1.1 Graph Store HTTP Protocol at ``/store``.
 
-GET for every reader; PUT, POST and DELETE need the bearer token, are all-or-nothing, refuse bodies
-over SRKB_MAX_UPLOAD_BYTES (413), and re-run inference and validation.
+A graph is named by its own URL under ``/store/`` (direct identification), by ``?graph=IRI`` or
+``?default`` (indirect); a POST to ``/store`` itself creates a graph (201, ``Location``). GET and
+HEAD for every reader; PUT, POST (also ``multipart/form-data``) and DELETE need the bearer token,
+are all-or-nothing, refuse bodies over SRKB_MAX_UPLOAD_BYTES (413), and re-run inference and
+validation. Which graph and which documents a request means is decided in
+:mod:`kb.protocol.graph_store_requests`; what is done with them in :mod:`kb.protocol.graph_store`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.bodies import media_type, read_body
+from api.bodies import read_body
 from api.deps import KBDep, ReaderDep, SettingsDep, WriterDep
-from api.negotiation import MEDIA_TO_FORMAT, RDF_MEDIA, rdf_format
+from api.negotiation import RDF_MEDIA, rdf_format
 from api.responses import NOT_ACCEPTABLE, UNAVAILABLE
-from kb.config import Settings
-from kb.knowledge_base import KnowledgeBase
 from kb.protocol import graph_store
+from kb.protocol.graph_store_requests import GraphTarget, documents, identify
+from kb.protocol.graph_store_requests import rdf_format as body_format
 from kb.store import iter_chunks
 
 router = APIRouter(tags=["Graph Store"])
@@ -48,28 +51,32 @@ RDF_BODY = {
 }
 
 
-def _graph(graph: str | None, default: str | None) -> str | None:
-    if (graph is None) == (default is None):
-        raise HTTPException(400, "give exactly one of ?graph=IRI or ?default")
-    return graph
+STORE = "/store"
+#: The same operations on a graph's own URL (direct identification); not repeated in OpenAPI.
+DIRECT = STORE + "/{path:path}"
 
 
-def _body_format(request: Request) -> str:
-    kind = media_type(request)
-    if kind not in MEDIA_TO_FORMAT:
-        raise HTTPException(415, "send RDF as one of: " + ", ".join(RDF_MEDIA.values()))
-    return MEDIA_TO_FORMAT[kind]
+def _target(request: Request) -> GraphTarget:
+    """The graph the request names (see :func:`kb.protocol.graph_store_requests.identify`).
+
+    The direct graph IRI is the URL as the client sent it: the raw path, not a decoded one.
+    """
+    store_url = str(request.url_for("get_graph"))
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    path = raw.decode("latin-1").split("?", 1)[0]
+    suffix = path[path.index(STORE) + len(STORE) :] if STORE in path else ""
+    return identify(store_url, suffix, request.query_params.multi_items(), method=request.method)
 
 
-@router.get(
-    "/store",
-    dependencies=[ReaderDep],
-    responses={
-        200: {"content": {m: {} for m in RDF_MEDIA.values()}},
-        **{k: v for k, v in WRITE_RESPONSES.items() if k in (400, 401, 404, 406, 422, 503)},
-        **NOT_ACCEPTABLE,
-    },
-)
+READ_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {m: {} for m in RDF_MEDIA.values()}},
+    **{k: v for k, v in WRITE_RESPONSES.items() if k in (400, 401, 404, 422, 503)},
+    **NOT_ACCEPTABLE,
+}
+
+
+@router.get(STORE, dependencies=[ReaderDep], responses=READ_RESPONSES)
+@router.get(DIRECT, dependencies=[ReaderDep], include_in_schema=False)
 def get_graph(
     kb: KBDep,
     request: Request,
@@ -77,35 +84,42 @@ def get_graph(
     default: DefaultParam = None,
     format: Annotated[str | None, Query(description="Serialisation; else Accept.")] = None,
 ) -> StreamingResponse:
-    """A named graph, or the default graph (the union that queries see)."""
-    name = _graph(graph, default)
+    """A named graph, or the default graph (the user's, as writes see it)."""
+    name = _target(request).graph
     fmt = rdf_format(request, format, FORMATS)
     return StreamingResponse(
         iter_chunks(graph_store.read(kb, name, fmt)), media_type=RDF_MEDIA[fmt]
     )
 
 
-async def _write(
-    operation: Callable[[KnowledgeBase, str | None, bytes, str], bool],
-    kb: KnowledgeBase,
-    settings: Settings,
+@router.head(STORE, dependencies=[ReaderDep], responses=READ_RESPONSES)
+@router.head(DIRECT, dependencies=[ReaderDep], include_in_schema=False)
+def head_graph(
+    kb: KBDep,
     request: Request,
-    name: str | None,
+    graph: GraphParam = None,
+    default: DefaultParam = None,
+    format: Annotated[str | None, Query(description="Serialisation; else Accept.")] = None,
 ) -> Response:
-    """Read the body (size-limited), apply the write off the event loop, answer 201 or 204."""
-    fmt = _body_format(request)
-    body = await read_body(request, settings.max_upload_bytes)
-    created = await run_in_threadpool(operation, kb, name, body, fmt)
+    """What GET would answer, without the body: 200 with its Content-Type, or 404."""
+    graph_store.exists(kb, _target(request).graph)
+    return Response(media_type=RDF_MEDIA[rdf_format(request, format, FORMATS)])
+
+
+def _written(created: bool, target: GraphTarget) -> Response:
+    if target.new and target.graph is not None:
+        return Response(status_code=201, headers={"Location": target.graph})
     return Response(status_code=201 if created else 204)
 
 
 @router.put(
-    "/store",
+    STORE,
     dependencies=[WriterDep],
     status_code=204,
     responses=WRITE_RESPONSES,
     openapi_extra=RDF_BODY,
 )
+@router.put(DIRECT, dependencies=[WriterDep], status_code=204, include_in_schema=False)
 async def put_graph(
     kb: KBDep,
     settings: SettingsDep,
@@ -114,16 +128,21 @@ async def put_graph(
     default: DefaultParam = None,
 ) -> Response:
     """Replace a graph with the body."""
-    return await _write(graph_store.put, kb, settings, request, _graph(graph, default))
+    target = _target(request)
+    fmt = body_format(request.headers.get("content-type"))
+    body = await read_body(request, settings.max_upload_bytes)
+    created = await run_in_threadpool(graph_store.put, kb, target.graph, body, fmt)
+    return _written(created, target)
 
 
 @router.post(
-    "/store",
+    STORE,
     dependencies=[WriterDep],
     status_code=204,
     responses=WRITE_RESPONSES,
     openapi_extra=RDF_BODY,
 )
+@router.post(DIRECT, dependencies=[WriterDep], status_code=204, include_in_schema=False)
 async def post_graph(
     kb: KBDep,
     settings: SettingsDep,
@@ -131,12 +150,22 @@ async def post_graph(
     graph: GraphParam = None,
     default: DefaultParam = None,
 ) -> Response:
-    """Add the body's triples to a graph."""
-    return await _write(graph_store.post, kb, settings, request, _graph(graph, default))
+    """Add the body's triples to a graph; without a graph, create one (201 with Location)."""
+    target = _target(request)
+    content_type = request.headers.get("content-type")
+    if not content_type or not content_type.lower().startswith("multipart/"):
+        body_format(content_type)  # 415 before the body is read
+    body = await read_body(request, settings.max_upload_bytes)
+    parts = documents(content_type, body)
+    created = await run_in_threadpool(graph_store.post, kb, target.graph, parts)
+    return _written(created, target)
 
 
-@router.delete("/store", dependencies=[WriterDep], status_code=204, responses=WRITE_RESPONSES)
-def delete_graph(kb: KBDep, graph: GraphParam = None, default: DefaultParam = None) -> Response:
+@router.delete(STORE, dependencies=[WriterDep], status_code=204, responses=WRITE_RESPONSES)
+@router.delete(DIRECT, dependencies=[WriterDep], status_code=204, include_in_schema=False)
+def delete_graph(
+    kb: KBDep, request: Request, graph: GraphParam = None, default: DefaultParam = None
+) -> Response:
     """Drop a graph."""
-    graph_store.delete(kb, _graph(graph, default))
+    graph_store.delete(kb, _target(request).graph)
     return Response(status_code=204)

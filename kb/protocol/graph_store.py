@@ -1,83 +1,95 @@
 """The SPARQL 1.1 Graph Store HTTP Protocol's semantics over srkb's named graphs.
 
-``?graph=IRI`` is a named graph; ``?default`` reads the union default graph that queries see, and
-writes to the graph ``source_graph("default")`` (srkb keeps no data in the store's real default
-graph, so that every triple has provenance). The model and derived graphs (ontology, shapes,
-inferred, validation) are managed by srkb and refused as write targets.
+A request names its graph directly (its URL) or indirectly (``?graph=IRI``, ``?default``), or, for
+a POST to the store itself, asks for a new graph (:mod:`kb.protocol.graph_store_requests`). The
+default graph is the user's default graph, ``…/graph/source/default``: the graph an update's
+default-graph triples go to, so that every triple srkb keeps is in a named graph; GET ``?default``
+returns it (the union that queries see, inferences included, is :mod:`kb.interchange.rdf_export`'s).
+
+srkb's own graphs (:func:`kb.protocol.update_guard.is_own_graph`: ontology, shapes, inferred,
+validation, history, provenance) are refused as write targets (403). Every write is one update
+request, all-or-nothing, that also replaces the graph's record in the provenance graph (when, in
+what format): a graph holds exactly the triples written to it, so a GET after a PUT returns them.
 """
 
 from __future__ import annotations
 
-from rdflib import Graph
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from rdflib import XSD, Literal
 from rdflib.term import Identifier
 
-from kb.errors import InputError, NotFoundError, WriteRefusedError
-from kb.interchange.loading import parse_stream, write_sources
+from kb.errors import InputError, NotFoundError
+from kb.interchange.parsing import parse_source
 from kb.knowledge_base import KnowledgeBase
-from kb.namespaces import (
-    GRAPH_BASE,
-    INFERRED_GRAPH,
-    INFERRED_STAGING_GRAPH,
-    ONTOLOGY_GRAPH,
-    SHAPES_GRAPH,
-    VALIDATION_GRAPH,
-    knowledge_graphs,
-    source_graph,
-)
-from kb.sparql.text import iri
-from kb.store.source import ParsedSource
+from kb.namespaces import DCTERMS, DEFAULT_UPDATE_GRAPH, PROV, PROVENANCE_GRAPH
+from kb.protocol.update_guard import refuse_own_graph
+from kb.sparql.text import iri, term
+from kb.store.source import ParsedSource, insert_data_request
 
-MANAGED = frozenset(
-    {ONTOLOGY_GRAPH, SHAPES_GRAPH, INFERRED_GRAPH, INFERRED_STAGING_GRAPH, VALIDATION_GRAPH}
-)
-DEFAULT_WRITE_GRAPH = source_graph("default")
+#: Where ``?default`` reads and writes (kept for callers of the old name).
+DEFAULT_WRITE_GRAPH = DEFAULT_UPDATE_GRAPH
 
 
 def target(graph: str | None) -> str:
-    """The named graph a write goes to; refuses srkb's managed graphs."""
+    """The named graph a write goes to; refuses srkb's own graphs (403, naming the graph)."""
     name = graph or DEFAULT_WRITE_GRAPH
-    if name in MANAGED:
-        raise WriteRefusedError(f"<{name}> is maintained by srkb and cannot be written directly")
-    if name.startswith(GRAPH_BASE) and not name.startswith(GRAPH_BASE + "source/"):
-        raise WriteRefusedError(f"<{name}> is reserved for srkb's own graphs")
+    refuse_own_graph(name, "the Graph Store")
     return name
 
 
-def _parse_one_graph(body: bytes, fmt: str, name: str) -> ParsedSource:
+def parse_document(body: bytes, fmt: str, name: str, label: str = "body") -> ParsedSource:
     """Parse a body written to graph ``name``; refuse quads (TriG, N-Quads) naming another graph.
 
-    Otherwise a write addressed to one graph would replace others, srkb's managed graphs included.
+    Relative IRIs resolve against the graph's IRI. A write addressed to one graph must not
+    replace others, srkb's own included.
     """
-    parsed = parse_stream(body, fmt=fmt, name=f"upload.{fmt}", graph=name)
+    source = f"{label}.{fmt}" if label == "body" else label
+    base = name if name != DEFAULT_WRITE_GRAPH else None
+    parsed = parse_source(body, fmt, name=source, graph=name, base_iri=base)
     others = sorted(parsed.graphs() - {name})
     if others:
         raise InputError(
             f"the body puts triples in other graphs than <{name}>: "
             + ", ".join(f"<{g}>" for g in others),
-            source=f"upload.{fmt}",
+            source=source,
             hint="a Graph Store write goes to one graph: send triples, or quads in that graph only",
         )
     return parsed
 
 
 def read(kb: KnowledgeBase, graph: str | None, fmt: str) -> bytes:
-    """A named graph, or (``graph=None``) the union of the knowledge and inferred graphs.
+    """A named graph, or (``graph=None``) the default graph; NotFoundError for a missing graph.
 
-    TriG and N-Quads show which graph each triple of the union comes from; JSON-LD, which could
-    too, is merged like the triple formats, because JSON-LD clients read it as one graph.
+    The default graph always exists (empty until something is written to it).
     """
-    store = kb.store
-    if graph is None:
-        graphs = knowledge_graphs(store)
-        if INFERRED_GRAPH in store.graphs():
-            graphs.append(INFERRED_GRAPH)
-        if fmt == "jsonld":
-            merged = Graph().parse(data=store.dump_graphs("nt", graphs), format="nt")
-            return merged.serialize(format="json-ld", encoding="utf-8")
-        return store.dump_graphs(fmt, graphs)
-    if graph not in store.graphs():
+    name = graph or DEFAULT_WRITE_GRAPH
+    if graph is not None and name not in kb.store.graphs():
+        raise NotFoundError(f"the store has no graph <{name}>")
+    return kb.store.dump(fmt, graph=name)
+
+
+def exists(kb: KnowledgeBase, graph: str | None) -> None:
+    """Raise NotFoundError unless the graph exists (for HEAD); the default graph always does."""
+    if graph is not None and graph not in kb.store.graphs():
         raise NotFoundError(f"the store has no graph <{graph}>")
-    return store.dump(fmt, graph=graph)
+
+
+def _provenance(name: str, fmts: Sequence[str], when: datetime) -> str:
+    """Replace ``name``'s record in the provenance graph: when it was written, in what format."""
+    record = " ; ".join(
+        [
+            f"a {iri(PROV + 'Entity')}",
+            f"{iri(PROV + 'generatedAtTime')} {term(Literal(when, datatype=XSD.dateTime))}",
+            *(f"{iri(DCTERMS + 'format')} {term(Literal(fmt))}" for fmt in sorted(set(fmts))),
+        ]
+    )
+    graph = iri(PROVENANCE_GRAPH)
+    return (
+        f"DELETE WHERE {{ GRAPH {graph} {{ {iri(name)} ?p ?o }} }} ;\n"
+        f"INSERT DATA {{ GRAPH {graph} {{ {iri(name)} {record} }} }}"
+    )
 
 
 def _nodes_in(kb: KnowledgeBase, name: str) -> set[Identifier]:
@@ -95,26 +107,32 @@ def _nodes_in(kb: KnowledgeBase, name: str) -> set[Identifier]:
 def put(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
     """Replace a graph with the body (all-or-nothing); True if the graph is new."""
     name = target(graph)
-    parsed = _parse_one_graph(body, fmt, name)
+    parsed = parse_document(body, fmt, name)
     created = name not in kb.store.graphs()
     changed = _nodes_in(kb, name) | parsed.nodes()
-    kb.write(lambda: write_sources(kb.store, [parsed]), changed)
+    text = insert_data_request([parsed], [name])
+    provenance = _provenance(name, [fmt], datetime.now(UTC))
+    kb.write(lambda: kb.store.update(f"{text} ;\n{provenance}"), changed)
     return created
 
 
-def post(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
-    """Merge the body into a graph (all-or-nothing); True if the graph is new."""
+def post(kb: KnowledgeBase, graph: str | None, documents: Sequence[tuple[str, str, bytes]]) -> bool:
+    """Merge RDF documents (``(name, format, bytes)``) into a graph at once; True if it is new."""
     name = target(graph)
-    parsed = _parse_one_graph(body, fmt, name)
+    parsed = [parse_document(data, fmt, name, label) for label, fmt, data in documents]
     created = name not in kb.store.graphs()
-    kb.write(lambda: kb.store.load([parsed]), parsed.nodes())
+    nodes: set[Identifier] = set().union(*(p.nodes() for p in parsed))
+    text = insert_data_request(parsed)
+    provenance = _provenance(name, [fmt for _label, fmt, _data in documents], datetime.now(UTC))
+    kb.write(lambda: kb.store.update(f"{text} ;\n{provenance}" if text else provenance), nodes)
     return created
 
 
 def delete(kb: KnowledgeBase, graph: str | None) -> None:
-    """Drop a graph; NotFoundError if it does not exist."""
+    """Drop a graph and its provenance record; NotFoundError if it does not exist."""
     name = target(graph)
     if name not in kb.store.graphs():
         raise NotFoundError(f"the store has no graph <{name}>")
     changed = _nodes_in(kb, name)
-    kb.write(lambda: kb.store.update(f"DROP GRAPH {iri(name)}"), changed)
+    forget = f"DELETE WHERE {{ GRAPH {iri(PROVENANCE_GRAPH)} {{ {iri(name)} ?p ?o }} }}"
+    kb.write(lambda: kb.store.update(f"DROP GRAPH {iri(name)} ;\n{forget}"), changed)
