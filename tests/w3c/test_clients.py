@@ -19,6 +19,8 @@ from tests.w3c.manifest import Request, SuiteTest, protocol_tests
 from tests.w3c.player import Target, reset, target_path
 
 pytestmark = pytest.mark.w3c
+#: The clients meet srkb's HTTP layer, the same whatever the store: the embedded one is enough.
+EMBEDDED = pytest.mark.parametrize("target", ["embedded"], indirect=True)
 
 
 def _is_query_test(test: SuiteTest) -> bool:
@@ -50,6 +52,7 @@ def test_the_client_tests_cover_every_positive_query_test() -> None:
     assert len(QUERIES) == 13
 
 
+@EMBEDDED
 @pytest.mark.parametrize("test", QUERIES, ids=[t.id for t in QUERIES])
 def test_sparqlwrapper_gets_the_suites_answers(target: Target, test: SuiteTest) -> None:
     assert reset(target, test) is None
@@ -80,6 +83,7 @@ STORE_QUERIES = [t for t in QUERIES if not operation(t.requests[0])[2]]
 STORE_QUERIES = [t for t in STORE_QUERIES if len(operation(t.requests[0])[1]) <= 1]
 
 
+@EMBEDDED
 @pytest.mark.parametrize("test", STORE_QUERIES, ids=[t.id for t in STORE_QUERIES])
 def test_rdflibs_sparqlstore_gets_the_suites_answers(target: Target, test: SuiteTest) -> None:
     """SPARQLStore sends one default graph as the graph's identifier, and no named graphs."""
