@@ -86,9 +86,15 @@ def _limited(text: str, settings: Settings, what: str) -> str:
     return text
 
 
-def _description(request: Request) -> Response:
-    endpoint = str(request.url_for("sparql_get"))
-    graph = service_description(endpoint, str(request.url_for("void")))
+def _description(kb: KnowledgeBase, request: Request) -> Response:
+    graph = service_description(
+        str(request.url_for("sparql_get")),
+        str(request.url_for("void")),
+        update_endpoint=str(request.url_for("update")),
+        graph_store=str(request.url_for("get_graph")),
+        graphs=kb.store.graphs(),
+        allow_service=kb.settings.allow_service,
+    )
     media = negotiate(request.headers.get("accept"), GRAPH_TYPES)
     return Response(serialize_graph(graph, media), media_type=media)
 
@@ -114,7 +120,7 @@ def sparql_get(
     """
     operation = query_request("GET", request.query_params.multi_items(), None, b"")
     if operation is None:
-        return _description(request)
+        return _description(kb, request)
     return _answer(kb, request, operation)
 
 

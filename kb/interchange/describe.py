@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
@@ -15,7 +16,7 @@ from rdflib.term import Identifier
 
 from kb import __version__
 from kb.errors import InputError, NotFoundError
-from kb.namespaces import INFERRED_GRAPH, PREFIXES, knowledge_graphs
+from kb.namespaces import DEFAULT_UPDATE_GRAPH, INFERRED_GRAPH, PREFIXES, knowledge_graphs
 from kb.sparql.text import bind
 from kb.sparql.text import iri as sparql_iri
 from kb.store import Store
@@ -43,31 +44,90 @@ def _graph() -> Graph:
     return graph
 
 
-def service_description(endpoint: str, void_url: str) -> Graph:
-    """The SPARQL 1.1 Service Description of srkb's endpoint at ``endpoint``."""
+#: Result formats of /sparql (SELECT/ASK, then CONSTRUCT/DESCRIBE), by their W3C format IRIs.
+RESULT_FORMATS = (
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "JSON-LD",
+    "RDF_XML",
+)
+#: RDF formats the Graph Store (and ``srkb load``) read.
+INPUT_FORMATS = ("Turtle", "TriG", "N-Triples", "N-Quads", "JSON-LD", "RDF_XML")
+
+_DEFAULT_GRAPH_NOTE = (
+    "The default graph of a query is the union of every graph of the knowledge base, the triples "
+    "srkb infers included (its graph <{inferred}>): inferred roles and types answer like asserted "
+    "ones, with no entailment regime needed. FROM/FROM NAMED or default-graph-uri/named-graph-uri "
+    "replace this dataset."
+)
+_UPDATE_NOTE = (
+    "Updates need a bearer token. Their default graph is the user's default graph <{default}>. "
+    "srkb's own graphs (under https://w3id.org/srkb/graph/ except source/) cannot be written: 403. "
+    "DROP/CLEAR ALL and NAMED act on the user's graphs only. Inference and validation run after "
+    "every update."
+)
+
+
+def service_description(
+    endpoint: str,
+    void_url: str,
+    *,
+    update_endpoint: str | None = None,
+    graph_store: str | None = None,
+    graphs: Sequence[str] = (),
+    allow_service: bool = False,
+) -> Graph:
+    """The SPARQL 1.1 Service Description of srkb's endpoints.
+
+    The query service at ``endpoint``: its language, features (the union default graph; federated
+    query only when ``SERVICE`` is allowed), result formats, input formats, and its default
+    dataset, with a statement that inferred triples are part of it and one ``sd:namedGraph`` per
+    graph of ``graphs``. The update service at ``update_endpoint`` is described beside it.
+    """
     graph = _graph()
+    graph.bind("dct", DCT)
     service = URIRef(endpoint + "#service")
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, URIRef(endpoint)))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
-    for fmt in (
-        "SPARQL_Results_JSON",
-        "SPARQL_Results_XML",
-        "SPARQL_Results_CSV",
-        "SPARQL_Results_TSV",
-        "Turtle",
-        "N-Triples",
-        "JSON-LD",
-        "RDF_XML",
-    ):
+    if allow_service:
+        graph.add((service, SD.feature, SD.BasicFederatedQuery))
+    for fmt in RESULT_FORMATS:
         graph.add((service, SD.resultFormat, FORMATS[fmt]))
-    dataset = BNode()
+    for fmt in INPUT_FORMATS:
+        graph.add((service, SD.inputFormat, FORMATS[fmt]))
+    graph.add((service, DCT.title, Literal(f"srkb {__version__} SPARQL endpoint (read-only)")))
+    dataset = URIRef(endpoint + "#dataset")
     graph.add((service, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
-    graph.add((dataset, DCT.description, Literal("srkb knowledge base; default graph = union")))
     graph.add((dataset, RDFS.seeAlso, URIRef(void_url)))
-    graph.add((service, DCT.title, Literal(f"srkb {__version__} SPARQL endpoint (read-only)")))
+    default = URIRef(endpoint + "#default-graph")
+    graph.add((dataset, SD.defaultGraph, default))
+    graph.add((default, RDF.type, SD.Graph))
+    note = _DEFAULT_GRAPH_NOTE.format(inferred=INFERRED_GRAPH)
+    graph.add((default, DCT.description, Literal(note, lang="en")))
+    graph.add((dataset, DCT.description, Literal(note, lang="en")))
+    for name in graphs:
+        named = BNode()
+        graph.add((dataset, SD.namedGraph, named))
+        graph.add((named, RDF.type, SD.NamedGraph))
+        graph.add((named, SD.name, URIRef(name)))
+    if graph_store is not None:
+        graph.add((service, RDFS.seeAlso, URIRef(graph_store)))
+    if update_endpoint is not None:
+        update = URIRef(update_endpoint + "#service")
+        graph.add((update, RDF.type, SD.Service))
+        graph.add((update, SD.endpoint, URIRef(update_endpoint)))
+        graph.add((update, SD.supportedLanguage, SD.SPARQL11Update))
+        graph.add((update, SD.defaultDataset, dataset))
+        note = _UPDATE_NOTE.format(default=DEFAULT_UPDATE_GRAPH)
+        graph.add((update, DCT.description, Literal(note, lang="en")))
+        graph.add((update, DCT.title, Literal(f"srkb {__version__} SPARQL update endpoint")))
     return graph
 
 

@@ -23,7 +23,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from rdflib.query import Result
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
-from kb.namespaces import ONTOLOGY_GRAPH, SRKB, source_graph
+from kb.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, SRKB, source_graph
 from tests.support.app_server import AppServer, StartServer, assert_problem
 from tests.support.expected import load_expected
 
@@ -378,13 +378,38 @@ def test_sparql_without_query_is_the_service_description(
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].split(";")[0] == media_type
     graph = Graph().parse(data=response.content, format=fmt)
-    (service,) = graph.subjects(RDF.type, SD.Service)
-    assert graph.value(service, SD.endpoint) == URIRef(demo_server.url("/sparql"))
+    (service,) = graph.subjects(SD.endpoint, URIRef(demo_server.url("/sparql")))
+    assert (service, RDF.type, SD.Service) in graph
     assert (service, SD.supportedLanguage, SD.SPARQL11Query) in graph
     assert (service, SD.supportedLanguage, SD.SPARQL11Update) not in graph
-    formats = set(graph.objects(service, SD.resultFormat))
-    assert URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON") in formats
-    assert len(formats) == 8
+    assert (service, SD.feature, SD.UnionDefaultGraph) in graph
+    assert (service, SD.feature, SD.BasicFederatedQuery) not in graph  # SERVICE is off
+    formats = {str(f).rsplit("/", 1)[-1] for f in graph.objects(service, SD.resultFormat)}
+    assert formats == {
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "N-Triples",
+        "JSON-LD",
+        "RDF_XML",
+    }
+    inputs = {str(f).rsplit("/", 1)[-1] for f in graph.objects(service, SD.inputFormat)}
+    assert {"Turtle", "TriG", "N-Triples", "N-Quads", "JSON-LD", "RDF_XML"} == inputs
+    # The default dataset: its default graph says inferred triples are part of it, and every
+    # graph of the store is listed as a named graph, the inferred one included.
+    dataset = graph.value(service, SD.defaultDataset)
+    default = graph.value(dataset, SD.defaultGraph)
+    note = str(graph.value(default, URIRef("http://purl.org/dc/terms/description")))
+    assert "inferred" in note
+    assert INFERRED_GRAPH in note
+    names = {graph.value(n, SD.name) for n in graph.objects(dataset, SD.namedGraph)}
+    assert URIRef(INFERRED_GRAPH) in names
+    assert URIRef(CAMPUS_GRAPH) in names
+    # The update service beside it.
+    (update,) = graph.subjects(SD.endpoint, URIRef(demo_server.url("/update")))
+    assert (update, SD.supportedLanguage, SD.SPARQL11Update) in graph
 
 
 def test_void_counts_the_triples_of_every_graph(demo_server: AppServer, http: httpx.Client) -> None:
