@@ -132,10 +132,11 @@ def test_get_with_an_update_parameter_is_refused(writer: httpx.Client) -> None:
     assert counts(writer) == before
 
 
-def test_an_empty_graph_parameter_is_refused(writer: httpx.Client) -> None:
+@pytest.mark.parametrize("graph", ["", "notanabsoluteiri"])
+def test_an_empty_or_relative_graph_parameter_is_refused(writer: httpx.Client, graph: str) -> None:
     before = counts(writer)
     answer = writer.put(
-        "/store", params={"graph": ""}, content=b"<http://e/a> <http://e/b> 2 .", headers=TURTLE
+        "/store", params={"graph": graph}, content=b"<http://e/a> <http://e/b> 2 .", headers=TURTLE
     )
     assert_problem(answer, 400)
     assert counts(writer) == before
