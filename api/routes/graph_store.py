@@ -157,7 +157,7 @@ async def post_graph(
         body_format(content_type)  # 415 before the body is read
     body = await read_body(request, settings.max_upload_bytes)
     parts = documents(content_type, body)
-    created = await run_in_threadpool(graph_store.post, kb, target.graph, parts)
+    created = await run_in_threadpool(graph_store.post_documents, kb, target.graph, parts)
     return _written(created, target)
 
 

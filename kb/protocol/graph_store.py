@@ -116,8 +116,18 @@ def put(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
     return created
 
 
-def post(kb: KnowledgeBase, graph: str | None, documents: Sequence[tuple[str, str, bytes]]) -> bool:
-    """Merge RDF documents (``(name, format, bytes)``) into a graph at once; True if it is new."""
+def post(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
+    """Merge the body into a graph (all-or-nothing); True if the graph is new."""
+    return post_documents(kb, graph, [("body", fmt, body)])
+
+
+def post_documents(
+    kb: KnowledgeBase, graph: str | None, documents: Sequence[tuple[str, str, bytes]]
+) -> bool:
+    """Merge RDF documents (``(name, format, bytes)``, the parts of a multipart body) at once.
+
+    True if the graph is new.
+    """
     name = target(graph)
     parsed = [parse_document(data, fmt, name, label) for label, fmt, data in documents]
     created = name not in kb.store.graphs()
