@@ -59,21 +59,28 @@ def parse_document(body: bytes, fmt: str, name: str, label: str = "body") -> Par
     return parsed
 
 
-def read(kb: KnowledgeBase, graph: str | None, fmt: str) -> bytes:
-    """A named graph, or (``graph=None``) the default graph; NotFoundError for a missing graph.
-
-    The default graph always exists (empty until something is written to it).
-    """
-    name = graph or DEFAULT_WRITE_GRAPH
-    if graph is not None and name not in kb.store.graphs():
-        raise NotFoundError(f"the store has no graph <{name}>")
-    return kb.store.dump(fmt, graph=name)
+def _exists(kb: KnowledgeBase, name: str) -> bool:
+    """Whether a graph exists: it holds triples, or the Graph Store wrote it (empty, perhaps)."""
+    if name in kb.store.graphs():
+        return True
+    ask = f"ASK {{ GRAPH {iri(PROVENANCE_GRAPH)} {{ {iri(name)} ?p ?o }} }}"
+    return bool(kb.store.query(ask, union_default_graph=False).boolean)
 
 
 def exists(kb: KnowledgeBase, graph: str | None) -> None:
-    """Raise NotFoundError unless the graph exists (for HEAD); the default graph always does."""
-    if graph is not None and graph not in kb.store.graphs():
+    """Raise NotFoundError unless the graph exists; the default graph always does."""
+    if graph is not None and not _exists(kb, graph):
         raise NotFoundError(f"the store has no graph <{graph}>")
+
+
+def read(kb: KnowledgeBase, graph: str | None, fmt: str) -> bytes:
+    """A named graph, or (``graph=None``) the default graph; NotFoundError for a missing graph.
+
+    The default graph always exists (empty until something is written to it); so does a graph
+    PUT empty.
+    """
+    exists(kb, graph)
+    return kb.store.dump(fmt, graph=graph or DEFAULT_WRITE_GRAPH)
 
 
 def _provenance(name: str, fmts: Sequence[str], when: datetime) -> str:
@@ -108,7 +115,7 @@ def put(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
     """Replace a graph with the body (all-or-nothing); True if the graph is new."""
     name = target(graph)
     parsed = parse_document(body, fmt, name)
-    created = name not in kb.store.graphs()
+    created = not _exists(kb, name)
     changed = _nodes_in(kb, name) | parsed.nodes()
     text = insert_data_request([parsed], [name])
     provenance = _provenance(name, [fmt], datetime.now(UTC))
@@ -130,7 +137,7 @@ def post_documents(
     """
     name = target(graph)
     parsed = [parse_document(data, fmt, name, label) for label, fmt, data in documents]
-    created = name not in kb.store.graphs()
+    created = not _exists(kb, name)
     nodes: set[Identifier] = set().union(*(p.nodes() for p in parsed))
     text = insert_data_request(parsed)
     provenance = _provenance(name, [fmt for _label, fmt, _data in documents], datetime.now(UTC))
@@ -141,8 +148,7 @@ def post_documents(
 def delete(kb: KnowledgeBase, graph: str | None) -> None:
     """Drop a graph and its provenance record; NotFoundError if it does not exist."""
     name = target(graph)
-    if name not in kb.store.graphs():
-        raise NotFoundError(f"the store has no graph <{name}>")
+    exists(kb, name)
     changed = _nodes_in(kb, name)
     forget = f"DELETE WHERE {{ GRAPH {iri(PROVENANCE_GRAPH)} {{ {iri(name)} ?p ?o }} }}"
-    kb.write(lambda: kb.store.update(f"DROP GRAPH {iri(name)} ;\n{forget}"), changed)
+    kb.write(lambda: kb.store.update(f"DROP SILENT GRAPH {iri(name)} ;\n{forget}"), changed)
