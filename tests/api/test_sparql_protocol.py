@@ -223,6 +223,26 @@ def test_named_graph_uri_sets_the_named_graphs_and_empties_the_default(
     assert both.json()["boolean"] is True
 
 
+def test_from_and_from_named_in_the_query_are_its_dataset(http: httpx.Client) -> None:
+    """Without protocol parameters, the query's own FROM/FROM NAMED replace the union."""
+    in_ontology = count(
+        http, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
+    )
+    from_ontology = f"SELECT (COUNT(*) AS ?n) FROM <{ONTOLOGY_GRAPH}> WHERE {{ ?s ?p ?o }}"  # noqa: S608
+    assert count(http, from_ontology) == in_ontology < count(http)
+    # FROM NAMED alone: that graph is the only named graph, and the default graph is empty.
+    only_campus = (
+        f"SELECT DISTINCT ?g FROM NAMED <{CAMPUS_GRAPH}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"  # noqa: S608
+    )
+    assert select(http, only_campus) == {(CAMPUS_GRAPH,)}
+    named_only = f"SELECT (COUNT(*) AS ?n) FROM NAMED <{CAMPUS_GRAPH}> {{ ?s ?p ?o }}"  # noqa: S608
+    assert count(http, named_only) == 0
+    # Protocol parameters win over the query's own dataset.
+    assert count(http, from_ontology, **{"default-graph-uri": CAMPUS_GRAPH}) == count(
+        http, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{CAMPUS_GRAPH}> {{ ?s ?p ?o }} }}"
+    )
+
+
 # -- content negotiation -------------------------------------------------------------------------
 
 
