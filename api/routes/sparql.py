@@ -167,9 +167,15 @@ async def sparql_post(
     status_code=204,
     responses={
         204: {"description": "Applied"},
-        400: {"description": "Malformed update, a query, or LOAD/SERVICE (refused)"},
+        400: {
+            "description": "Malformed update, a query, two update parameters, LOAD/SERVICE "
+            "(refused), or using-graph-uri with USING/WITH"
+        },
         401: {"description": "Missing or invalid bearer token"},
-        403: {"description": "Writes are disabled (no SRKB_API_TOKEN)"},
+        403: {
+            "description": "Writes are disabled (no SRKB_API_TOKEN), or the update would write "
+            "one of srkb's own graphs (named in the detail; nothing is applied)"
+        },
         413: {
             "description": "Body larger than SRKB_MAX_UPLOAD_BYTES, or an update longer than "
             "SRKB_MAX_QUERY_BYTES"
