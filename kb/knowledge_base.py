@@ -35,7 +35,7 @@ from rdflib.term import Identifier
 
 from kb import resources
 from kb.config import Settings
-from kb.errors import EndpointAnswerError, QueryTimeoutError, StoreUnavailableError
+from kb.errors import EndpointAnswerError, QueryTimeoutError, SrkbError, StoreUnavailableError
 from kb.interchange.loading import LoadedSource, install_model, write_sources
 from kb.reasoning.incremental import infer_incremental
 from kb.reasoning.inference import InferenceRun, infer
@@ -156,6 +156,12 @@ class KnowledgeBase:
                 f"the write was applied, but inference and validation could not follow: {err}; "
                 "srkb completes them when the store answers again"
             ) from err
+        except SrkbError:
+            # The write is applied: answering an error now would tell the client it was not.
+            # The refresh is kept as pending work (the cached report is dropped meanwhile) and
+            # runs again before the next write or report.
+            log.exception("the write was applied, but inference or validation failed; retrying")
+            self._defer(self.refresh)
         return result
 
     def load(self, sources: Sequence[ParsedSource]) -> list[LoadedSource]:
