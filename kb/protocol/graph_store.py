@@ -59,12 +59,17 @@ def parse_document(body: bytes, fmt: str, name: str, label: str = "body") -> Par
     return parsed
 
 
+_RECORDED = f"SELECT DISTINCT ?g WHERE {{ GRAPH {iri(PROVENANCE_GRAPH)} {{ ?g ?p ?o }} }}"
+
+
 def _exists(kb: KnowledgeBase, name: str) -> bool:
     """Whether a graph exists: it holds triples, or the Graph Store wrote it (empty, perhaps)."""
     if name in kb.store.graphs():
         return True
-    ask = f"ASK {{ GRAPH {iri(PROVENANCE_GRAPH)} {{ {iri(name)} ?p ?o }} }}"
-    return bool(kb.store.query(ask, union_default_graph=False).boolean)
+    # The records' subjects rather than an ASK naming the graph: on a remote store, the only
+    # requests that name a graph are then the ones that read or write its triples.
+    result = kb.store.query(_RECORDED, union_default_graph=False)
+    return any(str(row[0]) == name for row in result.rows)
 
 
 def exists(kb: KnowledgeBase, graph: str | None) -> None:
