@@ -83,7 +83,7 @@ def test_a_precondition_applies_by_role_or_by_finding(prepared: Callable[..., St
 
 def test_checks_are_the_shapes_of_each_precondition(prepared: Callable[..., Store]) -> None:
     counted = {n: len(cs) for n, cs in checks(prepared("campus", "memory")).items()}
-    assert counted == {0: 4, 1: 6, 2: 8, 3: 3}
+    assert counted == {0: 6, 1: 6, 2: 8, 3: 3}
 
 
 def test_readiness_of_the_broken_p1_example(prepared: Callable[..., Store]) -> None:

@@ -5,6 +5,7 @@ Each test breaks the valid base ecosystem (conftest.py) in one way and asserts t
 """
 
 from rdflib import Graph, Namespace
+from rdflib.namespace import RDF
 
 SRKB = Namespace("https://w3id.org/srkb#")
 EX = Namespace("https://example.org/campus#")
@@ -126,3 +127,17 @@ def test_p1_component_vendor_provides_service_wrong_vendor(base: Graph, findings
             "sh:Warning",
         )
     }
+
+
+def test_p1_component_has_agreement_one_referenced_agreement_is_enough(
+    base: Graph, findings
+) -> None:
+    """Issue 15, item 8: one complete agreement and one incomplete one meet the shape.
+
+    Before the fix an sh:node on every agreement reported the component as being "without an
+    agreement that has a reference" although it has one.
+    """
+    draft = EX["PrintingSLA-Draft"]
+    base.add((EX["Finance-PrintingComponent"], SRKB.isGovernedByAgreement, draft))
+    base.add((draft, RDF.type, SRKB.Agreement))
+    assert findings(base) == set()

@@ -39,6 +39,8 @@ CATALOGUE = {
     "SR-RelationshipHasOneConsumer": (0, SH.Violation),
     "SR-RelationshipHasOneService": (0, SH.Violation),
     "SR-ProviderIsNotConsumer": (0, SH.Violation),
+    "SR-NoDisjointTypes": (0, SH.Violation),
+    "SR-RoleIsDerived": (0, SH.Violation),
 }
 
 #: What every catalogued shape must carry, and how to say that it does not.

@@ -193,7 +193,10 @@ class Ecosystem:
                 add(f'ex:contact{i} srkb:contactEmail "desk{i}@example.org" .')
             if c.agreement:
                 add(f"{comp} srkb:isGovernedByAgreement ex:agreement{i} .")
-                add(f'ex:agreement{i} srkb:agreementReference "A-{i}" .')
+                # An agreement-without-reference gap on this component leaves all of its
+                # agreements without a reference: one referenced agreement is enough to pass.
+                if i not in self._unreferenced():
+                    add(f'ex:agreement{i} srkb:agreementReference "A-{i}" .')
         for service, component, inverse in self.created_from:
             link(f"ex:service{service}", "srkb:isCreatedFrom", f"ex:component{component}", inverse)
         for a in self.agent_links:
@@ -226,6 +229,14 @@ class Ecosystem:
         for i, gap in enumerate(self.gaps):
             lines.extend(self._gap(i, gap))
         return "\n".join(lines) + "\n"
+
+    def _unreferenced(self) -> set[int]:
+        """Components hit by an agreement-without-reference gap."""
+        if not self.components:
+            return set()
+        return {
+            g.a % len(self.components) for g in self.gaps if g.kind == "agreement-without-reference"
+        }
 
     def _gap(self, index: int, gap: Gap) -> list[str]:
         """The triples of one gap (none when there is nothing for it to hit)."""
