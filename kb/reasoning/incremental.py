@@ -19,8 +19,9 @@ changed. This module
 
 The result equals a full :func:`kb.reasoning.inference.infer` (the tests check it on random changes
 to random ecosystems). When the locality argument does not hold — the ontology changed, or declares
-a transitive property, whose conclusions can depend on facts any distance away — or when a blank
-node lies near the change (SPARQL cannot name it), it falls back to a full run.
+a transitive property, or the data states an owl:sameAs, whose conclusions can depend on facts any
+distance away — or when a blank node lies near the change (SPARQL cannot name it), it falls back to
+a full run.
 """
 
 from __future__ import annotations
@@ -72,8 +73,13 @@ SELECT DISTINCT ?next WHERE {
 # The same, walking links backwards (two queries, so each binds ?node before a lookup).
 _NEIGHBOURS_BACK = _NEIGHBOURS.replace("?node ?p ?next .", "?next ?p ?node .")
 
-_TRANSITIVE = """
-ASK { ?p a <http://www.w3.org/2002/07/owl#TransitiveProperty> }
+#: Conclusions that can depend on facts any distance away: a transitive property, or equality
+#: (owl:sameAs chains, and the equality rules copy facts along them).
+_NOT_LOCAL = """
+ASK {
+  { ?p a <http://www.w3.org/2002/07/owl#TransitiveProperty> }
+  UNION { ?x <http://www.w3.org/2002/07/owl#sameAs> ?y }
+}
 """
 
 
@@ -129,7 +135,7 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
     changed = set(changed)
     if not changed:
         return InferenceRun(inferred_triples=store.count(INFERRED_GRAPH), passes=0, seconds=0.0)
-    if INFERRED_GRAPH not in store.graphs() or store.query(_TRANSITIVE).boolean:
+    if INFERRED_GRAPH not in store.graphs() or store.query(_NOT_LOCAL).boolean:
         log.info("incremental inference falls back to a full run")
         return infer(store)
     # The area, whose inferences are recomputed, and one link beyond: the facts the rules read.

@@ -63,10 +63,19 @@ def overlaps(a: Key, b: Key) -> bool:
     return a[1] is None or b[1] is None or a[1] == b[1]
 
 
+#: OWL terms that state facts about individuals, not the schema: the equality rules read and
+#: write them like any other data (so they never make a plan impossible), and a rule reading them
+#: runs again when they grow.
+_INDIVIDUAL_TERMS = frozenset({OWL.sameAs, OWL.differentFrom})
+_SAME_AS_KEY: Key = (str(OWL.sameAs), None)
+
+
 def _schema_term(term: Identifier) -> bool:
     # str(): rdflib's URIRef.startswith does not accept a tuple of prefixes.
-    return isinstance(term, URIRef) and (
-        str(term).startswith((str(OWL), str(RDFS))) or term in (RDF.first, RDF.rest)
+    return (
+        isinstance(term, URIRef)
+        and term not in _INDIVIDUAL_TERMS
+        and (str(term).startswith((str(OWL), str(RDFS))) or term in (RDF.first, RDF.rest))
     )
 
 
@@ -177,16 +186,23 @@ def order(keys: Sequence[RuleKeys]) -> list[int]:
     A rule that runs after everything it depends on seldom needs a second run. Sorting by the number
     of strict ancestors (rules that reach it but that it does not reach) is a topological order of
     the strongly connected components: if A reaches B and not back, B's ancestors include A's.
+
+    The equality rules (those reading ``owl:sameAs``) come last, outside that order: they copy every
+    type and property, so counting them would fold every rule into one component and lose the
+    producers-first order, and they add nothing unless the data states ``owl:sameAs``. When they
+    do add, the rules they feed wait for the next pass, as always.
     """
-    n = len(keys)
-    reach = [[keys[i].feeds(keys[j]) for j in range(n)] for i in range(n)]
+    equality = [i for i, k in enumerate(keys) if _SAME_AS_KEY in k.reads]
+    others = [i for i in range(len(keys)) if i not in equality]
+    n = len(others)
+    reach = [[keys[others[i]].feeds(keys[others[j]]) for j in range(n)] for i in range(n)]
     for k in range(n):
         for i in range(n):
             if reach[i][k]:
                 row_k = reach[k]
                 reach[i] = [a or b for a, b in zip(reach[i], row_k, strict=True)]
     ancestors = [sum(1 for i in range(n) if reach[i][j] and not reach[j][i]) for j in range(n)]
-    return sorted(range(n), key=lambda j: (ancestors[j], j))
+    return [others[j] for j in sorted(range(n), key=lambda j: (ancestors[j], j))] + equality
 
 
 def schema_keys(rule_texts: Sequence[str]) -> set[Key]:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, Namespace, URIRef
+from rdflib import RDF, Literal, Namespace, URIRef
 from rdflib.term import Identifier
 
 from kb import resources
@@ -339,6 +339,71 @@ def test_owl_prp_trp(store: Store) -> None:
         (EX.b, EX.dependsOn, EX.d),
         (EX.a, EX.dependsOn, EX.d),
     }
+
+
+SAME = URIRef("http://www.w3.org/2002/07/owl#sameAs")
+
+
+def test_owl_eq_sym(store: Store) -> None:
+    """owl-eq-sym. If ?x owl:sameAs ?y, then ?y owl:sameAs ?x."""
+    load_case(store, "ex:a owl:sameAs ex:b .")
+    infer(store)
+    assert inferred_about_case(store) == {(EX.b, SAME, EX.a)}
+
+
+def test_owl_eq_trans(store: Store) -> None:
+    """owl-eq-trans. If ?x owl:sameAs ?y and ?y owl:sameAs ?z, then ?x owl:sameAs ?z."""
+    load_case(store, "ex:a owl:sameAs ex:b . ex:b owl:sameAs ex:c .")
+    infer(store)
+    assert inferred_about_case(store) == {
+        (EX.b, SAME, EX.a),
+        (EX.c, SAME, EX.b),
+        (EX.a, SAME, EX.c),
+        (EX.c, SAME, EX.a),
+    }
+
+
+def test_owl_eq_rep_s(store: Store) -> None:
+    """owl-eq-rep-s. If ?s owl:sameAs ?s2 and ?s ?p ?o (?p declared), then ?s2 ?p ?o."""
+    load_case(
+        store,
+        """
+        ex:knows a owl:ObjectProperty . ex:code a owl:DatatypeProperty .
+        ex:a owl:sameAs ex:b ; ex:knows ex:c ; ex:code "A-1" ; ex:undeclared ex:d .
+        """,
+    )
+    infer(store)
+    assert inferred_about_case(store) == {
+        (EX.b, SAME, EX.a),
+        (EX.b, EX.knows, EX.c),
+        (EX.b, EX.code, Literal("A-1")),
+    }
+
+
+def test_owl_eq_rep_s_type(store: Store) -> None:
+    """owl-eq-rep-s-type. If ?s owl:sameAs ?s2 and ?s a ?c (?c an owl:Class), then ?s2 a ?c."""
+    load_case(
+        store,
+        """
+        ex:Thing a owl:Class .
+        ex:a owl:sameAs ex:b ; a ex:Thing , ex:UndeclaredClass .
+        """,
+    )
+    infer(store)
+    assert inferred_about_case(store) == {(EX.b, SAME, EX.a), (EX.b, RDF.type, EX.Thing)}
+
+
+def test_owl_eq_rep_o(store: Store) -> None:
+    """owl-eq-rep-o. If ?o owl:sameAs ?o2 and ?s ?p ?o (?p an object property), then ?s ?p ?o2."""
+    load_case(
+        store,
+        """
+        ex:knows a owl:ObjectProperty .
+        ex:c ex:knows ex:a . ex:a owl:sameAs ex:b .
+        """,
+    )
+    infer(store)
+    assert inferred_about_case(store) == {(EX.b, SAME, EX.a), (EX.c, EX.knows, EX.b)}
 
 
 # -----------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 # If:   ?o is an org:Organization and the consumer of service relationship ?r
 # Then: ?o rdf:type srkb:ServiceConsumer
 # Source: ITIL 4 Foundation, 2.2.3 Service consumers; ontology: srkb:ServiceConsumer
+#         A relationship whose provider is its consumer (invalid: SR-ProviderIsNotConsumer) gives no role.
 # Role: srkb:ServiceConsumer ?o
 PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -13,4 +14,5 @@ WHERE {
   ?r srkb:hasConsumer ?o ;
      rdf:type srkb:ServiceRelationship .
   ?o rdf:type org:Organization .
+  MINUS { ?r srkb:hasProvider ?self ; srkb:hasConsumer ?self . }
 }

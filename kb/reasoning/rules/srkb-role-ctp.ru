@@ -4,6 +4,7 @@
 # Then: ?o rdf:type srkb:ConsumerTurnedProvider
 # Source: ITIL 4 Foundation, 2.4.1 The service relationship model; ontology: the SWRL rule
 #         srkb-role-ctp in srkb.ttl says the same. Serving back the provider of ?s1 counts.
+#         Neither relationship may have its provider as its consumer (invalid data gives no role).
 # Role: srkb:ConsumerTurnedProvider ?o
 PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -21,4 +22,6 @@ WHERE {
   ?r2 srkb:concernsService ?s2 ;
       srkb:hasProvider ?o ;
       srkb:hasConsumer ?consumer .
+  MINUS { ?r1 srkb:hasProvider ?self1 ; srkb:hasConsumer ?self1 . }
+  MINUS { ?r2 srkb:hasProvider ?self2 ; srkb:hasConsumer ?self2 . }
 }

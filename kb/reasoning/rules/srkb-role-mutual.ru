@@ -3,6 +3,7 @@
 #       ?back whose consumer is ?p
 # Then: ?r rdf:type srkb:MutualRelationship
 # Source: ITIL 4 Foundation, 2.4; ontology: the SWRL rule srkb-role-mutual in srkb.ttl
+#         A relationship whose provider is its consumer is mutual with nothing (invalid data gives no role).
 # Role: srkb:MutualRelationship ?r
 PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -16,4 +17,6 @@ WHERE {
      srkb:hasConsumer ?c .
   ?back srkb:hasProvider ?c ;
         srkb:hasConsumer ?p .
+  MINUS { ?r srkb:hasProvider ?self ; srkb:hasConsumer ?self . }
+  MINUS { ?back srkb:hasProvider ?selfBack ; srkb:hasConsumer ?selfBack . }
 }
