@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kb.ecosystem.questions import ask
 from kb.namespaces import SRKB
+from kb.sparql.text import node_name
 from kb.store import QueryResult, Store
 
 
@@ -16,7 +17,8 @@ def roles_by_organisation(store: Store) -> dict[str, list[str]]:
     result = ask(store, "organisation-roles")
     roles: dict[str, set[str]] = {}
     for organisation, role in result.rows:
-        roles.setdefault(str(organisation), set()).add(str(role).removeprefix(str(SRKB)))
+        # Blank-node organisations as "_:label", the name their findings carry.
+        roles.setdefault(node_name(organisation), set()).add(str(role).removeprefix(str(SRKB)))
     return {org: sorted(names) for org, names in sorted(roles.items())}
 
 

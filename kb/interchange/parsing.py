@@ -14,6 +14,10 @@ than :data:`MAX_XML_DEPTH` are refused, as is RDF/XML that is not well-formed (O
 accepts a truncated document) or that declares entities (Oxigraph expands internal ones: a 1 KB
 "billion laughs" document becomes gigabytes). Quoted triples (RDF-star) are refused too: srkb's
 queries and exports cannot read them back.
+
+Blank-node labels are local to the document they appear in (RDF 1.1, 3.4): each parse renames them
+to fresh labels, so ``_:o`` in two files, two requests or two loads of one file is two nodes, never
+one (the bulk loader renames them too). Within a document a label still names one node.
 """
 
 from __future__ import annotations
@@ -61,7 +65,9 @@ def parse_source(
     target = ox.NamedNode(graph)
     check_structure(data, fmt, name=name)
     try:
-        parsed = ox.parse(data, format=rdf_format, base_iri=base_iri)
+        # Blank-node labels are local to their document: renamed to fresh ones here, so that
+        # ``_:o`` in two files (or two requests, or one file loaded twice) is never one node.
+        parsed = ox.parse(data, format=rdf_format, base_iri=base_iri, rename_blank_nodes=True)
         quads = [
             q
             if not isinstance(q.graph_name, ox.DefaultGraph)

@@ -47,6 +47,27 @@ def term(value: Identifier) -> str:
     raise InputError(f"cannot use {value!r} as a SPARQL term")
 
 
+def node_name(node: object) -> str:
+    """A printable name of a resource that is stable in its store: the IRI, or ``_:label``.
+
+    Blank nodes keep their (store-assigned) labels, so ``_:label`` names one node for as long as
+    the store holds it; findings, roles and readiness use this form for blank nodes.
+
+    >>> node_name(URIRef("https://e.org/a")), node_name(BNode("b1"))
+    ('https://e.org/a', '_:b1')
+    """
+    return f"_:{node}" if isinstance(node, BNode) else str(node)
+
+
+def node_from_name(name: str) -> URIRef | BNode:
+    """The resource a :func:`node_name` names.
+
+    >>> node_from_name("_:b1"), node_from_name("https://e.org/a")
+    (rdflib.term.BNode('b1'), rdflib.term.URIRef('https://e.org/a'))
+    """
+    return BNode(name[2:]) if name.startswith("_:") else URIRef(name)
+
+
 def iri(value: str) -> str:
     """Serialise an IRI given as text, refusing characters that IRIs cannot hold."""
     if not value or any(ch in value for ch in '<>"{}|^`\\ \n\t'):

@@ -8,6 +8,7 @@ literals, language tags, blank nodes) are the same everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
@@ -45,6 +46,16 @@ def to_rdflib(term: OxTerm) -> Identifier:
             return RdfLiteral(term.value)
         return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
     raise InputError(f"unsupported RDF term {term!r} (quoted triples are not used by srkb)")
+
+
+def ntriples_terms(data: bytes) -> Iterator[tuple[Identifier, Identifier, Identifier]]:
+    """The triples of an N-Triples dump as rdflib identifiers, blank-node labels kept.
+
+    rdflib's own N-Triples parser gives every blank node a fresh label, so a finding on
+    ``_:b1`` computed from its graph could not be matched to the store's ``_:b1``.
+    """
+    for triple in ox.parse(data, ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False):
+        yield to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)
 
 
 def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:

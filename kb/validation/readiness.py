@@ -3,7 +3,7 @@
 The rule, in plain words: **a precondition's readiness is the share of its checks that the
 organisation passes.** A *check* is one shape of that precondition (each shape carries
 ``srkb:precondition``; precondition 1 has six, precondition 2 eight, precondition 3 three, the
-well-formedness precondition 0 four). Against one organisation a check
+well-formedness and consistency precondition 0 six). Against one organisation a check
 
 - *passes* (counts 1) when it reports nothing about the organisation,
 - *half passes* (counts 1/2) when it reports only warnings,

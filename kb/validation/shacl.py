@@ -41,8 +41,9 @@ from kb.namespaces import (
     VALIDATION_GRAPH,
     knowledge_graphs,
 )
-from kb.sparql.text import iri, term
+from kb.sparql.text import iri, node_name, term
 from kb.store import Store
+from kb.store.terms import ntriples_terms
 from kb.validation import compiled as validation_sparql
 
 log = logging.getLogger(__name__)
@@ -152,9 +153,15 @@ class ValidationReport:
 
 
 def _graph_from(store: Store, graphs: Iterable[str]) -> Graph:
-    data = b"".join(store.dump("nt", graph=g) + b"\n" for g in graphs)
+    """The graphs merged into one rdflib graph, blank nodes under their store labels.
+
+    Keeping the labels lets a pySHACL finding on a blank node name the store's node (``_:label``),
+    as the compiled engine's findings do.
+    """
     graph = Graph()
-    graph.parse(data=data, format="nt")
+    for g in graphs:
+        for triple in ntriples_terms(store.dump("nt", graph=g)):
+            graph.add(triple)
     return graph
 
 
@@ -292,6 +299,8 @@ def _findings(store: Store, results: list[_Result], shapes: Graph) -> list[tuple
     """Each result as a :class:`Finding`, paired with the result's node in the raw report."""
     foci = {r.focus for r in results if isinstance(r.focus, URIRef)}
     organisations = _organisations(store, sorted(foci))
+    if any(isinstance(r.focus, BNode) for r in results):
+        organisations.update(_organisations_of_blank_nodes(store))
     about: dict[Node, tuple[int, str | None, str | None]] = {}
     for shape in {r.shape for r in results}:
         number = shapes.value(shape, SRKB.precondition)
@@ -302,7 +311,7 @@ def _findings(store: Store, results: list[_Result], shapes: Graph) -> list[tuple
         )
     findings = []
     for r in results:
-        org, label = organisations.get(str(r.focus), (None, None))
+        org, label = organisations.get(node_name(cast("Identifier", r.focus)), (None, None))
         precondition, shape_message, hint = about[r.shape]
         finding = Finding(
             organisation=org,
@@ -312,9 +321,9 @@ def _findings(store: Store, results: list[_Result], shapes: Graph) -> list[tuple
             message=(None if r.message is None else str(r.message))
             or shape_message
             or "does not meet the shape",
-            focus=str(r.focus),
+            focus=node_name(cast("Identifier", r.focus)),
             path=None if r.path is None else str(r.path),
-            value=None if r.value is None else str(r.value),
+            value=None if r.value is None else node_name(cast("Identifier", r.value)),
             hint=hint,
             source_shape=str(r.shape),
         )
@@ -330,9 +339,31 @@ def _organisations(store: Store, foci: list[URIRef]) -> dict[str, tuple[str, str
             term(f) for f in foci[start : start + _FOCI_PER_QUERY]
         )
         result = store.query(_ORGANISATION_OF.replace("FOCI", block + " }"))
-        for focus, org, label in result.rows:
-            found.setdefault(str(focus), (str(org), None if label is None else str(label)))
+        _collect(found, result.rows)
     return found
+
+
+def _organisations_of_blank_nodes(store: Store) -> dict[str, tuple[str, str | None]]:
+    """The same for every blank node: SPARQL cannot name a blank node in a VALUES block.
+
+    Blank-node organisations and components are checked like IRIs, so their findings need an
+    organisation too; one query finds it for all of them, keyed by ``_:label``.
+    """
+    found: dict[str, tuple[str, str | None]] = {}
+    result = store.query(_ORGANISATION_OF.replace("FOCI", "FILTER (isBlank(?focus))"))
+    _collect(found, result.rows)
+    return found
+
+
+def _collect(
+    found: dict[str, tuple[str, str | None]], rows: Iterable[Sequence[Identifier | None]]
+) -> None:
+    """Keep the first (most direct) organisation of each focus, by printable name."""
+    for focus, org, label in rows:
+        if focus is not None and org is not None:
+            found.setdefault(
+                node_name(focus), (node_name(org), None if label is None else str(label))
+            )
 
 
 def _save(store: Store, triples: Iterable[Triple], findings: list[tuple[Node, Finding]]) -> None:
@@ -364,8 +395,13 @@ def _save(store: Store, triples: Iterable[Triple], findings: list[tuple[Node, Fi
     precondition, concerns = n3(SRKB.precondition), n3(SRKB.concernsOrganisation)
     for node, finding in findings:
         lines.append(f"{n3(node)} {precondition} {n3(Literal(finding.precondition))} .")
-        if finding.organisation:
+        if finding.organisation and not finding.organisation.startswith("_:"):
             lines.append(f"{n3(node)} {concerns} {n3(URIRef(finding.organisation))} .")
+        elif finding.organisation:
+            # INSERT DATA cannot point at an existing blank node (its blank nodes are new ones),
+            # so a blank-node organisation is recorded by its printable name, "_:label" (the
+            # property is an annotation property: a literal value is allowed).
+            lines.append(f"{n3(node)} {concerns} {n3(Literal(finding.organisation))} .")
     graph = iri(VALIDATION_GRAPH)
     store.update(
         f"PREFIX sh: <{SH}>\nPREFIX srkb: <{SRKB}>\nDROP SILENT GRAPH {graph} ;\n"
