@@ -99,6 +99,7 @@ class RoleExplanation(BaseModel):
     rule: str
     condition: str
     witnesses: list[dict[str, str]]
+    caveats: list[str] = []  # a witness resting on invalid data (a relationship with two consumers)
 
 
 class Explanation(BaseModel):

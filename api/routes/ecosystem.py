@@ -34,6 +34,7 @@ from kb.ecosystem.views import roles_by_organisation
 from kb.errors import InputError
 from kb.reasoning.inference import explain
 from kb.sparql.text import iri as sparql_iri
+from kb.sparql.text import node_name
 
 router = APIRouter(tags=["Ecosystem questions"], dependencies=[ReaderDep])
 
@@ -119,7 +120,8 @@ def organisation_roles(kb: KBDep, iri: Iri) -> Explanation:
                 role=e.role,
                 rule=e.rule_id,
                 condition=e.condition,
-                witnesses=[{k: str(v) for k, v in w.items()} for w in e.witnesses],
+                witnesses=[{k: node_name(v) for k, v in w.items()} for w in e.witnesses],
+                caveats=list(e.caveats),
             )
             for e in found
         ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +20,7 @@ from kb.cli.application import (
 )
 from kb.errors import NotFoundError
 from kb.namespaces import curie
-from kb.store import open_store
+from kb.store import Store, open_store
 
 
 @app.command(rich_help_panel="Inference")
@@ -50,6 +51,8 @@ def explain(organisation: Annotated[str, typer.Argument(help="IRI or CURIE.")]) 
             for witness in item.witnesses:
                 facts = ", ".join(f"{k}={curie(v)}" for k, v in sorted(witness.items()))
                 out.print(f"  because {facts}", highlight=False)
+            for caveat in item.caveats:
+                out.print(f"  [yellow]{caveat}[/]", highlight=False)
 
     run(body)
 
@@ -72,6 +75,7 @@ def reason(
         result = classify(scratch.dump("nt", graph=ONTOLOGY_GRAPH), data)
         if not result.consistent:
             err.print("[bold red]inconsistent:[/] HermiT found a contradiction")
+            _print_clashes(scratch)
             return EXIT_NOT_CONFORMANT
         for individual, types in sorted(result.types.items()):
             if types:
@@ -79,3 +83,31 @@ def reason(
         return EXIT_OK
 
     raise typer.Exit(run(body))
+
+
+def _print_clashes(store: Store) -> None:
+    """Name the individuals and axioms behind an inconsistency, from srkb's own rules.
+
+    HermiT says only that the data is inconsistent; srkb's rules materialise every type, so a
+    node with two disjoint types is found, with the statement each type comes from.
+    """
+    from kb.reasoning.consistency import clashes
+    from kb.reasoning.inference import infer as run_infer
+
+    run_infer(store)
+    found = clashes(store)
+    if not found:
+        err.print("srkb's rules find no node of two disjoint kinds; check cardinalities and sameAs")
+        return
+    for clash in found:
+        origins = "; ".join(_shorten(o.sentence) for o in clash.origins)
+        err.print(
+            f"{curie(clash.node)} is {curie(clash.kind)} ({origins}) and {curie(clash.clash)}, "
+            f"which {clash.axiom} declares disjoint",
+            highlight=False,
+        )
+
+
+def _shorten(sentence: str) -> str:
+    """The sentence with each <IRI> written as a CURIE where a prefix is known."""
+    return re.sub(r"<([^<>\s]+)>", lambda m: curie(m.group(1)), sentence)

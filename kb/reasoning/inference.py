@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from rdflib import URIRef
+from rdflib import BNode, URIRef
 from rdflib.term import Identifier
 
 from kb import resources
@@ -43,7 +43,7 @@ from kb.namespaces import (
 )
 from kb.reasoning import rule_dependencies
 from kb.reasoning.rule_dependencies import RuleKeys
-from kb.sparql.text import bind, iri, term, with_dataset
+from kb.sparql.text import bind, bind_column, iri, node_from_name, node_name, term, with_dataset
 from kb.store import Store
 
 log = logging.getLogger(__name__)
@@ -239,31 +239,61 @@ def drop_asserted(store: Store, graph: str, subjects: Sequence[Identifier] | Non
 
 @dataclass(frozen=True)
 class Explanation:
-    """Why a resource has a role: the rule and every set of facts (witness) that fires it."""
+    """Why a resource has a role: the rule and every set of facts (witness) that fires it.
+
+    ``caveats`` says when a witness rests on invalid data: a relationship with two providers,
+    consumers or services that are not known to be the same (precondition 0 reports it too).
+    Such a relationship still gives each organisation it names the roles its facts give (srkb
+    does not merge them the way a DL reasoner would); one whose provider is its consumer gives
+    no role at all (the role rules skip it).
+    """
 
     role: str
     rule_id: str
     condition: str
     witnesses: tuple[dict[str, Identifier], ...]
+    caveats: tuple[str, ...] = ()
+
+
+#: Relationships (of the witnesses) with two values of a single-valued property, aliases counted
+#: once: the same test as the shapes SR-RelationshipHasOneProvider/Consumer/Service.
+_INVALID_RELATIONSHIPS = """
+PREFIX srkb: <https://w3id.org/srkb#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT DISTINCT ?r ?p WHERE {
+  VALUES ?p { srkb:hasProvider srkb:hasConsumer srkb:concernsService }
+  ?r ?p ?one , ?other .
+  FILTER (?one != ?other)
+  FILTER NOT EXISTS { ?one owl:sameAs ?other }
+}
+"""
 
 
 def explain(store: Store, resource: str) -> list[Explanation]:
     """Explain every inferred srkb role of ``resource`` by the rule's witness rows.
 
-    Reads the inferred graph, so run :func:`infer` first.
+    ``resource`` is an IRI or a blank node's printable name (``_:label``, see
+    :func:`kb.sparql.text.node_name`). Reads the inferred graph, so run :func:`infer` first.
     """
-    subject = URIRef(resource)
+    subject = node_from_name(resource)
     explanations: list[Explanation] = []
     for candidate in rules():
         if candidate.role is None or candidate.role_variable is None:
             continue
         query = f"{candidate.prologue}\nSELECT DISTINCT * {candidate.where}"
-        result = store.query(bind(query, {candidate.role_variable: subject}))
-        if not result.rows:
+        if isinstance(subject, BNode):
+            # A blank node cannot be a VALUES term: select every witness, keep the node's own.
+            result = store.query(query)
+            column = result.variables.index(candidate.role_variable)
+            rows = [row for row in result.rows if row[column] == subject]
+        else:
+            result = store.query(bind(query, {candidate.role_variable: subject}))
+            rows = list(result.rows)
+        if not rows:
             continue
         witnesses = tuple(
             {name: value for name, value in zip(result.variables, row, strict=True) if value}
-            for row in result.rows
+            for row in rows
         )
         explanations.append(
             Explanation(
@@ -271,9 +301,25 @@ def explain(store: Store, resource: str) -> list[Explanation]:
                 rule_id=candidate.rule_id,
                 condition=candidate.condition,
                 witnesses=witnesses,
+                caveats=_caveats(store, witnesses),
             )
         )
     return explanations
+
+
+def _caveats(store: Store, witnesses: Sequence[dict[str, Identifier]]) -> tuple[str, ...]:
+    """Sentences naming the invalid relationships some witness rests on."""
+    named = sorted({v for w in witnesses for v in w.values() if isinstance(v, URIRef)}, key=str)
+    if not named:
+        return ()
+    result = store.query(bind_column(_INVALID_RELATIONSHIPS, "r", named))
+    return tuple(
+        sorted(
+            f"rests on invalid data: {relationship} has more than one "
+            f"{str(prop).removeprefix(str(SRKB))} (precondition 0)"
+            for relationship, prop in result.rows
+        )
+    )
 
 
 def inferred_roles(store: Store) -> dict[str, set[str]]:
@@ -286,5 +332,5 @@ def inferred_roles(store: Store) -> dict[str, set[str]]:
     )
     roles: dict[str, set[str]] = {}
     for x, role in result.rows:
-        roles.setdefault(str(x), set()).add(str(role).removeprefix(str(SRKB)))
+        roles.setdefault(node_name(x), set()).add(str(role).removeprefix(str(SRKB)))
     return roles
