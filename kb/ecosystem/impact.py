@@ -58,10 +58,15 @@ def impact(store: Store, start: str) -> list[Affected]:
         successors.setdefault(str(edge_from), []).append((str(edge_to), str(edge_kind)))
     paths: dict[str, tuple[str, ...]] = {start: (start,)}
     kinds: dict[str, str] = {}
+    # On a provision cycle the failing organisation consumes something its own failure reaches:
+    # it is affected too, as the impact-of-provider-failure question says (the path returns to it).
+    back_to_start: tuple[str, ...] | None = None
     queue = deque([start])
     while queue:
         node = queue.popleft()
         for target, kind in sorted(successors.get(node, [])):
+            if target == start and kind == "consumed-by" and back_to_start is None:
+                back_to_start = (*paths[node], start)
             if target in paths:
                 continue
             paths[target] = (*paths[node], target)
@@ -75,4 +80,6 @@ def impact(store: Store, start: str) -> list[Affected]:
         for node, path in paths.items()
         if node != start
     ]
+    if back_to_start is not None:
+        affected.append(Affected(kind="organisation", iri=start, path=back_to_start))
     return sorted(affected, key=lambda a: (a.kind, len(a.path), a.iri))
