@@ -43,6 +43,7 @@ from kb.namespaces import (
 )
 from kb.reasoning import rule_dependencies
 from kb.reasoning.rule_dependencies import RuleKeys
+from kb.sparql.rewrite import mask
 from kb.sparql.text import bind, bind_column, iri, node_from_name, node_name, term, with_dataset
 from kb.store import Store
 
@@ -181,6 +182,12 @@ def run_to_fixpoint(
     producers first, and a rule runs again only when a rule that feeds it has added triples since
     its last run; the run ends when no rule is waiting. Returns the number of passes (sweeps over
     the rules).
+
+    Negation is stratified: rules with ``MINUS`` (the role rules, which skip relationships whose
+    provider is its consumer) first run once the rules without it have reached their fixpoint.
+    Those produce every fact a ``MINUS`` reads (providers, consumers, their owl:sameAs aliases)
+    and the role rules produce none of them, so a negation never sees a fact that arrives later
+    (a role, once added, is never taken back).
     """
     if plan is None:
         sequence = list(range(len(requests)))
@@ -188,9 +195,30 @@ def run_to_fixpoint(
     else:
         sequence = rule_dependencies.order(plan)
         feeds = [{j for j, other in enumerate(plan) if keys.feeds(other)} for keys in plan]
-    waiting = set(sequence)
+    negated = {i for i, text in enumerate(requests) if _MINUS.search(mask(text))}
+    passes = _sweep(store, requests, size, progress, sequence, feeds, set(sequence) - negated, 0)
+    return _sweep(store, requests, size, progress, sequence, feeds, negated, passes, open_=True)
+
+
+_MINUS = re.compile(r"\bMINUS\b", re.IGNORECASE)
+
+
+def _sweep(
+    store: Store,
+    requests: Sequence[str],
+    size: Callable[[], int],
+    progress: Callable[[int, int], None] | None,
+    sequence: Sequence[int],
+    feeds: Sequence[set[int]],
+    start: set[int],
+    passes: int,
+    *,
+    open_: bool = False,
+) -> int:
+    """Passes until no rule waits; only ``start``'s rules may run unless ``open_`` (then all)."""
+    allowed = set(sequence) if open_ else set(start)
+    waiting = set(start)
     before = size()
-    passes = 0
     while waiting:
         passes += 1
         if passes > MAX_PASSES:
@@ -202,7 +230,7 @@ def run_to_fixpoint(
             store.update(requests[index])
             after = size()
             if after != before:
-                waiting |= feeds[index]
+                waiting |= feeds[index] & allowed
                 before = after
         if progress is not None:
             progress(passes, before)

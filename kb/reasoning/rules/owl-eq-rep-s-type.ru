@@ -9,6 +9,9 @@ PREFIX owl:  <http://www.w3.org/2002/07/owl#>
 INSERT { ?s2 rdf:type ?c }
 WHERE {
   ?s owl:sameAs ?s2 .
-  ?c rdf:type owl:Class .
-  ?s rdf:type ?c .
+  # OPTIONAL and BOUND join as a plain join would, but make Oxigraph start from the owl:sameAs
+  # triples (usually none): the plain join scanned every matching triple in every pass (about 1 s
+  # a pass at 100k triples).
+  OPTIONAL { ?s rdf:type ?c . ?c rdf:type owl:Class . }
+  FILTER(BOUND(?c))
 }
