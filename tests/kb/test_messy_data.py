@@ -28,6 +28,7 @@ from kb.reasoning.inference import explain, infer, inferred_roles
 from kb.store import Store, open_store
 from kb.validation.readiness import readiness
 from kb.validation.shacl import ValidationReport, validate
+from tests.conftest import ServerFactory, new_store
 from tests.support.expected import example_names
 
 PREFIXES = """
@@ -473,3 +474,24 @@ def test_srkb_reason_names_the_individual_and_the_axiom(tmp_path: Path) -> None:
         "srkb:Service, which owl:AllDisjointClasses declares disjoint"
     )
     assert expected in line, line
+
+
+@pytest.fixture
+def any_store(
+    backend: str, tmp_path: Path, oxigraph_server_factory: ServerFactory
+) -> Iterator[Store]:
+    """An empty store of each backend (memory, disk, a real oxigraph server), with the model."""
+    opened = new_store(backend, tmp_path, oxigraph_server_factory)
+    install_model(opened)
+    yield opened
+    opened.close()
+
+
+def test_blank_nodes_and_aliases_on_every_backend(any_store: Store) -> None:
+    """Items 1-4 on each store: labels apart, blank-node findings named, aliases share roles."""
+    load(any_store, BN_PROVIDER, BN_CONSUMER)
+    assert blank_roles(any_store) == [{"ServiceConsumer"}, {"ServiceProvider"}]
+    report = checked(any_store)
+    assert all(f.organisation for f in report.findings if f.focus.startswith("_:"))
+    load(any_store, SAME_AS, names=("same-as.ttl",))
+    assert "ConsumerTurnedProvider" in roles(any_store)["O2"]
