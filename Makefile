@@ -28,7 +28,9 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 # System packages the tests need: Java for HermiT (owlready2); Debian's Chromium for the browser
-# tests (driven by the playwright package with executable_path; no browser is ever downloaded).
+# tests (driven by the playwright package with executable_path; no browser is ever downloaded);
+# Virtuoso 7 for the Virtuoso backend tests (virtuoso-opensource-7-bin holds only the binaries:
+# no service scripts, nothing starts; the tests start their own servers on free loopback ports).
 system-deps:
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "Installing Java (needed by HermiT)"; \
@@ -36,6 +38,9 @@ system-deps:
 	@test -x /usr/bin/chromium || { \
 	  echo "Installing Chromium (needed by the browser tests)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v virtuoso-t >/dev/null 2>&1 && command -v isql-vt >/dev/null 2>&1 || { \
+	  echo "Installing Virtuoso 7 (needed by the Virtuoso backend tests)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource-7-bin; }
 
 run: install
 	$(VENV)/bin/srkb --store $(STORE) serve --demo --host $(HOST) --port $(PORT)
