@@ -42,7 +42,7 @@ GENID_BASE = "https://w3id.org/srkb/.well-known/genid/"
 #: A label kept as it is: a safe subset of Turtle's BLANK_NODE_LABEL, which is also IRI-safe.
 _PLAIN_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
 #: Characters an escaped label keeps.
-_LABEL_SAFE = re.compile(r"[A-Za-z0-9-]")
+_LABEL_SAFE = re.compile(r"[A-Za-z0-9]")
 
 #: ``isBlank(?v)``, ``isIRI(?v)`` and ``isURI(?v)`` on one variable (SPARQL 1.1, 17.4.2).
 _TERM_TEST = re.compile(r"\b(isBlank|isIRI|isURI)\s*\(\s*([?$][A-Za-z_][A-Za-z0-9_]*)\s*\)", re.I)
@@ -80,7 +80,7 @@ def from_wire_iri(value: str) -> Identifier:
 def blank_label(label: str) -> str:
     """Make any label a valid blank node label, keeping valid labels as they are.
 
-    In any other label, characters but ASCII letters, digits and ``-`` are written as ``_`` and
+    In any other label, characters other than ASCII letters and digits are written as ``_`` and
     their code point in hex. The round trip of srkb's own labels (valid ones) is the identity.
 
     >>> blank_label("b10003")
