@@ -16,6 +16,9 @@ Modules:
     oxigraph: the embedded backend (memory, disk), with bulk loading and checkpoints.
     remote: any SPARQL 1.1 endpoint through SPARQLWrapper.
     source: :class:`~kb.store.source.ParsedSource`, the unit of every write, and its provenance.
+    dialect: every difference between SPARQL endpoints (blank nodes on the wire, system graphs,
+        update URLs, what an endpoint cannot evaluate), for the remote backend.
+    staging: remote loads as one request, or chunks staged and moved into place by one request.
     terms: the pyoxigraph/rdflib bridge for terms and formats.
 """
 

@@ -109,7 +109,7 @@ def skolem_aware(sparql: str) -> str:
     >>> skolem_aware("FILTER(isIRI(?c))")
     'FILTER((isIRI(?c) && !STRSTARTS(STR(?c), "https://w3id.org/srkb/.well-known/genid/")))'
     """
-    from kb.sparql_rewrite import mask
+    from kb.sparql.rewrite import mask
 
     masked = mask(sparql)
     parts: list[str] = []

@@ -32,7 +32,7 @@ from kb.namespaces import GRAPH_BASE
 from kb.store.dialect import GENID_BASE, blank_label
 
 if TYPE_CHECKING:
-    from kb.store.parsing import ParsedSource
+    from kb.store.source import ParsedSource
 
 #: Prefix of the staging graphs of chunked loads; never part of srkb's dataset.
 STAGING_PREFIX = GRAPH_BASE + "staging/"

@@ -11,6 +11,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, URIRef
 
+from kb.interchange.parsing import parse_source
 from kb.store.dialect import (
     GENID_BASE,
     blank_label,
@@ -21,7 +22,7 @@ from kb.store.dialect import (
     to_wire,
     update_url_candidates,
 )
-from kb.store.parsing import ParsedSource, parse_source
+from kb.store.source import ParsedSource
 from kb.store.staging import STAGING_PREFIX, is_staging_graph, plan
 
 EX = "https://example.org/d#"
