@@ -13,14 +13,17 @@ from kb.reasoning.inference import infer
 from kb.store import Store, open_store
 from kb.validation.shacl import validate
 from tests.support.servers import OxigraphServer, start_oxigraph
+from tests.support.virtuoso import VirtuosoServer, start_virtuoso
 
 BACKENDS = [
     pytest.param("memory", id="memory"),
     pytest.param("disk", id="disk"),
     pytest.param("remote", id="remote", marks=pytest.mark.remote),
+    pytest.param("virtuoso", id="virtuoso", marks=pytest.mark.virtuoso),
 ]
 
 ServerFactory = Callable[[], OxigraphServer]
+VirtuosoFactory = Callable[[], VirtuosoServer]
 
 
 @pytest.fixture(scope="session")
@@ -38,11 +41,44 @@ def oxigraph_server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterato
         server.stop()
 
 
-def new_store(backend: str, directory: Path, servers: ServerFactory) -> Store:
+@pytest.fixture(scope="session")
+def virtuoso_server_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[VirtuosoFactory]:
+    """Start real Virtuoso processes on 127.0.0.1 on demand (3 s each); stop them all at the end."""
+    servers: list[VirtuosoServer] = []
+
+    def start() -> VirtuosoServer:
+        server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_virtuoso(virtuoso_server_factory: VirtuosoFactory) -> VirtuosoServer:
+    """One Virtuoso for the tests that want an empty store: emptied before each of them."""
+    return virtuoso_server_factory()
+
+
+def new_store(
+    backend: str,
+    directory: Path,
+    servers: ServerFactory,
+    virtuoso: Callable[[], VirtuosoServer] | None = None,
+) -> Store:
     if backend == "memory":
         return open_store("memory")
     if backend == "disk":
         return open_store(directory / "store")
+    if backend == "virtuoso":
+        if virtuoso is None:
+            raise ValueError("the virtuoso backend needs a Virtuoso server")
+        # The query URL only: srkb finds Virtuoso's update URL (the same /sparql) itself.
+        return open_store(virtuoso().sparql_url, timeout=30)
     return open_store(servers().query_url, timeout=30)
 
 
@@ -52,9 +88,20 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def store(backend: str, tmp_path: Path, oxigraph_server_factory: ServerFactory) -> Iterator[Store]:
-    """An empty store of each backend."""
-    opened = new_store(backend, tmp_path, oxigraph_server_factory)
+def store(
+    backend: str,
+    tmp_path: Path,
+    oxigraph_server_factory: ServerFactory,
+    request: pytest.FixtureRequest,
+) -> Iterator[Store]:
+    """An empty store of each backend (Virtuoso: one shared server, emptied first)."""
+
+    def virtuoso() -> VirtuosoServer:
+        server: VirtuosoServer = request.getfixturevalue("shared_virtuoso")
+        server.reset()
+        return server
+
+    opened = new_store(backend, tmp_path, oxigraph_server_factory, virtuoso)
     yield opened
     opened.close()
 
@@ -70,17 +117,27 @@ def prepare_example(store: Store, name: str) -> Store:
 
 @pytest.fixture(scope="session")
 def prepared(
-    tmp_path_factory: pytest.TempPathFactory, oxigraph_server_factory: ServerFactory
+    tmp_path_factory: pytest.TempPathFactory,
+    oxigraph_server_factory: ServerFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Callable[[str, str], Store]]:
-    """Example ecosystems prepared once per (example, backend) for read-only tests."""
+    """Example ecosystems prepared once per (example, backend) for read-only tests.
+
+    Each example on Virtuoso gets a server of its own (srkb's graph names are fixed, so two
+    examples cannot share one store).
+    """
     cache: dict[tuple[str, str], Store] = {}
+
+    def virtuoso() -> VirtuosoServer:
+        factory: VirtuosoFactory = request.getfixturevalue("virtuoso_server_factory")
+        return factory()
 
     def get(name: str, backend: str) -> Store:
         key = (name, backend)
         if key not in cache:
             directory = tmp_path_factory.mktemp(f"{name}-{backend}")
             cache[key] = prepare_example(
-                new_store(backend, directory, oxigraph_server_factory), name
+                new_store(backend, directory, oxigraph_server_factory, virtuoso), name
             )
         return cache[key]
 

@@ -127,6 +127,88 @@ def skolem_aware(sparql: str) -> str:
     return "".join(parts)
 
 
+#: A blank node label in SPARQL text (SPARQL 1.1 grammar, BLANK_NODE_LABEL, ASCII part).
+_BLANK = re.compile(r"_:([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)")
+_WHERE = re.compile(r"\bWHERE\b", re.IGNORECASE)
+
+
+def skolemize_data(sparql: str) -> str:
+    """Write the blank nodes of a data-only update (``INSERT DATA``...) as srkb's skolem IRIs.
+
+    Only requests without a ``WHERE`` are touched: in an ``INSERT {...} WHERE`` template a blank
+    node means a fresh node per solution, which an IRI would not. Strings, IRIs and comments
+    are left alone.
+
+    >>> skolemize_data('INSERT DATA { _:b1 <urn:p> "_:x" }')
+    'INSERT DATA { <https://w3id.org/srkb/.well-known/genid/b1> <urn:p> "_:x" }'
+    """
+    if "_:" not in sparql:
+        return sparql
+    from kb.sparql.rewrite import mask
+
+    masked = mask(sparql)
+    if _WHERE.search(masked):
+        return sparql
+    parts: list[str] = []
+    last = 0
+    for match in _BLANK.finditer(masked):
+        parts += [sparql[last : match.start()], f"<{GENID_BASE}{match.group(1)}>"]
+        last = match.end()
+    parts.append(sparql[last:])
+    return "".join(parts)
+
+
+def for_endpoint(sparql: str) -> str:
+    """The text srkb sends: term-type tests skolem-aware, a data update's blank nodes skolemised.
+
+    Fast for the large data requests srkb builds itself: they hold neither a term-type test nor,
+    once written by :mod:`kb.store.staging`, a blank node, and are returned after two searches.
+    """
+    if _TERM_TEST.search(sparql):
+        sparql = skolem_aware(sparql)
+    return skolemize_data(sparql)
+
+
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+def query_form(sparql: str) -> str:
+    r"""``select``, ``ask``, ``construct`` or ``describe``: the first form keyword outside strings.
+
+    An endpoint is asked for the one result type its form has: Virtuoso answers a CONSTRUCT with
+    SPARQL JSON bindings, and an ASK with a one-row SELECT, when several types are acceptable.
+
+    >>> query_form('PREFIX a: <urn:SELECT> # ASK\nCONSTRUCT { ?s ?p "SELECT" } WHERE {}')
+    'construct'
+    """
+    from kb.sparql.rewrite import mask
+
+    match = _FORM.search(mask(sparql))
+    return match.group(1).lower() if match else "select"
+
+
+def unskolemize_results(body: bytes, media_type: str) -> bytes:
+    """Serialised results with srkb's skolem IRIs written as the blank nodes they stand for.
+
+    For the SPARQL results formats (JSON, XML, CSV, TSV) and the line-based RDF formats
+    (N-Triples, N-Quads); other RDF formats are parsed and written again by the caller.
+    Returns the body unchanged when it holds no skolem IRI.
+    """
+    base = GENID_BASE.encode()
+    if base not in body:
+        return body
+    label = rb"([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)"
+    quoted = re.escape(base)
+    if "json" in media_type:
+        pattern = rb'"type"\s*:\s*"uri"\s*,\s*"value"\s*:\s*"' + quoted + label + rb'"'
+        return re.sub(pattern, rb'"type": "bnode", "value": "\1"', body)
+    if "xml" in media_type:
+        return re.sub(rb"<uri>" + quoted + label + rb"</uri>", rb"<bnode>\1</bnode>", body)
+    if "csv" in media_type:
+        return re.sub(quoted + label, rb"_:\1", body)
+    return re.sub(rb"<" + quoted + label + rb">", rb"_:\1", body)  # TSV, N-Triples, N-Quads
+
+
 @dataclass(frozen=True)
 class Dialect:
     """What srkb knows about one endpoint's SPARQL: found by :func:`detect` and the probe at open.

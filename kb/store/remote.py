@@ -19,7 +19,17 @@ but nothing spans two requests. Writes that take several updates are therefore c
 leave half of them applied.
 
 The union default graph is requested with one ``default-graph-uri`` (and ``named-graph-uri``) per
-named graph (SPARQL 1.1 Protocol), so it does not depend on a server option.
+named graph (SPARQL 1.1 Protocol), so it does not depend on a server option. The graphs are srkb's:
+an endpoint's own graphs (Virtuoso's schemas, for one) and the staging graphs of a load under way
+are never part of the dataset, and every request names its dataset explicitly.
+
+Endpoints differ; :mod:`kb.store.dialect` holds every difference (blank nodes go out as skolem
+IRIs and come back as blank nodes, the endpoint's system graphs, where updates go, what the
+endpoint cannot evaluate), and :mod:`kb.store.staging` cuts large loads into chunks that are moved
+into place by one final request. The dialect is read from the first answer's ``Server`` header
+and what it cannot do is logged once. Without an explicit update URL, ``.../update`` is tried
+first and the query URL next (Virtuoso takes updates there): a 404 or 405 answer means the
+request was not applied, so it is sent again to the next candidate.
 """
 
 from __future__ import annotations
@@ -42,6 +52,7 @@ from rdflib.term import Identifier
 from SPARQLWrapper import INSERT, POST, SELECT, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import (
     EndPointInternalError,
+    EndPointNotFound,
     QueryBadFormed,
     SPARQLWrapperException,
 )
@@ -52,12 +63,26 @@ from kb.errors import (
     QuerySyntaxError,
     QueryTimeoutError,
     ResultLimitError,
+    SrkbError,
     StoreUnavailableError,
 )
 from kb.sparql.results import QueryResult, Row
 from kb.sparql.text import RDFLIB_PARSER_LOCK, bind_column, insert_data, iri
+from kb.store.dialect import (
+    GENERIC,
+    GENID_BASE,
+    Dialect,
+    detect,
+    endpoint_blank_node,
+    for_endpoint,
+    from_wire_iri,
+    query_form,
+    to_wire,
+    unskolemize_results,
+    update_url_candidates,
+)
 from kb.store.protocol import Capabilities
-from kb.store.source import insert_data_request
+from kb.store.staging import is_staging_graph, plan
 from kb.store.terms import OX_FORMATS, to_oxigraph, to_rdflib
 
 if TYPE_CHECKING:
@@ -73,22 +98,26 @@ T = TypeVar("T")
 #: Seconds the list of named graphs is reused before it is asked for again.
 GRAPHS_TTL = 2.0
 
+#: Named as the whole dataset when srkb has no graph yet: an explicit dataset that holds nothing,
+#: since the protocol cannot say "no graph" and leaving the dataset out means the endpoint's own.
+EMPTY_DATASET_GRAPH = "https://w3id.org/srkb/graph/none"
 
-def _update_url_for(query_url: str) -> str:
-    """Guess the update endpoint: ``.../query`` or ``.../sparql`` become ``.../update``."""
-    for suffix in ("/query", "/sparql"):
-        if query_url.endswith(suffix):
-            return query_url[: -len(suffix)] + "/update"
-    return query_url
+
+class _NotAnUpdateEndpoint(Exception):  # noqa: N818 - internal signal, never leaves the module
+    """The URL answered 404 or 405 to an update: nothing was applied there."""
+
+    def __init__(self, url: str, status: int) -> None:
+        super().__init__(f"{url} (HTTP {status})")
+        self.url, self.status = url, status
 
 
 def _term(binding: dict[str, str]) -> Identifier:
     kind = binding["type"]
     value = binding["value"]
     if kind == "uri":
-        return URIRef(value)
+        return from_wire_iri(value)
     if kind == "bnode":
-        return BNode(value)
+        return endpoint_blank_node(value)
     if "xml:lang" in binding:
         return Literal(value, lang=binding["xml:lang"])
     datatype = binding.get("datatype")
@@ -111,7 +140,9 @@ class RemoteStore:
     ) -> None:
         self.location = query_url
         self.query_url = query_url
-        self.update_url = update_url or _update_url_for(query_url)
+        # Without an explicit update URL, the candidates are tried in turn (see _send).
+        self._update_urls = [update_url] if update_url else update_url_candidates(query_url)
+        self._update_url_given = update_url is not None
         self.timeout = timeout or 30.0
         self.retries = int(retries)
         self._user = user
@@ -124,6 +155,31 @@ class RemoteStore:
         self._generation = 0
         self._graphs_lock = threading.Lock()
         self._local = threading.local()  # this thread's batch of updates (see atomic())
+        self._dialect: Dialect | None = None
+
+    @property
+    def update_url(self) -> str:
+        """Where updates go: the given URL, or the first candidate that took one."""
+        return self._update_urls[0]
+
+    @property
+    def dialect(self) -> Dialect:
+        """What srkb knows of the endpoint, read from its first answer (asked for if none yet)."""
+        if self._dialect is None:
+            self._raw("ASK {}", "application/sparql-results+json", union=False)
+        return self._dialect or GENERIC
+
+    def _learn_dialect(self, server: str | None) -> None:
+        if self._dialect is not None:
+            return
+        self._dialect = detect(server)
+        if self._dialect.limitations:
+            log.info(
+                "%s is %s, which cannot evaluate: %s",
+                self.location,
+                self._dialect.name,
+                "; ".join(self._dialect.limitations),
+            )
 
     # -- plumbing ---------------------------------------------------------------------------
     def _client(
@@ -139,7 +195,7 @@ class RemoteStore:
         client.setMethod(POST)
         client.setRequestMethod(URLENCODED)
         client.setTimeout(int(max(1, round(self.timeout))))
-        client.setQuery(text)
+        client.setQuery(for_endpoint(text))
         # SPARQLWrapper guesses query vs update from keywords and is fooled by words such as
         # "created" in comments; srkb knows which it sends, so it says so.
         if not reading:
@@ -159,7 +215,7 @@ class RemoteStore:
         elif union:
             # The protocol's dataset then holds only what is named: name every graph twice, as
             # part of the default graph and as a named graph, so GRAPH clauses still work.
-            for graph in self.graphs():
+            for graph in self.graphs() or [EMPTY_DATASET_GRAPH]:
                 client.addDefaultGraph(graph)
                 client.addNamedGraph(graph)
         return client
@@ -240,6 +296,7 @@ class RemoteStore:
             client.addCustomHttpHeader("Accept", accept)
             client.setOnlyConneg(True)
             with closing(client.query().response) as response:
+                self._learn_dialect(response.headers.get("Server"))
                 content_type = str(response.headers.get("Content-Type", accept)).split(";")[0]
                 return content_type, bytes(response.read())
 
@@ -279,13 +336,22 @@ class RemoteStore:
         limit: int | None = None,
     ) -> QueryResult:
         """Run a query; SELECT/ASK as SPARQL JSON results, graphs as N-Triples."""
-        accept = "application/sparql-results+json, application/n-triples;q=0.9"
+        form = query_form(sparql)
+        accept = (
+            "application/sparql-results+json"
+            if form in ("select", "ask")
+            else "application/n-triples"
+        )
         dataset = (default_graphs, named_graphs)
         content_type, body = self._raw(sparql, accept, union_default_graph, dataset)
         if content_type == "application/sparql-results+json":
             data = self._json_results(content_type, body)
             if "boolean" in data:
                 return QueryResult(kind="ask", boolean=bool(data["boolean"]))
+            if form == "ask":  # Virtuoso answers ASK with one row of one integer, 1 or 0
+                bindings = data["results"]["bindings"]
+                values = [v["value"] for b in bindings[:1] for v in b.values()]
+                return QueryResult(kind="ask", boolean=values[:1] not in ([], ["0"], ["false"]))
             variables = tuple(data["head"]["vars"])
             if limit is not None and len(data["results"]["bindings"]) > limit:
                 raise ResultLimitError(f"the query returns more than {limit} rows")
@@ -307,11 +373,21 @@ class RemoteStore:
     def query_serialized(
         self, sparql: str, media_type: str, *, union_default_graph: bool = True
     ) -> tuple[str, bytes]:
-        """Ask the endpoint for the serialisation directly."""
-        return self._raw(sparql, media_type, union_default_graph)
+        """Ask the endpoint for the serialisation, with skolem IRIs written as blank nodes again."""
+        content_type, body = self._raw(sparql, media_type, union_default_graph)
+        if GENID_BASE.encode() not in body:
+            return content_type, body
+        rdf_format = ox.RdfFormat.from_media_type(content_type)
+        if rdf_format is None or rdf_format in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
+            return content_type, unskolemize_results(body, content_type)
+        triples = [
+            ox.Triple(_from_wire(t.subject), t.predicate, _from_wire(t.object))
+            for t in ox.parse(body, format=rdf_format)
+        ]
+        return content_type, bytes(ox.serialize(triples, format=rdf_format) or b"")
 
     def graphs(self) -> list[str]:
-        """Named graphs of the endpoint.
+        """Named graphs of the endpoint that srkb reads: not the endpoint's own, not staging.
 
         Cached for :data:`GRAPHS_TTL` seconds and dropped on this client's own writes, so that
         union queries see graphs other writers add within that time. Thread-safe: a list that
@@ -327,7 +403,12 @@ class RemoteStore:
             union=False,
         )
         data = self._json_results(_type, body)
-        graphs = sorted(b["g"]["value"] for b in data["results"]["bindings"])
+        dialect = self._dialect or GENERIC
+        graphs = sorted(
+            g
+            for b in data["results"]["bindings"]
+            if not dialect.is_system_graph(g := b["g"]["value"]) and not is_staging_graph(g)
+        )
         with self._graphs_lock:
             # A reader's list fetched while an update was applied may predate it: kept, it would
             # hide a new graph from the writer's own inference for GRAPHS_TTL seconds.
@@ -337,9 +418,13 @@ class RemoteStore:
 
     def count(self, graph: str | None = None) -> int:
         """Count triples of a graph, or quads in all named graphs."""
-        pattern = f"GRAPH {iri(graph)} {{ ?s ?p ?o }}" if graph else "GRAPH ?g { ?s ?p ?o }"
+        graphs = [graph] if graph else self.graphs()
+        if not graphs:
+            return 0
         result = self.query(
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", union_default_graph=False
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+            default_graphs=[],
+            named_graphs=graphs,
         )
         value = result.rows[0][0]
         return int(str(value)) if value is not None else 0
@@ -354,7 +439,10 @@ class RemoteStore:
                     hint="choose trig or nq, or export one graph",
                 )
             text = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-            result = self.query(text, union_default_graph=False)
+            graphs = self.graphs()
+            if not graphs:
+                return bytes(ox.serialize([], format=rdf_format) or b"")
+            result = self.query(text, default_graphs=[], named_graphs=graphs)
 
             quads = [
                 ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.NamedNode(str(g)))  # type: ignore[arg-type]
@@ -367,10 +455,13 @@ class RemoteStore:
             "application/n-triples",
             union=False,
         )
-        triples = ox.parse(
-            body, format=ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
-        )
-        return bytes(ox.serialize(list(triples), format=rdf_format) or b"")
+        triples = [
+            ox.Triple(_from_wire(t.subject), t.predicate, _from_wire(t.object))
+            for t in ox.parse(
+                body, format=ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
+            )
+        ]
+        return bytes(ox.serialize(triples, format=rdf_format) or b"")
 
     def dump_graphs(self, fmt: str, graphs: Sequence[str]) -> bytes:
         """Serialise several graphs, fetched with one SELECT and written by Oxigraph's writers."""
@@ -406,17 +497,39 @@ class RemoteStore:
         self._send(sparql)
 
     def _send(self, sparql: str) -> None:
-        def run() -> None:
-            client = self._client(self.update_url, sparql, union=False, reading=False)
-            with closing(client.query().response) as response:
-                response.read()
+        def run(url: str) -> None:
+            client = self._client(url, sparql, union=False, reading=False)
+            try:
+                with closing(client.query().response) as response:
+                    self._learn_dialect(response.headers.get("Server"))
+                    response.read()
+            except EndPointNotFound as err:
+                raise _NotAnUpdateEndpoint(url, 404) from err
+            except urllib.error.HTTPError as err:
+                if err.code in (404, 405):
+                    raise _NotAnUpdateEndpoint(url, err.code) from err
+                raise
 
+        refused: list[_NotAnUpdateEndpoint] = []
         try:
-            self._call(run, what="update", retry=False)
+            for url in list(self._update_urls):
+                try:
+                    self._call(lambda url=url: run(url), what="update", retry=False)  # type: ignore[misc]
+                except _NotAnUpdateEndpoint as err:  # not applied there: try the next URL
+                    refused.append(err)
+                    continue
+                if refused and not self._update_url_given:
+                    self._update_urls = [url]  # found: later updates go straight there
+                return
         finally:  # applied, or perhaps applied: forget the graphs, and any list being fetched
             with self._graphs_lock:
                 self._generation += 1
                 self._graphs = None
+        tried = " or ".join(str(err) for err in refused)
+        raise EndpointAnswerError(
+            f"no SPARQL Update endpoint at {tried}; nothing was changed. Give the endpoint's "
+            "update URL with --update-url (SRKB_UPDATE_URL)"
+        )
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -461,13 +574,44 @@ class RemoteStore:
         return None
 
     def load(self, sources: Sequence[ParsedSource], *, replace_graphs: Sequence[str] = ()) -> int:
-        """Write all sources in one update request, which the endpoint applies atomically."""
-        self.update(insert_data_request(sources, replace_graphs))
+        """Write all sources all-or-nothing: in one request, or staged and moved into place.
+
+        A load larger than :data:`kb.store.staging.CHUNK_BYTES` is sent in chunks to hidden
+        staging graphs, then moved into place by one final request (see :mod:`kb.store.staging`);
+        if a chunk fails, the staging graphs are dropped and the error raised. Progress is logged,
+        and given to :attr:`progress` if set. Inside :meth:`atomic`, the chunks go out at once
+        (nothing a reader sees changes) and the final request joins the block's request.
+        """
+        staged = plan(sources, replace_graphs)
+        done = 0
+        try:
+            for chunk, count in zip(staged.chunks, staged.triples, strict=True):
+                self._send(chunk)
+                done += count
+                log.info("staged %d of %d triples at %s", done, staged.total, self.location)
+                if self.progress is not None:
+                    self.progress(done, staged.total)
+        except BaseException:
+            if staged.abort:
+                try:
+                    self._send(staged.abort)
+                except SrkbError:
+                    log.warning("could not drop the staging graphs of a failed load")
+            raise
+        if staged.final:
+            self.update(staged.final)
         return sum(len(s) for s in sources)
 
+    #: Called with (triples sent, triples in all) after each chunk of a staged load.
+    progress: Callable[[int, int], None] | None = None
+
     def replace_graph(self, graph: str, triples: Iterable[tuple[Identifier, ...]]) -> int:
-        """Drop and refill one graph in one update request."""
-        self.update(f"DROP SILENT GRAPH {iri(graph)} ;\n{insert_data(graph, triples)}")
+        """Drop and refill one graph in one update request (blank nodes as skolem IRIs)."""
+        wire = [tuple(to_wire(t) for t in triple) for triple in triples]
+        if not wire:  # Virtuoso refuses an empty INSERT DATA block
+            self.update(f"DROP SILENT GRAPH {iri(graph)}")
+            return 0
+        self.update(f"DROP SILENT GRAPH {iri(graph)} ;\n{insert_data(graph, wire)}")
         return self.count(graph)
 
     def close(self) -> None:
@@ -538,9 +682,17 @@ def _short(err: Exception) -> str:
     return " ".join(text[-3:])[:500]
 
 
+def _from_wire(term: Any) -> Any:
+    """A pyoxigraph term as srkb sees it: skolem IRIs as blank nodes, endpoint labels made valid."""
+    if isinstance(term, ox.NamedNode):
+        value = from_wire_iri(term.value)
+        return ox.BlankNode(str(value)) if isinstance(value, BNode) else term
+    return term
+
+
 def _triples(body: bytes, content_type: str) -> list[tuple[Identifier, Identifier, Identifier]]:
     rdf_format = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
     return [
-        (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
+        (to_rdflib(_from_wire(t.subject)), to_rdflib(t.predicate), to_rdflib(_from_wire(t.object)))
         for t in ox.parse(body, format=rdf_format)
     ]

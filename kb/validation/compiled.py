@@ -10,9 +10,10 @@ give exactly the same results on every example, on the minimal pairs and on gene
 
 What is compiled (SHACL 1.0, https://www.w3.org/TR/shacl/), and nothing else:
 
-* targets (2.1.3): ``sh:targetClass`` (instances of the class and of its subclasses,
-  ``rdf:type/rdfs:subClassOf*``), implicit class targets (a shape that is an ``rdfs:Class``),
-  ``sh:targetNode``, ``sh:targetSubjectsOf``, ``sh:targetObjectsOf`` and SPARQL-based targets
+* targets (2.1.3): ``sh:targetClass`` (instances of the class and of its subclasses, written
+  as a direct type or ``rdf:type/rdfs:subClassOf+`` so that every backend evaluates it alike),
+  implicit class targets (a shape that is an ``rdfs:Class``), ``sh:targetNode``,
+  ``sh:targetSubjectsOf``, ``sh:targetObjectsOf`` and SPARQL-based targets
   (SHACL-AF 5.1: ``sh:target [ a sh:SPARQLTarget ; sh:select ... ]``);
 * predicate paths (2.3.1) — an IRI as ``sh:path``;
 * core constraints: ``sh:minCount`` and ``sh:maxCount`` (4.2), ``sh:class`` and ``sh:nodeKind``
@@ -309,8 +310,7 @@ class _Compiler:
         if self._implicit(shape):
             classes.append(shape)
         for cls in classes:
-            c = self._var()
-            parts.append(f"{c} {_SUBCLASS_OF}* {self._term(shape, cls)} . ?this a {c} .")
+            parts.append(_instance_of("?this", self._term(shape, cls)))
         nodes = [self._term(shape, n) for n in self.shapes.objects(shape, SH.targetNode)]
         if nodes:
             parts.append("VALUES ?this { " + " ".join(sorted(nodes)) + " }")
@@ -422,12 +422,14 @@ class _Compiler:
         for cls in self.shapes.objects(shape, SH["class"]):
             yield (
                 SH.ClassConstraintComponent,
-                f"{binder} MINUS {{ {value} a/{_SUBCLASS_OF}* {self._term(shape, cls)} }}",
+                f"{binder} MINUS {{ {_instance_of(value, self._term(shape, cls))} }}",
             )
         for head in self.shapes.objects(shape, SH["in"]):
             members = [self._term(shape, m) for m in Collection(self.shapes, head)]
-            allowed = " || ".join(f"sameTerm({value}, {m})" for m in members) or "false"
-            yield SH.InConstraintComponent, f"{binder} FILTER (!({allowed}))"
+            # "none of them", not "not any of them": the same test, but Virtuoso 7.2 gets a
+            # disjunction of sameTerm wrong (true for no value at all).
+            refused = " && ".join(f"!sameTerm({value}, {m})" for m in members) or "true"
+            yield SH.InConstraintComponent, f"{binder} FILTER ({refused})"
         for kind in self.shapes.objects(shape, SH.nodeKind):
             kind_test = _NODE_KINDS.get(kind) if isinstance(kind, URIRef) else None
             if kind_test is None:
@@ -545,6 +547,17 @@ class _Compiler:
         if isinstance(node, BNode) or not isinstance(node, URIRef | Literal):
             raise UnsupportedShapeError(shape, f"the blank node {node} as a constraint value")
         return term(node)
+
+
+def _instance_of(node: str, cls: str) -> str:
+    """``node`` is an instance of ``cls`` or of a subclass (SHACL 1.0, 3.2 "SHACL instance").
+
+    Written as a direct type or a path of at least one subclass step, not as
+    ``rdf:type/rdfs:subClassOf*``: that is the same set, but Virtuoso 7.2 evaluates the
+    zero-or-more path wrongly when ``node`` comes bound from outside (inside MINUS it matched
+    almost nothing, so every value node broke sh:class), and this form every backend gets right.
+    """
+    return f"{{ {node} a {cls} }} UNION {{ {node} a/{_SUBCLASS_OF}+ {cls} }}"
 
 
 def compile_shapes(shapes: Graph) -> tuple[CompiledShape, ...]:

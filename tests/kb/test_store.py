@@ -149,7 +149,23 @@ def test_union_default_graph_sees_every_named_graph(store: Store) -> None:
     }
 
 
-def test_without_the_union_a_query_sees_only_the_default_graph(store: Store) -> None:
+#: Virtuoso keeps no default graph of its own to write to: srkb never writes there.
+NO_DEFAULT_GRAPH_WRITES = pytest.mark.xfail(
+    strict=True,
+    reason="Virtuoso 7.2 refuses INSERT DATA without GRAPH ('No plain default graph specified')",
+)
+
+
+def virtuoso_gap(request: pytest.FixtureRequest, backend: str, mark: pytest.MarkDecorator) -> None:
+    """Mark a test as a known Virtuoso gap (a strict xfail) when it runs on Virtuoso."""
+    if backend == "virtuoso":
+        request.applymarker(mark)
+
+
+def test_without_the_union_a_query_sees_only_the_default_graph(
+    store: Store, backend: str, request: pytest.FixtureRequest
+) -> None:
+    virtuoso_gap(request, backend, NO_DEFAULT_GRAPH_WRITES)
     fill(store)
     store.update(f"INSERT DATA {{ <{EX}Default> <{EX}p> <{EX}o> }}")
     rows = select(store, "SELECT ?s WHERE { ?s ?p ?o }", union_default_graph=False)
@@ -171,9 +187,10 @@ def test_graph_clauses_still_work_with_the_union(store: Store) -> None:
 
 
 def test_the_union_holds_the_named_graphs_only(
-    store: Store, request: pytest.FixtureRequest
+    store: Store, backend: str, request: pytest.FixtureRequest
 ) -> None:
     """The protocol promises the union of the *named* graphs; Oxigraph adds the default graph."""
+    virtuoso_gap(request, backend, NO_DEFAULT_GRAPH_WRITES)
     if not store.capabilities.remote:
         request.applymarker(
             pytest.mark.xfail(
@@ -257,7 +274,7 @@ LABELS = (
     PREFIXES
     + """SELECT ?org ?label ?missing WHERE {
     ?org rdfs:label ?label OPTIONAL { ?org ex:nothing ?missing }
-} ORDER BY ?label"""
+} ORDER BY STR(?label)"""
 )
 LABEL_ROWS = [
     (EX + "Finance", "Finance", "en"),
@@ -313,7 +330,17 @@ def test_query_serialized_select_csv(store: Store) -> None:
     ]
 
 
-def test_query_serialized_select_tsv(store: Store) -> None:
+def test_query_serialized_select_tsv(
+    store: Store, backend: str, request: pytest.FixtureRequest
+) -> None:
+    virtuoso_gap(
+        request,
+        backend,
+        pytest.mark.xfail(
+            strict=True,
+            reason='Virtuoso 7.2 writes TSV results with a CSV header ("org", not ?org)',
+        ),
+    )
     fill(store)
     media_type, body = store.query_serialized(LABELS, "text/tab-separated-values")
     assert media_type.startswith("text/tab-separated-values")
@@ -355,11 +382,23 @@ def snapshot(store: Store) -> set[bytes]:
     return set(store.dump("nq").splitlines())
 
 
-def test_update_that_fails_half_way_changes_nothing(store: Store) -> None:
+def test_update_that_fails_half_way_changes_nothing(
+    store: Store, backend: str, request: pytest.FixtureRequest
+) -> None:
+    virtuoso_gap(
+        request,
+        backend,
+        pytest.mark.xfail(
+            strict=True,
+            reason="Virtuoso 7.2 applies the operations of one update request one by one: an "
+            "operation that fails does not undo the ones before it",
+        ),
+    )
     fill(store)
     before = snapshot(store)
     # The first operation succeeds, the second fails while running: the graph does not exist.
-    with pytest.raises(SrkbError, match="does not exist"):
+    # Oxigraph: "... does not exist"; Virtuoso: "... has not been explicitly created before"
+    with pytest.raises(SrkbError, match=r"does not exist|not been explicitly created"):
         store.update(
             insert(G3, G2_TURTLE) + f" ;\nDELETE WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}"
             " ;\nDROP GRAPH <https://example.org/graph/missing>"
@@ -496,17 +535,20 @@ def test_dump_graphs_round_trips(store: Store, fmt: str) -> None:
 
 # -- errors ---------------------------------------------------------------------------------------
 def test_malformed_query_raises_query_syntax_error_with_the_parsers_message(
-    store: Store,
+    store: Store, backend: str
 ) -> None:
     with pytest.raises(QuerySyntaxError) as caught:
         store.query("SELECT ?x WHERE { ?x ?p }")
+    if backend == "virtuoso":  # Virtuoso's compiler says which line and what went wrong
+        assert "syntax error at '}'" in str(caught.value)
+        return
     # Oxigraph's parser says where and what it expected; both backends pass that on.
     assert "1:26" in str(caught.value)
     assert "expected" in str(caught.value)
 
 
 def test_malformed_update_raises_query_syntax_error(store: Store) -> None:
-    with pytest.raises(QuerySyntaxError, match="expected"):
+    with pytest.raises(QuerySyntaxError, match=r"expected|Variable 'x' is not allowed"):
         store.update("INSERT DATA { ?x ?p ?o }")
 
 
@@ -519,6 +561,7 @@ def test_capabilities(store: Store, backend: str) -> None:
             persistent=True, remote=False, bulk_load=True, materialise=True, query_workers=True
         ),
         "remote": Capabilities(persistent=True, remote=True, bulk_load=False),
+        "virtuoso": Capabilities(persistent=True, remote=True, bulk_load=False),
     }
     assert store.capabilities == expected[backend]
     assert isinstance(store, Store)
