@@ -95,6 +95,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: Seconds the list of named graphs is reused before it is asked for again.
 GRAPHS_TTL = 2.0
 
@@ -121,6 +122,8 @@ def _term(binding: dict[str, str]) -> Identifier:
     if "xml:lang" in binding:
         return Literal(value, lang=binding["xml:lang"])
     datatype = binding.get("datatype")
+    if datatype == _XSD_STRING:  # Virtuoso types simple literals; RDF 1.1 says they are the same
+        datatype = None
     return Literal(value, datatype=URIRef(datatype) if datatype else None)
 
 

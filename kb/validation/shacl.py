@@ -59,16 +59,18 @@ ENGINES: tuple[Engine, ...] = typing.get_args(Engine)
 #: catalogue, runs the practice that defines the role, responsibility, activity or tool, or consumes
 #: in the relationship. ``FOCI`` stands for a VALUES block of the focus nodes, repeated inside each
 #: branch so that Oxigraph joins it with one triple pattern at a time (a VALUES block joined with
-#: the whole union took seconds for a few thousand foci); the type is matched with a variable and
-#: ``sameTerm`` because ``?focus a org:Organization`` made Oxigraph scan every organisation for
-#: each focus (40 times slower at a million triples).
+#: the whole union took seconds for a few thousand foci); the type is matched with a variable and a
+#: filter because ``?focus a org:Organization`` made Oxigraph scan every organisation for each
+#: focus (40 times slower at a million triples). The filter compares the IRI's text, not
+#: ``sameTerm``: Virtuoso 7.2 dropped a ``sameTerm`` filter in a UNION branch with a VALUES block
+#: (every focus node became its own organisation), and gets this form right.
 _ORGANISATION_OF = """
 PREFIX srkb: <https://w3id.org/srkb#>
 PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT DISTINCT ?focus ?org ?label WHERE {
   {
-    FOCI ?focus a ?type . FILTER (sameTerm(?type, org:Organization))
+    FOCI ?focus a ?type . FILTER (isIRI(?type) && STR(?type) = "http://www.w3.org/ns/org#Organization")
     BIND(?focus AS ?org) BIND(1 AS ?rank)
   } UNION {
     FOCI ?org srkb:registersComponent ?focus . BIND(2 AS ?rank)
