@@ -10,11 +10,14 @@ Semantics:
 
 * Results go to the inferred graph only; asserted graphs are read, never written.
 * The inferred graph holds what the rules add: derived triples that no knowledge graph asserts.
-* On a remote store a run recomputes everything into a staging graph and swaps it in with one
-  update request, so readers see the old inferred graph or the new one. On the embedded store the
-  fixpoint runs in a scratch memory store (``OxigraphStore.materialise``), where Oxigraph
-  evaluates the rules many times faster than over datasets of named graphs, and only the
+* The fixpoint runs in a scratch memory store (``Store.materialise``), where Oxigraph evaluates
+  the rules many times faster than over datasets of named graphs. On the embedded store only the
   difference is written: additions, then removals, so a reader may briefly see both, never less.
+  A remote store reads the knowledge graphs with one request each and writes the new inferred
+  graph with one request, or staged chunks moved into place by one final request, so readers
+  see the old inferred graph or the new one (``RemoteStore.materialise``). A store without
+  ``materialise`` runs every rule on the store itself, into a staging graph swapped in by one
+  update request.
 * Running twice gives the same inferred graph; cycles terminate because the rules only add
   triples over a finite set of terms, and a pass that adds nothing ends the run.
 """

@@ -560,8 +560,8 @@ def test_capabilities(store: Store, backend: str) -> None:
         "disk": Capabilities(
             persistent=True, remote=False, bulk_load=True, materialise=True, query_workers=True
         ),
-        "remote": Capabilities(persistent=True, remote=True, bulk_load=False),
-        "virtuoso": Capabilities(persistent=True, remote=True, bulk_load=False),
+        "remote": Capabilities(persistent=True, remote=True, bulk_load=False, materialise=True),
+        "virtuoso": Capabilities(persistent=True, remote=True, bulk_load=False, materialise=True),
     }
     assert store.capabilities == expected[backend]
     assert isinstance(store, Store)
