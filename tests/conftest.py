@@ -25,6 +25,37 @@ BACKENDS = [
 ServerFactory = Callable[[], OxigraphServer]
 VirtuosoFactory = Callable[[], VirtuosoServer]
 
+#: Test modules whose store-backend tests also run on Virtuoso: the store behaviour suite, the
+#: examples x questions x roles x findings acceptance suite, and the SPARQL, loading, validation
+#: and dialect tests. The other modules' Virtuoso variants (history, rule-by-rule inference) add
+#: minutes and test nothing Virtuoso-specific that these do not (the examples run every rule).
+VIRTUOSO_MODULES = frozenset(
+    {
+        "test_store.py",
+        "test_examples.py",
+        "test_competency.py",
+        "test_validation_sparql.py",
+        "test_loading.py",
+        "test_sparql.py",
+        "test_virtuoso.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the Virtuoso variants outside :data:`VIRTUOSO_MODULES` (to keep CI time)."""
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        on_virtuoso = item.get_closest_marker("virtuoso") is not None
+        if on_virtuoso and item.path.name not in VIRTUOSO_MODULES and "/api/" not in str(item.path):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
 
 @pytest.fixture(scope="session")
 def oxigraph_server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:

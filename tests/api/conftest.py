@@ -11,14 +11,34 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import VirtuosoFactory
 from tests.support.app_server import API_TOKEN, AppServer, StartServer, start_app
 
 
-@pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    """The campus demo on a memory store, writes allowed with API_TOKEN; for read-only tests."""
+@pytest.fixture(
+    scope="session",
+    params=[
+        pytest.param("memory", id="memory"),
+        pytest.param("virtuoso", id="virtuoso", marks=pytest.mark.virtuoso),
+    ],
+)
+def demo_server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[AppServer]:
+    """The campus demo, writes allowed with API_TOKEN; for read-only tests.
+
+    On a memory store, and on Virtuoso (a server of its own, given by its query URL only), so the
+    SPARQL protocol, Graph Store and governance routes are checked on both.
+    """
+    store = "memory"
+    if request.param == "virtuoso":
+        factory: VirtuosoFactory = request.getfixturevalue("virtuoso_server_factory")
+        store = factory().sparql_url
     server = start_app(
-        tmp_path_factory.mktemp("demo-server"), demo=True, settings={"SRKB_API_TOKEN": API_TOKEN}
+        tmp_path_factory.mktemp("demo-server"),
+        store=store,
+        demo=True,
+        settings={"SRKB_API_TOKEN": API_TOKEN},
     )
     yield server
     server.stop()
