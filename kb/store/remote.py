@@ -82,7 +82,7 @@ from kb.store.dialect import (
     update_url_candidates,
 )
 from kb.store.protocol import Capabilities
-from kb.store.staging import is_staging_graph, plan
+from kb.store.staging import CHUNK_BYTES, is_staging_graph, plan
 from kb.store.terms import OX_FORMATS, to_oxigraph, to_rdflib
 
 if TYPE_CHECKING:
@@ -618,7 +618,7 @@ class RemoteStore:
         and given to :attr:`progress` if set. Inside :meth:`atomic`, the chunks go out at once
         (nothing a reader sees changes) and the final request joins the block's request.
         """
-        staged = plan(sources, replace_graphs)
+        staged = plan(sources, replace_graphs, chunk_bytes=self.chunk_bytes)
         done = 0
         try:
             for chunk, count in zip(staged.chunks, staged.triples, strict=True):
@@ -640,6 +640,8 @@ class RemoteStore:
 
     #: Called with (triples sent, triples in all) after each chunk of a staged load.
     progress: Callable[[int, int], None] | None = None
+    #: Bytes of N-Triples per request of a staged load.
+    chunk_bytes: int = CHUNK_BYTES
 
     def replace_graph(self, graph: str, triples: Iterable[tuple[Identifier, ...]]) -> int:
         """Drop and refill one graph in one update request (blank nodes as skolem IRIs)."""
