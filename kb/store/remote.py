@@ -302,10 +302,44 @@ class RemoteStore:
             client.setOnlyConneg(True)
             with closing(client.query().response) as response:
                 self._learn_dialect(response.headers.get("Server"))
+                cut = response.headers.get("X-SPARQL-MaxRows")
+                if cut is not None:
+                    raise self._cut(cut)
                 content_type = str(response.headers.get("Content-Type", accept)).split(";")[0]
                 return content_type, bytes(response.read())
 
         return self._call(run, what="query", retry=True)
+
+    def _cut(self, rows: object) -> EndpointAnswerError:
+        """The endpoint returned part of an answer: srkb would compute with missing data."""
+        return EndpointAnswerError(
+            f"the endpoint {self.location} cut its answer at {rows} rows (Virtuoso: "
+            "ResultSetMaxRows in the [SPARQL] section of virtuoso.ini); raise that limit above "
+            "the size of srkb's graphs"
+        )
+
+    def _construct_graph(self, graph: str) -> list[ox.Triple]:
+        """The triples of one graph (skolem IRIs back as blank nodes), checked complete.
+
+        Virtuoso cuts a CONSTRUCT at ResultSetMaxRows without saying so (a SELECT it marks
+        with ``X-SPARQL-MaxRows``), so the triples received are counted against the graph.
+        """
+        content_type, body = self._raw(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }}",
+            "application/n-triples",
+            union=False,
+        )
+        rdf_format = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
+        try:
+            triples = [
+                ox.Triple(_from_wire(t.subject), t.predicate, _from_wire(t.object))
+                for t in ox.parse(body, format=rdf_format, rename_blank_nodes=False)
+            ]
+        except (ValueError, SyntaxError) as err:
+            raise self._garbage(content_type, err) from err
+        if len(triples) < self.count(graph):
+            raise self._cut(len(triples))
+        return triples
 
     def _garbage(self, content_type: str, err: Exception) -> EndpointAnswerError:
         """The endpoint answered, but not with SPARQL results: a wrong URL, a proxy's page..."""
@@ -455,17 +489,7 @@ class RemoteStore:
                 if s is not None and p is not None and o is not None and g is not None
             ]
             return bytes(ox.serialize(quads, format=rdf_format) or b"")
-        content_type, body = self._raw(
-            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }}",
-            "application/n-triples",
-            union=False,
-        )
-        triples = [
-            ox.Triple(_from_wire(t.subject), t.predicate, _from_wire(t.object))
-            for t in ox.parse(
-                body, format=ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
-            )
-        ]
+        triples = self._construct_graph(graph)
         return bytes(ox.serialize(triples, format=rdf_format) or b"")
 
     def dump_graphs(self, fmt: str, graphs: Sequence[str]) -> bytes:
@@ -587,14 +611,8 @@ class RemoteStore:
 
         scratch = scratch_store()
         for graph in read_graphs:
-            content_type, body = self._raw(
-                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }}",
-                "application/n-triples",
-                union=False,
-            )
-            if ox.RdfFormat.from_media_type(content_type) != ox.RdfFormat.N_TRIPLES:
-                raise self._garbage(content_type, ValueError("not N-Triples"))
-            scratch.add_ntriples(unskolemize_results(body, content_type))
+            triples = self._construct_graph(graph)
+            scratch.add_ntriples(bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""))
         asserted = scratch.lines()  # one writer's spelling, whatever the endpoint's
         passes = fixpoint(scratch)
         derived = scratch.lines() - asserted

@@ -66,7 +66,7 @@ MaxClientConnections = 10
 KeepAliveTimeout = 10
 
 [SPARQL]
-ResultSetMaxRows = 10000000
+ResultSetMaxRows = {max_rows}
 MaxQueryExecutionTime = 600
 MaxQueryCostEstimationTime = 0
 """
@@ -151,10 +151,11 @@ class VirtuosoServer:
             self.process.stderr.close()
 
 
-def _write_ini(directory: Path, sql_port: int, http_port: int, buffers: int) -> Path:
+def _write_ini(directory: Path, sql_port: int, http_port: int, buffers: int, max_rows: int) -> Path:
     ini = directory / "virtuoso.ini"
     ini.write_text(
         _INI.format(
+            max_rows=max_rows,
             dir=directory,
             sql_port=sql_port,
             http_port=http_port,
@@ -165,12 +166,12 @@ def _write_ini(directory: Path, sql_port: int, http_port: int, buffers: int) -> 
     return ini
 
 
-def _launch(directory: Path, *, buffers: int, attempts: int) -> VirtuosoServer:
+def _launch(directory: Path, *, buffers: int, attempts: int, max_rows: int) -> VirtuosoServer:
     server_exe, _isql = virtuoso_executables()
     sql_port, http_port = free_port(), free_port()
     while http_port == sql_port:
         http_port = free_port()
-    ini = _write_ini(directory, sql_port, http_port, buffers)
+    ini = _write_ini(directory, sql_port, http_port, buffers, max_rows)
     process = subprocess.Popen(
         [server_exe, "+foreground", "+configfile", str(ini)],
         cwd=directory,
@@ -195,15 +196,19 @@ def _launch(directory: Path, *, buffers: int, attempts: int) -> VirtuosoServer:
     raise RuntimeError(f"Virtuoso did not answer on port {http_port} within {attempts} attempts")
 
 
-def start_virtuoso(directory: Path, *, buffers: int = 2000, attempts: int = 300) -> VirtuosoServer:
+def start_virtuoso(
+    directory: Path, *, buffers: int = 2000, attempts: int = 300, max_rows: int = 10_000_000
+) -> VirtuosoServer:
     """Start Virtuoso with its files in ``directory`` (created), ready for SPARQL updates.
 
     ``buffers`` are 8 KiB database pages kept in memory (2,000 = 16 MiB: enough for the tests; a
     benchmark at a million triples wants about 100,000). Waits until the endpoint answers (at most
     ``attempts`` tenths of a second plus request time) and raises if the process exits first.
+    ``max_rows`` is where Virtuoso cuts results (its ``ResultSetMaxRows``; Debian's default is
+    10,000).
     """
     directory.mkdir(parents=True, exist_ok=True)
-    server = _launch(directory, buffers=buffers, attempts=attempts)
+    server = _launch(directory, buffers=buffers, attempts=attempts, max_rows=max_rows)
     try:
         server.isql('GRANT SPARQL_UPDATE TO "SPARQL";')
         server.system_graphs = frozenset(server.graphs())
