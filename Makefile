@@ -56,12 +56,16 @@ test: install-test system-deps lint
 # Benchmarks, not part of `make test`: generate, load, infer, validate, ask, impact, report at
 # BENCH_SIZES triples beside rdflib/owlrl/pySHACL (capped at BENCH_CAP s), then HTTP latency and
 # sustained load on 127.0.0.1. Results: bench/results/<date>.json and bench/results/latest.md.
-# Run on a quiet machine, e.g. `make bench BENCH_SIZES=10k,100k BENCH_REPS=5`.
+# Run on a quiet machine, e.g. `make bench BENCH_SIZES=10k,100k BENCH_REPS=5`. BENCH_REMOTE=1 runs
+# srkb against an endpoint on 127.0.0.1 instead: BENCH_ENGINE=oxigraph (default) or virtuoso.
 BENCH_SIZES ?= 10k,100k,1M
 BENCH_REPS ?= 3
 BENCH_CAP ?= 300
+BENCH_REMOTE ?= 0
+BENCH_ENGINE ?= oxigraph
 bench: install-test
-	BENCH_SIZES=$(BENCH_SIZES) BENCH_REPS=$(BENCH_REPS) BENCH_CAP=$(BENCH_CAP) $(PY) -m bench.run
+	BENCH_SIZES=$(BENCH_SIZES) BENCH_REPS=$(BENCH_REPS) BENCH_CAP=$(BENCH_CAP) \
+	  BENCH_REMOTE=$(BENCH_REMOTE) BENCH_ENGINE=$(BENCH_ENGINE) $(PY) -m bench.run
 
 # HTTP load test, not part of `make test`: srkb serve on 127.0.0.1 with BENCH_LOAD_SIZE triples
 # (generated once into bench/out/), concurrent requests from the first second, p50/p99 per route,

@@ -67,7 +67,7 @@ from kb.errors import (
     StoreUnavailableError,
 )
 from kb.sparql.results import QueryResult, Row
-from kb.sparql.text import RDFLIB_PARSER_LOCK, bind_column, insert_data, iri
+from kb.sparql.text import RDFLIB_PARSER_LOCK, bind_column, iri
 from kb.store.dialect import (
     GENERIC,
     GENID_BASE,
@@ -77,7 +77,6 @@ from kb.store.dialect import (
     for_endpoint,
     from_wire_iri,
     query_form,
-    to_wire,
     unskolemize_results,
     update_url_candidates,
 )
@@ -663,11 +662,15 @@ class RemoteStore:
 
     def replace_graph(self, graph: str, triples: Iterable[tuple[Identifier, ...]]) -> int:
         """Drop and refill one graph in one update request (blank nodes as skolem IRIs)."""
-        wire = [tuple(to_wire(t) for t in triple) for triple in triples]
-        if not wire:  # Virtuoso refuses an empty INSERT DATA block
-            self.update(f"DROP SILENT GRAPH {iri(graph)}")
-            return 0
-        self.update(f"DROP SILENT GRAPH {iri(graph)} ;\n{insert_data(graph, wire)}")
+        from kb.store.source import ParsedSource
+
+        target = ox.NamedNode(graph)
+        quads = [
+            ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), target)  # type: ignore[arg-type]
+            for s, p, o in triples
+        ]
+        # one request, or staged chunks moved into place, as any load (blank nodes as skolem IRIs)
+        self.load([ParsedSource(graph, graph, "nt", quads)], replace_graphs=[graph])
         return self.count(graph)
 
     def close(self) -> None:

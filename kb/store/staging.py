@@ -5,9 +5,10 @@ refuses bodies over 128 MiB (about 800,000 triples), and Virtuoso and Fuseki slo
 of memory long before 10 million triples. A load that does not fit in one request of
 :data:`CHUNK_BYTES` is therefore *staged*:
 
-1. its triples are sent in chunks of about :data:`CHUNK_BYTES` each, into staging graphs named
-   after the load (``<GRAPH_BASE>staging/<run>/<n>``, one per target graph), which srkb's graph
-   lists, unions and dumps leave out, so no reader sees half a load;
+1. its triples are sent in chunks of about :data:`CHUNK_BYTES` each (as ``INSERT DATA``
+   operations of at most :data:`OPERATION_TRIPLES` triples, for Virtuoso's parser), into
+   staging graphs named after the load (``<GRAPH_BASE>staging/<run>/<n>``, one per target
+   graph), which srkb's graph lists, unions and dumps leave out, so no reader sees half a load;
 2. one final update request drops the graphs the load replaces, adds each staging graph to its
    target and drops the staging graphs. The endpoint applies that request atomically, so the
    load is all-or-nothing: if a chunk fails, the staging graphs are dropped and nothing a reader
@@ -39,6 +40,9 @@ STAGING_PREFIX = GRAPH_BASE + "staging/"
 #: Bytes of N-Triples per request of a staged load (well below Oxigraph's 128 MiB limit, and a
 #: size Virtuoso parses in about a second).
 CHUNK_BYTES = 8 << 20
+#: Triples per ``INSERT DATA`` operation: Virtuoso 7.2's parser gives up ("memory exhausted")
+#: a little under 5,000 triples in one operation, so a request holds several operations.
+OPERATION_TRIPLES = 2_000
 
 
 def is_staging_graph(graph: str) -> bool:
@@ -54,8 +58,15 @@ def wire_term(value: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> st
 
 
 def _insert(by_graph: dict[str, list[str]]) -> str:
-    blocks = [f"GRAPH <{g}> {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items()]
-    return "INSERT DATA {\n" + "\n".join(blocks) + "\n}" if blocks else ""
+    """``INSERT DATA`` operations of at most :data:`OPERATION_TRIPLES` triples, in one request."""
+    operations = [
+        f"INSERT DATA {{ GRAPH <{graph}> {{\n"
+        + "\n".join(lines[i : i + OPERATION_TRIPLES])
+        + "\n} }"
+        for graph, lines in by_graph.items()
+        for i in range(0, len(lines), OPERATION_TRIPLES)
+    ]
+    return " ;\n".join(operations)
 
 
 def _chunks(

@@ -215,3 +215,10 @@ def test_an_answer_virtuoso_cuts_short_is_an_error_not_missing_data(tmp_path: Pa
             store.dump("nt", graph=G)
     finally:
         server.stop()
+
+
+def test_a_load_of_thousands_of_triples_in_one_request(endpoint: RemoteStore) -> None:
+    """Was: Virtuoso's parser 'memory exhausted' past ~5,000 triples in one INSERT DATA."""
+    endpoint.chunk_bytes = 8 << 20
+    endpoint.load(_source(4_000), replace_graphs=[G])  # type: ignore[arg-type]
+    assert endpoint.count(G) == 8_000
