@@ -371,13 +371,28 @@ def _collect(
 def _save(store: Store, triples: Iterable[Triple], findings: list[tuple[Node, Finding]]) -> None:
     """Replace the validation graph with the raw report, each result annotated with its finding.
 
-    One update request (drop and insert), so readers see the old report or the new one. The
-    request is written here rather than by :meth:`Store.replace_graph` because a large report
+    One update request (drop and insert), so readers see the old report or the new one; on a
+    remote store :meth:`Store.replace_graph`, which stages a large report. On the embedded store
+    the request is written here rather than by :meth:`Store.replace_graph` because a large report
     repeats the same few terms (shapes, severities, messages) hundreds of thousands of times: each
     distinct term is serialised once (by :func:`kb.sparql.text.term`), SHACL and srkb terms as
     prefixed names and blank nodes with short labels, which made saving 50,000 results about twice
     as fast.
     """
+    if store.capabilities.remote:
+        # A remote store writes a graph its own way (blank nodes as skolem IRIs, requests of a
+        # size the endpoint parses, large graphs staged and moved into place by one request).
+        everything: list[tuple[Identifier, ...]] = [
+            cast("tuple[Identifier, ...]", t) for t in triples
+        ]
+        for node, finding in findings:
+            everything.append((node, SRKB.precondition, Literal(finding.precondition)))  # type: ignore[arg-type]
+            if finding.organisation:
+                everything.append(
+                    (node, SRKB.concernsOrganisation, URIRef(finding.organisation))  # type: ignore[arg-type]
+                )
+        store.replace_graph(VALIDATION_GRAPH, everything)
+        return
     text: dict[Node, str] = {}
     labels = count()
 

@@ -166,7 +166,7 @@ def _write_ini(directory: Path, sql_port: int, http_port: int, buffers: int, max
     return ini
 
 
-def _launch(directory: Path, *, buffers: int, attempts: int, max_rows: int) -> VirtuosoServer:
+def _launch(directory: Path, *, buffers: int, seconds: float, max_rows: int) -> VirtuosoServer:
     server_exe, _isql = virtuoso_executables()
     sql_port, http_port = free_port(), free_port()
     while http_port == sql_port:
@@ -180,7 +180,8 @@ def _launch(directory: Path, *, buffers: int, attempts: int, max_rows: int) -> V
     )
     server = VirtuosoServer(process, http_port, sql_port, directory)
     probe = f"{server.sparql_url}?query=ASK%7B%7D"
-    for _ in range(attempts):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         if process.poll() is not None:
             err = process.stderr.read().decode(errors="replace") if process.stderr else ""
             log = directory / "virtuoso.log"
@@ -193,22 +194,23 @@ def _launch(directory: Path, *, buffers: int, attempts: int, max_rows: int) -> V
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
     server.stop()
-    raise RuntimeError(f"Virtuoso did not answer on port {http_port} within {attempts} attempts")
+    raise RuntimeError(f"Virtuoso did not answer on port {http_port} within {seconds:g} s")
 
 
 def start_virtuoso(
-    directory: Path, *, buffers: int = 2000, attempts: int = 300, max_rows: int = 10_000_000
+    directory: Path, *, buffers: int = 2000, seconds: float = 120, max_rows: int = 10_000_000
 ) -> VirtuosoServer:
     """Start Virtuoso with its files in ``directory`` (created), ready for SPARQL updates.
 
     ``buffers`` are 8 KiB database pages kept in memory (2,000 = 16 MiB: enough for the tests; a
     benchmark at a million triples wants about 100,000). Waits until the endpoint answers (at most
-    ``attempts`` tenths of a second plus request time) and raises if the process exits first.
+    ``seconds``: about 3 s on a quiet machine, over 30 s on a busy one) and raises if the process
+    exits first.
     ``max_rows`` is where Virtuoso cuts results (its ``ResultSetMaxRows``; Debian's default is
     10,000).
     """
     directory.mkdir(parents=True, exist_ok=True)
-    server = _launch(directory, buffers=buffers, attempts=attempts, max_rows=max_rows)
+    server = _launch(directory, buffers=buffers, seconds=seconds, max_rows=max_rows)
     try:
         server.isql('GRANT SPARQL_UPDATE TO "SPARQL";')
         server.system_graphs = frozenset(server.graphs())
