@@ -158,6 +158,29 @@ def skolemize_data(sparql: str) -> str:
     return "".join(parts)
 
 
+#: An INSERT DATA or DELETE DATA operation with nothing in it (with the ``;`` after it, if any).
+_EMPTY_DATA = re.compile(
+    r"(?:INSERT|DELETE)\s+DATA\s*\{\s*(?:GRAPH\s*<[^<>\s]*>\s*\{\s*\}\s*)?\}\s*(?:;\s*)?",
+    re.IGNORECASE,
+)
+
+
+def without_empty_data(sparql: str) -> str:
+    r"""Leave out ``INSERT DATA``/``DELETE DATA`` operations that hold no triple.
+
+    They change nothing, and Virtuoso 7.2 refuses them as a syntax error.
+
+    >>> without_empty_data("DELETE DATA { GRAPH <urn:g> {} } ;\nINSERT DATA { <urn:a> <urn:p> 1 }")
+    'INSERT DATA { <urn:a> <urn:p> 1 }'
+    >>> without_empty_data("DROP SILENT GRAPH <urn:g> ;\nINSERT DATA { GRAPH <urn:g> { } }")
+    'DROP SILENT GRAPH <urn:g>'
+    """
+    if "DATA" not in sparql.upper():
+        return sparql
+    text = _EMPTY_DATA.sub("", sparql).rstrip()
+    return text[:-1].rstrip() if text.endswith(";") else text
+
+
 def for_endpoint(sparql: str) -> str:
     """The text srkb sends: term-type tests skolem-aware, a data update's blank nodes skolemised.
 
@@ -166,7 +189,7 @@ def for_endpoint(sparql: str) -> str:
     """
     if _TERM_TEST.search(sparql):
         sparql = skolem_aware(sparql)
-    return skolemize_data(sparql)
+    return without_empty_data(skolemize_data(sparql))
 
 
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)

@@ -222,3 +222,13 @@ def test_a_load_of_thousands_of_triples_in_one_request(endpoint: RemoteStore) ->
     endpoint.chunk_bytes = 8 << 20
     endpoint.load(_source(4_000), replace_graphs=[G])  # type: ignore[arg-type]
     assert endpoint.count(G) == 8_000
+
+
+def test_an_empty_data_operation_is_left_out(endpoint: RemoteStore) -> None:
+    """Was: incremental inference with nothing to delete failed on Virtuoso (empty DELETE DATA)."""
+    endpoint.update(
+        f"DELETE DATA {{ GRAPH <{G}> {{\n\n}} }} ;\n"
+        f"INSERT DATA {{ GRAPH <{G}> {{ <urn:a> <urn:b> <urn:c> }} }} ;\n"
+        f"INSERT DATA {{ GRAPH <{G}> {{ }} }}"
+    )
+    assert endpoint.count(G) == 1
