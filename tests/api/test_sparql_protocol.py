@@ -223,8 +223,18 @@ def test_named_graph_uri_sets_the_named_graphs_and_empties_the_default(
     assert both.json()["boolean"] is True
 
 
-def test_from_and_from_named_in_the_query_are_its_dataset(http: httpx.Client) -> None:
+def test_from_and_from_named_in_the_query_are_its_dataset(
+    http: httpx.Client, request: pytest.FixtureRequest
+) -> None:
     """Without protocol parameters, the query's own FROM/FROM NAMED replace the union."""
+    if request.node.callspec.params.get("demo_server") == "virtuoso":
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="Virtuoso 7.2 adds a query's FROM to the protocol's default-graph-uri "
+                "instead of letting the protocol's dataset win (SPARQL 1.1 Protocol 2.1.4)",
+            )
+        )
     in_ontology = count(
         http, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
     )
