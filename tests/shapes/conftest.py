@@ -95,11 +95,11 @@ ex:WorkplaceAvailability a srkb:ServiceLevelTarget ;
     srkb:hasDirection srkb:HigherIsBetter ; srkb:assuresWarranty srkb:Availability .
 ex:PrintingTurnaround a srkb:ServiceLevelTarget ;
     srkb:hasMetric "time to deliver a print job"@en ;
-    srkb:hasTargetValue 4.0 ; srkb:hasUnit unit:HR ; srkb:hasReportingPeriod srkb:Weekly ;
+    srkb:hasTargetValue 4 ; srkb:hasUnit unit:HR ; srkb:hasReportingPeriod srkb:Weekly ;
     srkb:hasDirection srkb:LowerIsBetter .
 ex:DesksAvailable a srkb:ServiceLevelTarget ;
     srkb:hasMetric "desks available to IT staff"@en ;
-    srkb:hasTargetValue 40.0 ; srkb:hasUnit unit:NUM ; srkb:hasReportingPeriod srkb:Monthly ;
+    srkb:hasTargetValue 40 ; srkb:hasUnit unit:NUM ; srkb:hasReportingPeriod srkb:Monthly ;
     srkb:hasDirection srkb:HigherIsBetter ; srkb:assuresWarranty srkb:Capacity .
 ex:WorkplaceAvailability-2026-10 a srkb:ServiceLevelMeasurement ;
     srkb:measuresTarget ex:WorkplaceAvailability ; srkb:coversPeriod "2026-10" ;
