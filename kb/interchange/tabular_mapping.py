@@ -15,6 +15,9 @@ A column says which property it fills and how a cell becomes an RDF term:
 - ``text``: words for people, a literal in the file's ``language`` (``en`` unless declared).
 - ``string``: a plain string, optionally checked against a ``pattern`` (e-mail addresses).
 - ``choice``: one word from a fixed list (``accountable``), standing for an IRI.
+- ``number``: a decimal number (``99.9``, ``240``), written in its canonical form: a whole number as
+  ``xsd:integer``, any other as ``xsd:decimal`` without trailing zeros, which is how a store keeps
+  it, so that Turtle, the tabular formats and every store agree on the same literal.
 
 ``many`` columns take several values (a YAML list, or a comma-separated cell). ``inverse``
 columns state the property from the value to the row: the ``registered_by`` cell of a component
@@ -29,8 +32,10 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Literal
 
 SRKB = "https://w3id.org/srkb#"
@@ -39,7 +44,7 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
-ValueKind = Literal["reference", "text", "string", "choice"]
+ValueKind = Literal["reference", "text", "string", "choice", "number"]
 
 #: The column every kind has first: the thing's id (local, a CURIE or a full IRI).
 ID_COLUMN = "id"
@@ -103,6 +108,25 @@ class Kind:
                 return column
         raise KeyError(name)
 
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+#: A measured period in ISO 8601 words: a year, month, day, quarter or week.
+PERIOD_PATTERN = (
+    r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?|-Q[1-4]|-W(0[1-9]|[1-4]\d|5[0-3]))?"
+)
+QUDT_UNIT = "http://qudt.org/vocab/unit/"
+#: Units of service level targets: words for QUDT unit IRIs (http://qudt.org/vocab/unit/).
+UNITS: Mapping[str, str] = {
+    "percent": QUDT_UNIT + "PERCENT",
+    "millisecond": QUDT_UNIT + "MilliSEC",
+    "second": QUDT_UNIT + "SEC",
+    "minute": QUDT_UNIT + "MIN",
+    "hour": QUDT_UNIT + "HR",
+    "day": QUDT_UNIT + "DAY",
+    "count": QUDT_UNIT + "NUM",
+    "gigabyte": QUDT_UNIT + "GigaBYTE",
+    "megabit per second": QUDT_UNIT + "MegaBIT-PER-SEC",
+}
 
 ORGS = ("organisations", "units")
 AGENTS = ("organisations", "units", "persons")
@@ -195,6 +219,20 @@ KINDS: tuple[Kind, ...] = (
                 ("components",),
                 "registered components the service is built from",
                 example="comp-it-network",
+            ),
+            _ref(
+                "created_from_resources",
+                SRKB + "isCreatedFromResource",
+                ("resources",),
+                "the provider's own resources the service is made with",
+                example="",
+            ),
+            _ref(
+                "utilities",
+                SRKB + "providesUtility",
+                ("utilities",),
+                "what the service does for its consumers (its utility)",
+                example="",
             ),
         ),
         "WorkplaceIT",
@@ -378,6 +416,13 @@ KINDS: tuple[Kind, ...] = (
                 example="value-1",
             ),
             _ref(
+                "outputs",
+                SRKB + "deliversOutput",
+                ("outputs",),
+                "deliverables the provider hands over in it",
+                example="",
+            ),
+            _ref(
                 "outcomes",
                 SRKB + "facilitatesOutcome",
                 ("outcomes",),
@@ -456,6 +501,30 @@ KINDS: tuple[Kind, ...] = (
     _named("outcomes", "outcome", SRKB + "Outcome", "outcomes a consumer wants", "month-end close"),
     _named("costs", "cost", SRKB + "Cost", "costs a relationship removes or imposes", "IT staff"),
     _named("risks", "risk", SRKB + "Risk", "risks a relationship removes or imposes", "outage"),
+    Kind(
+        "outputs",
+        "output",
+        "deliverables a relationship hands over, as opposed to outcomes (ITIL 4 Foundation 2.5.1)",
+        SRKB + "Output",
+        (
+            _label("configured laptops"),
+            _ref(
+                "contributes_to",
+                SRKB + "contributesToOutcome",
+                ("outcomes",),
+                "outcomes it helps reach",
+                example="outcome-1",
+            ),
+        ),
+        "output-1",
+    ),
+    _named(
+        "utilities",
+        "utility",
+        SRKB + "Utility",
+        "what a service does for its consumers (ITIL 4 Foundation 2.5.4)",
+        "test orders and results on line",
+    ),
     Kind(
         "components",
         "component",
@@ -546,6 +615,128 @@ KINDS: tuple[Kind, ...] = (
             ),
         ),
         "agr-network",
+    ),
+    Kind(
+        "targets",
+        "target",
+        "service level targets of agreements: metric, value, unit, period, direction (ITIL 4 SLM)",
+        SRKB + "ServiceLevelTarget",
+        (
+            _label("campus network availability"),
+            _ref(
+                "agreement",
+                SRKB + "hasServiceLevelTarget",
+                ("agreements",),
+                "the agreements that set it",
+                example="agr-network",
+                inverse=True,
+            ),
+            Column(
+                "metric",
+                SRKB + "hasMetric",
+                "text",
+                "what is measured, in words",
+                example="share of the month the network is up",
+            ),
+            Column(
+                "value",
+                SRKB + "hasTargetValue",
+                "number",
+                "the number to reach, in the unit",
+                example="99.95",
+            ),
+            Column(
+                "unit",
+                SRKB + "hasUnit",
+                "choice",
+                "the unit of value and measurements (a QUDT unit)",
+                choices=UNITS,
+                example="percent",
+            ),
+            Column(
+                "period",
+                SRKB + "hasReportingPeriod",
+                "choice",
+                "how often it is assessed",
+                choices={
+                    "daily": SRKB + "Daily",
+                    "weekly": SRKB + "Weekly",
+                    "monthly": SRKB + "Monthly",
+                    "quarterly": SRKB + "Quarterly",
+                    "yearly": SRKB + "Yearly",
+                },
+                example="monthly",
+            ),
+            Column(
+                "direction",
+                SRKB + "hasDirection",
+                "choice",
+                "which way is better",
+                choices={
+                    "higher is better": SRKB + "HigherIsBetter",
+                    "lower is better": SRKB + "LowerIsBetter",
+                },
+                example="higher is better",
+            ),
+            Column(
+                "warranty",
+                SRKB + "assuresWarranty",
+                "choice",
+                "the warranty aspect it assures, if any",
+                choices={
+                    "availability": SRKB + "Availability",
+                    "capacity": SRKB + "Capacity",
+                    "security": SRKB + "Security",
+                    "continuity": SRKB + "Continuity",
+                },
+                many=True,
+                example="availability",
+            ),
+            _ref(
+                "utilities",
+                SRKB + "assuresUtility",
+                ("utilities",),
+                "the utility whose delivery it measures",
+                example="",
+            ),
+        ),
+        "target-network-availability",
+    ),
+    Kind(
+        "measurements",
+        "measurement",
+        "what a target achieved over one period; a miss is derived as a breach",
+        SRKB + "ServiceLevelMeasurement",
+        (
+            _label("campus network availability, October 2026"),
+            _ref(
+                "target",
+                SRKB + "measuresTarget",
+                ("targets",),
+                "the target measured",
+                example="target-network-availability",
+                required=True,
+                many=False,
+            ),
+            Column(
+                "period",
+                SRKB + "coversPeriod",
+                "string",
+                "the period measured",
+                pattern=PERIOD_PATTERN,
+                pattern_words="an ISO 8601 year, month, day, quarter or week such as 2026, "
+                "2026-10, 2026-10-14, 2026-Q3 or 2026-W44",
+                example="2026-10",
+            ),
+            Column(
+                "achieved",
+                SRKB + "hasAchievedValue",
+                "number",
+                "the number reached, in the target's unit",
+                example="99.97",
+            ),
+        ),
+        "measure-network-2026-10",
     ),
     Kind(
         "practices",
@@ -718,3 +909,27 @@ KINDS: tuple[Kind, ...] = (
 )
 
 KIND_BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
+
+
+def canonical_number(text: str) -> tuple[str, str] | None:
+    """A number cell as (canonical lexical form, XSD datatype IRI), or None if it is no number.
+
+    Whole numbers become ``xsd:integer``, others ``xsd:decimal`` without trailing zeros: the forms
+    a store keeps (Oxigraph rewrites ``98.0`` to ``98``), so a round trip changes nothing.
+
+    >>> canonical_number("99.90")
+    ('99.9', 'http://www.w3.org/2001/XMLSchema#decimal')
+    >>> canonical_number("240.0")
+    ('240', 'http://www.w3.org/2001/XMLSchema#integer')
+    >>> canonical_number("-0.50")
+    ('-0.5', 'http://www.w3.org/2001/XMLSchema#decimal')
+    >>> canonical_number("1e3") is None, canonical_number("n/a") is None
+    (True, True)
+    """
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text.strip()):
+        return None
+    number = Decimal(text.strip())
+    if number == number.to_integral_value():
+        return str(int(number)), XSD + "integer"
+    lexical = format(number.normalize(), "f")
+    return lexical, XSD + "decimal"
