@@ -32,138 +32,45 @@ True
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Literal
-
-SRKB = "https://w3id.org/srkb#"
-ORG = "http://www.w3.org/ns/org#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-
-ValueKind = Literal["reference", "text", "string", "choice", "number"]
-
-#: The column every kind has first: the thing's id (local, a CURIE or a full IRI).
-ID_COLUMN = "id"
-#: The settings sheet of a workbook (and ``about.csv``): base, language, prefixes.
-ABOUT_SHEET = "about"
-#: Separator of several values in one cell.
-SEPARATOR = ","
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a kind: a property and how its cells become RDF terms."""
-
-    name: str
-    predicate: str
-    value: ValueKind
-    description: str
-    refers_to: tuple[str, ...] = ()
-    required: bool = False
-    many: bool = False
-    inverse: bool = False
-    choices: Mapping[str, str] = field(default_factory=dict)
-    pattern: str | None = None
-    pattern_words: str | None = None
-    example: str = ""
-
-
-@dataclass(frozen=True)
-class Kind:
-    """One kind of thing: a YAML section, a workbook sheet, a CSV file; one row per thing.
-
-    ``rdf_type`` is written for every row; a kind without one takes its class from a required
-    ``choice`` column on ``rdf:type`` (offering elements: goods, resource access, service action).
-    """
-
-    name: str
-    singular: str
-    description: str
-    rdf_type: str | None
-    columns: tuple[Column, ...]
-    example_id: str = ""
-
-    @property
-    def classes(self) -> frozenset[str]:
-        """Every class a row of this kind can have."""
-        found = {self.rdf_type} if self.rdf_type else set()
-        for column in self.columns:
-            if column.predicate == RDF_TYPE:
-                found |= set(column.choices.values())
-        return frozenset(found)
-
-    @property
-    def headers(self) -> tuple[str, ...]:
-        """The header row: ``id`` and then every column, in order."""
-        return (ID_COLUMN, *(c.name for c in self.columns))
-
-    def column(self, name: str) -> Column:
-        """The column called ``name`` (KeyError if there is none)."""
-        for column in self.columns:
-            if column.name == name:
-                return column
-        raise KeyError(name)
-
-
-XSD = "http://www.w3.org/2001/XMLSchema#"
-#: A measured period in ISO 8601 words: a year, month, day, quarter or week.
-PERIOD_PATTERN = (
-    r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?|-Q[1-4]|-W(0[1-9]|[1-4]\d|5[0-3]))?"
+from kb.interchange.tabular_columns import (
+    ABOUT_SHEET,
+    AGENTS,
+    FOAF,
+    ID_COLUMN,
+    ORG,
+    ORGS,
+    RDF_TYPE,
+    RDFS_LABEL,
+    SEPARATOR,
+    SRKB,
+    UNITS,
+    Column,
+    Kind,
+    ValueKind,
+    canonical_number,
 )
-QUDT_UNIT = "http://qudt.org/vocab/unit/"
-#: Units of service level targets: words for QUDT unit IRIs (http://qudt.org/vocab/unit/).
-UNITS: Mapping[str, str] = {
-    "percent": QUDT_UNIT + "PERCENT",
-    "millisecond": QUDT_UNIT + "MilliSEC",
-    "second": QUDT_UNIT + "SEC",
-    "minute": QUDT_UNIT + "MIN",
-    "hour": QUDT_UNIT + "HR",
-    "day": QUDT_UNIT + "DAY",
-    "count": QUDT_UNIT + "NUM",
-    "gigabyte": QUDT_UNIT + "GigaBYTE",
-    "megabit per second": QUDT_UNIT + "MegaBIT-PER-SEC",
-}
+from kb.interchange.tabular_columns import label_column as _label
+from kb.interchange.tabular_columns import named_kind as _named
+from kb.interchange.tabular_columns import ref_column as _ref
+from kb.interchange.tabular_service_levels import SERVICE_LEVEL_KINDS
 
-ORGS = ("organisations", "units")
-AGENTS = ("organisations", "units", "persons")
-
-
-def _label(example: str) -> Column:
-    return Column("label", RDFS_LABEL, "text", "a name people read", example=example)
-
-
-def _ref(
-    name: str,
-    predicate: str,
-    refers_to: tuple[str, ...],
-    description: str,
-    *,
-    example: str,
-    required: bool = False,
-    many: bool = True,
-    inverse: bool = False,
-) -> Column:
-    return Column(
-        name,
-        predicate,
-        "reference",
-        description,
-        refers_to=refers_to,
-        required=required,
-        many=many,
-        inverse=inverse,
-        example=example,
-    )
-
-
-def _named(name: str, singular: str, rdf_type: str, description: str, example: str) -> Kind:
-    """A kind with nothing but an id and a label (values, outcomes, costs, risks)."""
-    return Kind(name, singular, description, rdf_type, (_label(example),), f"{singular}-1")
-
+__all__ = [
+    "ABOUT_SHEET",
+    "FOAF",
+    "ID_COLUMN",
+    "KINDS",
+    "KIND_BY_NAME",
+    "ORG",
+    "RDFS_LABEL",
+    "RDF_TYPE",
+    "SEPARATOR",
+    "SRKB",
+    "UNITS",
+    "Column",
+    "Kind",
+    "ValueKind",
+    "canonical_number",
+]
 
 KINDS: tuple[Kind, ...] = (
     Kind(
@@ -616,128 +523,7 @@ KINDS: tuple[Kind, ...] = (
         ),
         "agr-network",
     ),
-    Kind(
-        "targets",
-        "target",
-        "service level targets of agreements: metric, value, unit, period, direction (ITIL 4 SLM)",
-        SRKB + "ServiceLevelTarget",
-        (
-            _label("campus network availability"),
-            _ref(
-                "agreement",
-                SRKB + "hasServiceLevelTarget",
-                ("agreements",),
-                "the agreements that set it",
-                example="agr-network",
-                inverse=True,
-            ),
-            Column(
-                "metric",
-                SRKB + "hasMetric",
-                "text",
-                "what is measured, in words",
-                example="share of the month the network is up",
-            ),
-            Column(
-                "value",
-                SRKB + "hasTargetValue",
-                "number",
-                "the number to reach, in the unit",
-                example="99.95",
-            ),
-            Column(
-                "unit",
-                SRKB + "hasUnit",
-                "choice",
-                "the unit of value and measurements (a QUDT unit)",
-                choices=UNITS,
-                example="percent",
-            ),
-            Column(
-                "period",
-                SRKB + "hasReportingPeriod",
-                "choice",
-                "how often it is assessed",
-                choices={
-                    "daily": SRKB + "Daily",
-                    "weekly": SRKB + "Weekly",
-                    "monthly": SRKB + "Monthly",
-                    "quarterly": SRKB + "Quarterly",
-                    "yearly": SRKB + "Yearly",
-                },
-                example="monthly",
-            ),
-            Column(
-                "direction",
-                SRKB + "hasDirection",
-                "choice",
-                "which way is better",
-                choices={
-                    "higher is better": SRKB + "HigherIsBetter",
-                    "lower is better": SRKB + "LowerIsBetter",
-                },
-                example="higher is better",
-            ),
-            Column(
-                "warranty",
-                SRKB + "assuresWarranty",
-                "choice",
-                "the warranty aspect it assures, if any",
-                choices={
-                    "availability": SRKB + "Availability",
-                    "capacity": SRKB + "Capacity",
-                    "security": SRKB + "Security",
-                    "continuity": SRKB + "Continuity",
-                },
-                many=True,
-                example="availability",
-            ),
-            _ref(
-                "utilities",
-                SRKB + "assuresUtility",
-                ("utilities",),
-                "the utility whose delivery it measures",
-                example="",
-            ),
-        ),
-        "target-network-availability",
-    ),
-    Kind(
-        "measurements",
-        "measurement",
-        "what a target achieved over one period; a miss is derived as a breach",
-        SRKB + "ServiceLevelMeasurement",
-        (
-            _label("campus network availability, October 2026"),
-            _ref(
-                "target",
-                SRKB + "measuresTarget",
-                ("targets",),
-                "the target measured",
-                example="target-network-availability",
-                required=True,
-                many=False,
-            ),
-            Column(
-                "period",
-                SRKB + "coversPeriod",
-                "string",
-                "the period measured",
-                pattern=PERIOD_PATTERN,
-                pattern_words="an ISO 8601 year, month, day, quarter or week such as 2026, "
-                "2026-10, 2026-10-14, 2026-Q3 or 2026-W44",
-                example="2026-10",
-            ),
-            Column(
-                "achieved",
-                SRKB + "hasAchievedValue",
-                "number",
-                "the number reached, in the target's unit",
-                example="99.97",
-            ),
-        ),
-        "measure-network-2026-10",
-    ),
+    *SERVICE_LEVEL_KINDS,
     Kind(
         "practices",
         "practice",
@@ -909,27 +695,3 @@ KINDS: tuple[Kind, ...] = (
 )
 
 KIND_BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
-
-
-def canonical_number(text: str) -> tuple[str, str] | None:
-    """A number cell as (canonical lexical form, XSD datatype IRI), or None if it is no number.
-
-    Whole numbers become ``xsd:integer``, others ``xsd:decimal`` without trailing zeros: the forms
-    a store keeps (Oxigraph rewrites ``98.0`` to ``98``), so a round trip changes nothing.
-
-    >>> canonical_number("99.90")
-    ('99.9', 'http://www.w3.org/2001/XMLSchema#decimal')
-    >>> canonical_number("240.0")
-    ('240', 'http://www.w3.org/2001/XMLSchema#integer')
-    >>> canonical_number("-0.50")
-    ('-0.5', 'http://www.w3.org/2001/XMLSchema#decimal')
-    >>> canonical_number("1e3") is None, canonical_number("n/a") is None
-    (True, True)
-    """
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text.strip()):
-        return None
-    number = Decimal(text.strip())
-    if number == number.to_integral_value():
-        return str(int(number)), XSD + "integer"
-    lexical = format(number.normalize(), "f")
-    return lexical, XSD + "decimal"

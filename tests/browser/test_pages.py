@@ -69,15 +69,15 @@ def test_report_of_a_broken_example_shows_its_findings(
         "Occupational Health Clinic",
         "Riverside Factory",
     }
-    assert page.locator("tr.finding").count() == len(findings) == 5
+    assert page.locator("tr.finding").count() == len(findings) == 10
     text = page.locator(".report").inner_text()
     for finding in findings:
         assert finding["message"] in text
         assert finding["hint"] in text
     clinic = page.locator("tr.readiness-row", has_text="Occupational Health Clinic")
-    assert clinic.locator("td.score.bad").inner_text() == "58%"
+    assert clinic.locator("td.score.bad").inner_text() == "70%"
     factory = page.locator("tr.readiness-row", has_text="Riverside Factory")
-    assert factory.locator("td.score.bad").inner_text() == "66%"
+    assert factory.locator("td.score.bad").inner_text() == "75%"
     broken_page.screenshot("report-broken")
     # printing hides the navigation and keeps every finding
     page.emulate_media(media="print")
