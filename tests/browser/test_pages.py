@@ -142,7 +142,7 @@ def test_map_marks_the_failing_organisations_of_a_broken_example(broken_page: Wa
     click_node(broken_page, BROKEN + "Clinic")
     page.wait_for_selector("#details-findings")
     assert page.locator("#details-status").inner_text() == "Fails precondition 1."
-    assert page.locator("#details-findings li.finding").count() == 3
+    assert page.locator("#details-findings li.finding").count() == 7  # 3 gaps, 4 without target
     assert "How to fix:" in page.locator("#details-findings").inner_text()
     broken_page.screenshot("map-broken", full_page=False)
 
