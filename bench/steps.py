@@ -71,6 +71,7 @@ def subjects(params: Params) -> dict[str, str]:
         "organisation": f"{NAMESPACE}org-{intermediary}",
         "provider": f"{NAMESPACE}org-{platform}",
         "service": f"{NAMESPACE}svc-{intermediary}-0",
+        "relationship": f"{NAMESPACE}rel-{intermediary}-0",
         "global_vendor": f"{NAMESPACE}org-0",
     }
 

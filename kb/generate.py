@@ -1,7 +1,7 @@
 r"""Synthetic service ecosystems of any size, in srkb's own vocabulary, for scale tests and benches.
 
 ``generate(orgs, seed, out)`` writes an ecosystem of ``orgs`` organisations (about
-:data:`TRIPLES_PER_ORGANISATION` triples each: 85 organisations make some 10k triples, 8,500 some
+:data:`TRIPLES_PER_ORGANISATION` triples each: 70 organisations make some 10k triples, 7,000 some
 1M) as N-Triples or Turtle, streamed organisation by organisation, so that memory stays flat
 from 10k to 10M triples. The same ``orgs`` and ``seed`` give a byte-identical file: every
 organisation draws from its own random generator seeded with ``"<seed>/<index>"``, and only
@@ -25,11 +25,15 @@ Shape (what the campus example has, many times over):
   consumer-turned-providers), publish **offerings** (goods, resource access, service actions) and
   keep a **service catalogue**; consumers run a **service relationship practice** (roles held by
   people and units, RACI responsibilities, activities with tasks and tools). Relationships name
-  customers, users and sponsors, agreements, and now and then outcomes, costs and risks.
+  customers, users and sponsors, agreements, and now and then outputs, outcomes, costs and risks.
+  Agreements set a **service level target** (availability, continuity, capacity or security),
+  some of which are measured; now and then a measurement misses its target (a breach the engine
+  derives).
 * **Gaps**: each kind of precondition gap (:data:`GAP_RATES`) happens at a few percent, so that
   validation finds every shape's finding: unregistered consumed services, components without vendor,
-  contact, agreement or with the wrong vendor, missing or incomplete practices, missing catalogues,
-  unlisted services, and a few malformed relationships.
+  contact, agreement or with the wrong vendor, consumers without any component, agreements without
+  or with incomplete targets, incomplete measurements, missing or incomplete practices, missing
+  catalogues, unlisted services, and a few malformed relationships.
 
 >>> import io
 >>> buffer = io.BytesIO()
@@ -58,13 +62,14 @@ PREFIXES: dict[str, str] = {
     "foaf": "http://xmlns.com/foaf/0.1/",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "unit": "http://qudt.org/vocab/unit/",
 }
 
 #: Formats the generator writes (both line-oriented and streamable).
 FORMATS = ("nt", "ttl")
 
 #: Average triples per organisation, measured; use :func:`orgs_for_triples` to aim at a size.
-TRIPLES_PER_ORGANISATION = 118
+TRIPLES_PER_ORGANISATION = 142
 
 #: Organisations per region, and the tier of each position in a region.
 REGION_SIZE = 20
@@ -90,6 +95,10 @@ GAP_RATES: dict[str, float] = {
     "component-without-service": 0.006,
     "component-with-two-services": 0.006,
     "component-with-wrong-vendor": 0.015,
+    "consumer-without-components": 0.02,
+    "agreement-without-target": 0.03,
+    "incomplete-target": 0.01,
+    "incomplete-measurement": 0.02,
     # precondition 2: practices (per consumer; per role, responsibility, activity)
     "consumer-without-practice": 0.03,
     "practice-without-roles": 0.012,
@@ -109,6 +118,16 @@ GAP_RATES: dict[str, float] = {
 MUTUAL_PAIR_RATE = 0.08  # an intermediary serves one of its providers back
 BACK_EDGE_RATE = 0.05  # an intermediary serves a platform of its region: a longer cycle
 NEIGHBOUR_RATE = 0.10  # a consumer also uses a platform of the next region
+MEASURED_RATE = 0.25  # a service level target has a measurement
+BREACH_RATE = 0.15  # a measurement misses its target (a breach, derived by inference)
+_DECIMAL = "^^<http://www.w3.org/2001/XMLSchema#decimal>"
+#: Service level targets: metric, target value, unit, direction, warranty aspect.
+_TARGETS = (
+    ("monthly availability", "99.5", "unit:PERCENT", "srkb:HigherIsBetter", "srkb:Availability"),
+    ("time to restore service", "240", "unit:MIN", "srkb:LowerIsBetter", "srkb:Continuity"),
+    ("peak transactions handled", "500", "unit:NUM", "srkb:HigherIsBetter", "srkb:Capacity"),
+    ("time to apply a critical patch", "72", "unit:HR", "srkb:LowerIsBetter", "srkb:Security"),
+)
 
 _VENDOR_SERVICES = (
     "cloud compute",
@@ -168,7 +187,7 @@ def orgs_for_triples(triples: int) -> int:
     """How many organisations make about ``triples`` triples.
 
     >>> orgs_for_triples(1_000_000)
-    8475
+    7042
     """
     return max(1, round(triples / TRIPLES_PER_ORGANISATION))
 
@@ -225,9 +244,13 @@ class _Org:
         self.tier = tier_of(index)
         self.region = index // REGION_SIZE
         self.rng = random.Random(f"{plan.seed}/{index}")  # noqa: S311 - as above
+        # Service levels draw from their own generator, so that adding them left every other
+        # draw (and so every other gap of a given seed) as it was.
+        self.levels = random.Random(f"{plan.seed}/{index}/levels")  # noqa: S311 - as above
         self.gaps = gaps
         self.out: list[Triple] = []
         self.components: list[str] = []
+        self.registers = True  # False: a consumer that registers no component at all
 
     # -- randomness ------------------------------------------------------------------------
     def below(self, n: int) -> int:
@@ -239,8 +262,8 @@ class _Org:
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
 
-    def gap(self, kind: str) -> bool:
-        if self.rng.random() < GAP_RATES[kind]:
+    def gap(self, kind: str, rng: random.Random | None = None) -> bool:
+        if (rng or self.rng).random() < GAP_RATES[kind]:
             self.gaps[kind] = self.gaps.get(kind, 0) + 1
             return True
         return False
@@ -268,6 +291,12 @@ class _Org:
         self.add(me, "rdfs:label", _lit(self.name(self.i)))
         persons = self.people(me)
         consumed = self.consumption() if self.tier != VENDOR else []
+        if (
+            self.tier == CONSUMER
+            and consumed
+            and self.gap("consumer-without-components", self.levels)
+        ):
+            self.registers = False
         for m, (provider, service) in enumerate(consumed):
             self.relationship(me, m, provider, service, persons)
         if self.plan.services[self.i]:
@@ -350,6 +379,7 @@ class _Org:
             self.add(rel, "srkb:hasSponsor", persons[1 % len(persons)])
         if self.chance(0.05):
             for prop, cls, what in (
+                ("srkb:deliversOutput", "srkb:Output", "output"),
                 ("srkb:facilitatesOutcome", "srkb:Outcome", "outcome"),
                 ("srkb:removesCost", "srkb:Cost", "cost"),
                 ("srkb:imposesRisk", "srkb:Risk", "risk"),
@@ -361,6 +391,8 @@ class _Org:
         self.component(me, f"{self.i}-{m}", provider, svc, agreement)
 
     def component(self, registrant: str, key: str, vendor: int, svc: str, agreement: str) -> None:
+        if registrant == f"syn:org-{self.i}" and not self.registers:
+            return
         if self.gap("unregistered-consumed-service"):
             return
         comp = f"syn:comp-{key}"
@@ -388,6 +420,37 @@ class _Org:
             self.add(agreement, "rdfs:label", _lit(f"agreement {key}"))
             if not self.gap("agreement-without-reference"):
                 self.add(agreement, "srkb:agreementReference", _lit(f"C-{key}", None))
+            if not self.gap("agreement-without-target", self.levels):
+                self.target(agreement, key)
+
+    def target(self, agreement: str, key: str) -> None:
+        """One service level target of an agreement, measured now and then."""
+        metric, value, unit, direction, aspect = _TARGETS[int(self.levels.random() * len(_TARGETS))]
+        target = f"syn:target-{key}"
+        self.add(agreement, "srkb:hasServiceLevelTarget", target)
+        self.add(target, "rdf:type", "srkb:ServiceLevelTarget")
+        self.add(target, "srkb:hasMetric", _lit(metric))
+        self.add(target, "srkb:hasTargetValue", f'"{value}"{_DECIMAL}')
+        if not self.gap("incomplete-target", self.levels):
+            self.add(target, "srkb:hasUnit", unit)
+        self.add(target, "srkb:hasReportingPeriod", "srkb:Monthly")
+        self.add(target, "srkb:hasDirection", direction)
+        self.add(target, "srkb:assuresWarranty", aspect)
+        if self.levels.random() >= MEASURED_RATE:
+            return
+        measurement = f"syn:measurement-{key}"
+        self.add(measurement, "rdf:type", "srkb:ServiceLevelMeasurement")
+        self.add(measurement, "srkb:measuresTarget", target)
+        if not self.gap("incomplete-measurement", self.levels):
+            self.add(measurement, "srkb:coversPeriod", _lit("2026-10", None))
+        missed = self.levels.random() < BREACH_RATE
+        if direction == "srkb:HigherIsBetter":
+            achieved = float(value) * (0.9 if missed else 1.0)
+        else:
+            achieved = float(value) * (1.1 if missed else 0.9)
+        if value == "99.5":
+            achieved = 98.7 if missed else 99.8
+        self.add(measurement, "srkb:hasAchievedValue", f'"{achieved:.1f}"{_DECIMAL}')
 
     def provision(self, me: str) -> None:
         """Services, their offerings and contact point, and the catalogue that lists them."""

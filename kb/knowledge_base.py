@@ -40,6 +40,7 @@ from kb.interchange.loading import LoadedSource, install_model, write_sources
 from kb.reasoning.incremental import infer_incremental
 from kb.reasoning.inference import InferenceRun, infer
 from kb.recovery import is_stale, restore_default_graph, stale_until_inferred
+from kb.reporting.service_levels import ServiceLevels, service_levels
 from kb.store import Store, open_store
 from kb.store.source import ParsedSource
 from kb.validation.history import Run, record
@@ -193,6 +194,14 @@ class KnowledgeBase:
                 if self._readiness is None:
                     self._readiness = compute_readiness(self.store, report)
         return self._readiness
+
+    def service_levels(self) -> ServiceLevels:
+        """Every consumer's service level targets, measurements and breaches, as of the report.
+
+        Read after :meth:`report`, so that pending inference (which derives the breaches) has run.
+        """
+        self.report()
+        return service_levels(self.store)
 
     # -- pending work, and its retries ----------------------------------------------------------
     def _defer(self, job: Callable[[], None]) -> None:

@@ -67,6 +67,10 @@ def validation(
         media = "application/json" if media == _NEGOTIATED_JSON else media
     report = kb.report().filtered(organisation=organisation, precondition=precondition)
     readiness = kb.readiness().only(organisation=organisation, precondition=precondition)
+    # Service level targets belong to precondition 1, and to the consumer that holds them.
+    levels = (
+        kb.service_levels().only(organisation=organisation) if precondition in (None, 1) else None
+    )
     fmt = MEDIA[media]
     if fmt == "html":
         filters = {
@@ -84,6 +88,7 @@ def validation(
                     link=page_link,
                     organisation=organisation,
                     precondition=precondition,
+                    service_levels=levels,
                 ),
                 "report_css": report_css(),
                 "formats": {
@@ -94,7 +99,7 @@ def validation(
             headers={"Vary": "Accept"},
         )
     return Response(
-        render(report, fmt, readiness),
+        render(report, fmt, readiness, levels),
         media_type=f"{media}; charset=utf-8",
         headers={"Vary": "Accept"},
     )

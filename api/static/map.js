@@ -108,6 +108,10 @@
       {
         selector: "edge.impacted",
         style: { width: 4, "line-color": "#dd6b20", "target-arrow-color": "#dd6b20" }
+      },
+      {
+        selector: "edge.breach",
+        style: { width: 4, "line-color": "#e53e3e", "target-arrow-color": "#e53e3e", color: "#c53030" }
       }
     ];
   }
@@ -298,7 +302,8 @@
         data: {
           id: e.id, source: e.source, target: e.target, label: e.label,
           services: e.services.map(function (s) { return s.iri; })
-        }
+        },
+        classes: e.breached ? "breach" : ""
       });
     });
     var cy = window.cytoscape({

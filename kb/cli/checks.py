@@ -66,15 +66,17 @@ def report(
 ) -> None:
     """Validate, score readiness per organisation and precondition, record the run, report.
 
-    The report has a summary table across the ecosystem and a section per organisation with
-    each finding and its fix hint; html is a standalone page with a print stylesheet. With
-    --since it says instead which findings were fixed, which are new and whose readiness moved.
+    The report has a summary table across the ecosystem, the service level targets with their
+    measurements and breaches, and a section per organisation with each finding and its fix hint;
+    html is a standalone page with a print stylesheet. With --since it says instead which findings
+    were fixed, which are new and whose readiness moved.
     Exit 0 when every precondition is met, 1 when some organisation violates one.
     """
     import json
     from datetime import UTC, datetime
 
     from kb.reporting.renderers import changes_to_markdown, render, to_html, to_json
+    from kb.reporting.service_levels import service_levels
     from kb.validation.history import Run, changes_since, parse_since, record
     from kb.validation.readiness import readiness
     from kb.validation.shacl import validate as run_validation
@@ -90,6 +92,7 @@ def report(
         with opened_store() as store:
             result = run_validation(store)
             scores = readiness(store, result)
+            levels = service_levels(store)
             current = Run.of(result, scores)
             if record_run:
                 current = record(store, current)
@@ -105,15 +108,19 @@ def report(
             )
         elif fmt == "html":
             text = to_html(
-                result, scores, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+                result,
+                scores,
+                generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                service_levels=levels,
             )
         elif fmt == "json":
             document = json.loads(to_json(result))
             document["readiness"] = scores.to_dict()
+            document["service_levels"] = levels.to_dict()
             document["run"] = current.iri
             text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         else:
-            text = render(result, "md", scores)
+            text = render(result, "md", scores, levels)
         write_text(text, output)
         return EXIT_OK if result.conforms else EXIT_NOT_CONFORMANT
 

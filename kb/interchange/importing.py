@@ -53,6 +53,7 @@ from kb.interchange.tabular_mapping import (
     RDF_TYPE,
     Column,
     Kind,
+    canonical_number,
 )
 from kb.interchange.tabular_reading import (
     TABULAR_FORMATS,
@@ -325,6 +326,12 @@ class _Builder:
             return ox.Literal(value)
         if column.value == "choice":
             return self.choice(column, value, where)
+        if column.value == "number":
+            number = canonical_number(value)
+            if number is None:
+                self.problem(f"'{value}' is not a number such as 99.5 or 240", where)
+                return None
+            return ox.Literal(number[0], datatype=ox.NamedNode(number[1]))
         return self.reference(column, value, where)
 
     def choice(self, column: Column, value: str, where: Location) -> ox.NamedNode | None:

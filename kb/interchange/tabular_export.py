@@ -38,6 +38,7 @@ from kb.interchange.tabular_mapping import (
     SEPARATOR,
     Column,
     Kind,
+    canonical_number,
 )
 from kb.namespaces import PREFIXES, SOURCE_GRAPH_PREFIX, curie
 
@@ -178,6 +179,11 @@ class _Exporter:
             language = value.language.lower() if value.language else None
             if language != self.language or value.datatype is not None:
                 return f"'{column.name}' holds text in the file's language ({self.language})"
+            return None
+        if column.value == "number":
+            number = canonical_number(str(value))
+            if number is None or number != (str(value), str(value.datatype)):
+                return f"'{column.name}' holds numbers (xsd:integer or xsd:decimal, canonical)"
             return None
         if value.language is not None or (value.datatype not in (None, URIRef(XSD_STRING))):
             return f"'{column.name}' holds plain strings"
@@ -326,6 +332,8 @@ def column_notes(column: Column) -> str:
         notes.append("one of: " + ", ".join(column.choices))
     elif column.value == "reference":
         notes.append("ids of " + " or ".join(column.refers_to))
+    elif column.value == "number":
+        notes.append("a number such as 99.5 or 240")
     elif column.pattern_words:
         notes.append(column.pattern_words)
     if column.many:

@@ -15,6 +15,9 @@ A column says which property it fills and how a cell becomes an RDF term:
 - ``text``: words for people, a literal in the file's ``language`` (``en`` unless declared).
 - ``string``: a plain string, optionally checked against a ``pattern`` (e-mail addresses).
 - ``choice``: one word from a fixed list (``accountable``), standing for an IRI.
+- ``number``: a decimal number (``99.9``, ``240``), written in its canonical form: a whole number as
+  ``xsd:integer``, any other as ``xsd:decimal`` without trailing zeros, which is how a store keeps
+  it, so that Turtle, the tabular formats and every store agree on the same literal.
 
 ``many`` columns take several values (a YAML list, or a comma-separated cell). ``inverse``
 columns state the property from the value to the row: the ``registered_by`` cell of a component
@@ -29,117 +32,45 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from kb.interchange.tabular_columns import (
+    ABOUT_SHEET,
+    AGENTS,
+    FOAF,
+    ID_COLUMN,
+    ORG,
+    ORGS,
+    RDF_TYPE,
+    RDFS_LABEL,
+    SEPARATOR,
+    SRKB,
+    UNITS,
+    Column,
+    Kind,
+    ValueKind,
+    canonical_number,
+)
+from kb.interchange.tabular_columns import label_column as _label
+from kb.interchange.tabular_columns import named_kind as _named
+from kb.interchange.tabular_columns import ref_column as _ref
+from kb.interchange.tabular_service_levels import SERVICE_LEVEL_KINDS
 
-SRKB = "https://w3id.org/srkb#"
-ORG = "http://www.w3.org/ns/org#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-
-ValueKind = Literal["reference", "text", "string", "choice"]
-
-#: The column every kind has first: the thing's id (local, a CURIE or a full IRI).
-ID_COLUMN = "id"
-#: The settings sheet of a workbook (and ``about.csv``): base, language, prefixes.
-ABOUT_SHEET = "about"
-#: Separator of several values in one cell.
-SEPARATOR = ","
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a kind: a property and how its cells become RDF terms."""
-
-    name: str
-    predicate: str
-    value: ValueKind
-    description: str
-    refers_to: tuple[str, ...] = ()
-    required: bool = False
-    many: bool = False
-    inverse: bool = False
-    choices: Mapping[str, str] = field(default_factory=dict)
-    pattern: str | None = None
-    pattern_words: str | None = None
-    example: str = ""
-
-
-@dataclass(frozen=True)
-class Kind:
-    """One kind of thing: a YAML section, a workbook sheet, a CSV file; one row per thing.
-
-    ``rdf_type`` is written for every row; a kind without one takes its class from a required
-    ``choice`` column on ``rdf:type`` (offering elements: goods, resource access, service action).
-    """
-
-    name: str
-    singular: str
-    description: str
-    rdf_type: str | None
-    columns: tuple[Column, ...]
-    example_id: str = ""
-
-    @property
-    def classes(self) -> frozenset[str]:
-        """Every class a row of this kind can have."""
-        found = {self.rdf_type} if self.rdf_type else set()
-        for column in self.columns:
-            if column.predicate == RDF_TYPE:
-                found |= set(column.choices.values())
-        return frozenset(found)
-
-    @property
-    def headers(self) -> tuple[str, ...]:
-        """The header row: ``id`` and then every column, in order."""
-        return (ID_COLUMN, *(c.name for c in self.columns))
-
-    def column(self, name: str) -> Column:
-        """The column called ``name`` (KeyError if there is none)."""
-        for column in self.columns:
-            if column.name == name:
-                return column
-        raise KeyError(name)
-
-
-ORGS = ("organisations", "units")
-AGENTS = ("organisations", "units", "persons")
-
-
-def _label(example: str) -> Column:
-    return Column("label", RDFS_LABEL, "text", "a name people read", example=example)
-
-
-def _ref(
-    name: str,
-    predicate: str,
-    refers_to: tuple[str, ...],
-    description: str,
-    *,
-    example: str,
-    required: bool = False,
-    many: bool = True,
-    inverse: bool = False,
-) -> Column:
-    return Column(
-        name,
-        predicate,
-        "reference",
-        description,
-        refers_to=refers_to,
-        required=required,
-        many=many,
-        inverse=inverse,
-        example=example,
-    )
-
-
-def _named(name: str, singular: str, rdf_type: str, description: str, example: str) -> Kind:
-    """A kind with nothing but an id and a label (values, outcomes, costs, risks)."""
-    return Kind(name, singular, description, rdf_type, (_label(example),), f"{singular}-1")
-
+__all__ = [
+    "ABOUT_SHEET",
+    "FOAF",
+    "ID_COLUMN",
+    "KINDS",
+    "KIND_BY_NAME",
+    "ORG",
+    "RDFS_LABEL",
+    "RDF_TYPE",
+    "SEPARATOR",
+    "SRKB",
+    "UNITS",
+    "Column",
+    "Kind",
+    "ValueKind",
+    "canonical_number",
+]
 
 KINDS: tuple[Kind, ...] = (
     Kind(
@@ -195,6 +126,20 @@ KINDS: tuple[Kind, ...] = (
                 ("components",),
                 "registered components the service is built from",
                 example="comp-it-network",
+            ),
+            _ref(
+                "created_from_resources",
+                SRKB + "isCreatedFromResource",
+                ("resources",),
+                "the provider's own resources the service is made with",
+                example="",
+            ),
+            _ref(
+                "utilities",
+                SRKB + "providesUtility",
+                ("utilities",),
+                "what the service does for its consumers (its utility)",
+                example="",
             ),
         ),
         "WorkplaceIT",
@@ -378,6 +323,13 @@ KINDS: tuple[Kind, ...] = (
                 example="value-1",
             ),
             _ref(
+                "outputs",
+                SRKB + "deliversOutput",
+                ("outputs",),
+                "deliverables the provider hands over in it",
+                example="",
+            ),
+            _ref(
                 "outcomes",
                 SRKB + "facilitatesOutcome",
                 ("outcomes",),
@@ -456,6 +408,30 @@ KINDS: tuple[Kind, ...] = (
     _named("outcomes", "outcome", SRKB + "Outcome", "outcomes a consumer wants", "month-end close"),
     _named("costs", "cost", SRKB + "Cost", "costs a relationship removes or imposes", "IT staff"),
     _named("risks", "risk", SRKB + "Risk", "risks a relationship removes or imposes", "outage"),
+    Kind(
+        "outputs",
+        "output",
+        "deliverables a relationship hands over, as opposed to outcomes (ITIL 4 Foundation 2.5.1)",
+        SRKB + "Output",
+        (
+            _label("configured laptops"),
+            _ref(
+                "contributes_to",
+                SRKB + "contributesToOutcome",
+                ("outcomes",),
+                "outcomes it helps reach",
+                example="outcome-1",
+            ),
+        ),
+        "output-1",
+    ),
+    _named(
+        "utilities",
+        "utility",
+        SRKB + "Utility",
+        "what a service does for its consumers (ITIL 4 Foundation 2.5.4)",
+        "test orders and results on line",
+    ),
     Kind(
         "components",
         "component",
@@ -547,6 +523,7 @@ KINDS: tuple[Kind, ...] = (
         ),
         "agr-network",
     ),
+    *SERVICE_LEVEL_KINDS,
     Kind(
         "practices",
         "practice",

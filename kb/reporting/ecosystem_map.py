@@ -11,7 +11,10 @@ Drawing rules (the same in every format):
   consumer-turned-provider, intermediary, vendor, provider, consumer (see :data:`ROLE_STYLES`).
 - An organisation that violates a precondition has a thick red border and lists the preconditions
   it fails; one with only warnings has a dashed amber border.
-- An edge goes from provider to consumer and is labelled with the services provided.
+- An edge goes from provider to consumer and is labelled with the services provided. An edge on
+  which a service level target the consumer holds with the provider was breached (a measurement
+  the engine classified ``srkb:ServiceLevelBreach``) is drawn red and marked "⚠ breach"; its data
+  lists the breached measurements.
 - Layout: the best-connected organisation (the hub, if it has at least three partners) sits in the
   centre; the others sit on a circle around it, those that consume something in label order, and an
   organisation that only provides (an outside vendor) right after the first organisation it serves,
@@ -28,6 +31,7 @@ from html import escape
 from kb.ecosystem.questions import ask
 from kb.ecosystem.views import roles_by_organisation
 from kb.namespaces import curie
+from kb.reporting.service_levels import service_levels
 from kb.store import Store
 from kb.validation.readiness import PRECONDITIONS, labels
 from kb.validation.shacl import ValidationReport
@@ -59,6 +63,7 @@ ROLE_STYLES: tuple[RoleStyle, ...] = (
 )
 _STYLE = {s.role: s for s in ROLE_STYLES}
 FAIL_COLOUR = "#e53e3e"
+BREACH_MARK = "⚠ breach"
 WARN_COLOUR = "#d69e2e"
 
 
@@ -106,6 +111,7 @@ class MapEdge:
     source: str
     target: str
     services: tuple[tuple[str, str], ...]
+    breaches: tuple[tuple[str, str], ...] = ()  # (measurement IRI, what was missed) per breach
 
     @property
     def id(self) -> str:
@@ -114,8 +120,9 @@ class MapEdge:
 
     @property
     def label(self) -> str:
-        """The service labels, comma-separated."""
-        return ", ".join(label for _, label in self.services)
+        """The service labels, comma-separated, marked when a service level target was breached."""
+        services = ", ".join(label for _, label in self.services)
+        return f"{services} {BREACH_MARK}" if self.breaches else services
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,8 @@ class EcosystemMap:
                     "target": e.target,
                     "label": e.label,
                     "services": [{"iri": iri, "label": label} for iri, label in e.services],
+                    "breached": bool(e.breaches),
+                    "breaches": [{"iri": iri, "text": text} for iri, text in e.breaches],
                 }
                 for e in self.edges
             ],
@@ -268,6 +277,7 @@ def ecosystem_map(store: Store, report: ValidationReport) -> EcosystemMap:
     """Build the map of the ecosystem in ``store`` with the failures of ``report``."""
     provision = ask(store, "who-provides-what-to-whom").rows
     roles = roles_by_organisation(store)
+    levels = service_levels(store)
     pairs: dict[tuple[str, str], list[str]] = {}
     for provider, service, consumer in provision:
         pairs.setdefault((str(provider), str(consumer)), []).append(str(service))
@@ -308,6 +318,18 @@ def ecosystem_map(store: Store, report: ValidationReport) -> EcosystemMap:
             target=target,
             services=tuple(
                 sorted(((s, names.get(s, curie(s))) for s in set(group)), key=lambda p: p[1])
+            ),
+            breaches=tuple(
+                sorted(
+                    {
+                        (
+                            b.measurement or b.target,
+                            f"{levels.name(b.target)} {b.period or ''}: {b.achieved} against "
+                            f"{b.comparison} {levels.name(b.unit) if b.unit else ''}".strip(),
+                        )
+                        for b in levels.breaches_between(source, target)
+                    }
+                )
             ),
         )
         for (source, target), group in sorted(pairs.items())
@@ -354,9 +376,11 @@ def to_dot(m: EcosystemMap) -> str:
             attrs += [f'color="{WARN_COLOUR}"', "penwidth=3", 'style="filled,dashed"']
         lines.append(f"  {_dot_text(n.id)} [{', '.join(attrs)}];")
     for e in m.edges:
-        lines.append(
-            f"  {_dot_text(e.source)} -> {_dot_text(e.target)} [label={_dot_text(e.label)}];"
+        breach = (
+            f', color="{FAIL_COLOUR}", fontcolor="{FAIL_COLOUR}", penwidth=2' if e.breaches else ""
         )
+        edge = f"{_dot_text(e.source)} -> {_dot_text(e.target)}"
+        lines.append(f"  {edge} [label={_dot_text(e.label)}{breach}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -383,6 +407,9 @@ def to_mermaid(m: EcosystemMap) -> str:
         lines.append(f"  {ids[n.id]}{opening}{_mermaid_text(label)}{closing}")
     for e in m.edges:
         lines.append(f"  {ids[e.source]} -->|{_mermaid_text(e.label)}| {ids[e.target]}")
+    for index, e in enumerate(m.edges):
+        if e.breaches:
+            lines.append(f"  linkStyle {index} stroke:{FAIL_COLOUR},stroke-width:3px")
     for style in ROLE_STYLES:
         lines.append(f"  classDef {style.role} fill:{style.colour},color:#fff,stroke:#1a202c")
     lines.append(f"  classDef failing stroke:{FAIL_COLOUR},stroke-width:4px")
@@ -471,13 +498,16 @@ def to_svg(m: EcosystemMap) -> str:
     for e in m.edges:
         (sx, sy), (tx, ty) = where[e.source], where[e.target]
         path, mx, my, anchor = _edge_path(sx, sy, tx, ty)
+        colour, stroke_width = (FAIL_COLOUR, "3") if e.breaches else ("#4a5568", "1.5")
+        title = "; ".join([e.label, *(text for _, text in e.breaches)])
         out.append(
-            f'<path d="{path}" fill="none" stroke="#4a5568" stroke-width="1.5" '
-            f'marker-end="url(#arrow)"><title>{escape(e.label)}</title></path>'
+            f'<path class="edge{" breach" if e.breaches else ""}" d="{path}" fill="none" '
+            f'stroke="{colour}" stroke-width="{stroke_width}" '
+            f'marker-end="url(#arrow)"><title>{escape(title)}</title></path>'
         )
         out.append(
             f'<text x="{mx:.1f}" y="{my + 4:.1f}" text-anchor="{anchor}" font-size="10" '
-            'fill="#2d3748" '
+            f'fill="{colour if e.breaches else "#2d3748"}" '
             f'stroke="#ffffff" stroke-width="3" paint-order="stroke">'
             f"{escape(_short(e.label))}</text>"
         )

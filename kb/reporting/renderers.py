@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from kb.errors import InputError
 from kb.namespaces import curie
+from kb.reporting.service_levels import ServiceLevels
 from kb.validation.history import Changes, RecordedFinding, RunSummary
 from kb.validation.readiness import (
     PRECONDITIONS,
@@ -114,20 +115,67 @@ def _markdown_summary(readiness: Readiness) -> list[str]:
     lines += [
         "",
         "Readiness is the share of a precondition's checks (its shapes) that report nothing about "
-        "the organisation; a check with only warnings counts half. n/a: the precondition does not "
-        "apply to the organisation's roles.",
+        "the organisation; a check with only warnings counts half; 0 when a gating check fails "
+        "(no registered component, no practice, no catalogue: not started). n/a: the precondition "
+        "does not apply to the organisation's roles.",
         "",
     ]
     return lines
 
 
-def to_markdown(report: ValidationReport, readiness: Readiness | None = None) -> str:
-    """A readable report: verdict, the readiness summary, then one section per organisation."""
+def _markdown_service_levels(levels: ServiceLevels) -> list[str]:
+    """The service level section: every consumer's targets, measurements and breaches."""
+    breaches = levels.breaches
+    lines = [
+        "## Service levels",
+        "",
+        f"{len({r.target for r in levels.rows})} service level target(s), "
+        f"{len({r.measurement for r in levels.rows if r.measurement})} measurement(s), "
+        f"{len(breaches)} breach(es).",
+        "",
+    ]
+    if not levels.rows:
+        return [*lines, "No agreement sets a service level target.", ""]
+    lines += [
+        "| consumer | service | vendor | target | metric | period | achieved | breach |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in levels.rows:
+        unit = f" {levels.name(r.unit)}" if r.unit else ""
+        achieved = f"{r.achieved}{unit}" if r.achieved is not None else "not measured"
+        cells = [
+            levels.name(r.consumer),
+            levels.name(r.service),
+            levels.name(r.vendor),
+            f"{r.comparison}{unit}",
+            r.metric or "",
+            r.period or "",
+            achieved,
+            "**breach**" if r.breached else "",
+        ]
+        lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+    lines += [
+        "",
+        "A breach is a measurement below its target where higher is better, or above it where "
+        "lower is better (rule srkb-sl-breach); question breach-impact shows who it reaches.",
+        "",
+    ]
+    return lines
+
+
+def to_markdown(
+    report: ValidationReport,
+    readiness: Readiness | None = None,
+    service_levels: ServiceLevels | None = None,
+) -> str:
+    """A readable report: verdict, the readiness summary, service levels, then each organisation."""
     lines = ["# Service relationship preconditions", ""]
     if report.conforms and not report.findings:
         lines += ["Every organisation meets every precondition.", ""]
         if readiness is not None:
             lines += _markdown_summary(readiness)
+        if service_levels is not None:
+            lines += _markdown_service_levels(service_levels)
         return "\n".join(lines)
     violations = sum(1 for f in report.findings if f.severity == "Violation")
     warnings = len(report.findings) - violations
@@ -135,6 +183,8 @@ def to_markdown(report: ValidationReport, readiness: Readiness | None = None) ->
     lines += [f"{verdict}: {violations} violation(s), {warnings} warning(s).", ""]
     if readiness is not None:
         lines += _markdown_summary(readiness)
+    if service_levels is not None:
+        lines += _markdown_service_levels(service_levels)
     by_org = _by_organisation(readiness)
     for organisation, findings in sorted(report.by_organisation().items()):
         label = findings[0].organisation_label or organisation or "Not tied to an organisation"
@@ -241,6 +291,7 @@ def html_body(
     check_labels: Mapping[str, str] | None = None,
     organisation: str | None = None,
     precondition: int | None = None,
+    service_levels: ServiceLevels | None = None,
 ) -> Markup:
     """The report's HTML content (summary table, a section per organisation), without a page.
 
@@ -264,6 +315,7 @@ def html_body(
         by_organisation=_by_organisation(readiness),
         organisation=organisation,
         precondition=precondition,
+        service_levels=service_levels,
         link=link or str,
     )
     return Markup(text)  # noqa: S704 - rendered by an autoescaping Jinja template
@@ -275,6 +327,7 @@ def to_html(
     *,
     link: Callable[[str], str] | None = None,
     generated: str | None = None,
+    service_levels: ServiceLevels | None = None,
 ) -> str:
     """A self-contained HTML document (styles inline, print stylesheet, nothing fetched)."""
     from kb import __version__
@@ -282,7 +335,7 @@ def to_html(
     env = _environment()
     return env.get_template("report.html").render(
         css=Markup(report_css()),  # noqa: S704 - our own stylesheet file
-        body=html_body(report, readiness, link=link),
+        body=html_body(report, readiness, link=link, service_levels=service_levels),
         generated=generated,
         version=__version__,
     )
@@ -297,14 +350,22 @@ RENDERERS: dict[str, Callable[[ValidationReport], str]] = {
 }
 
 
-def render(report: ValidationReport, fmt: str, readiness: Readiness | None = None) -> str:
-    """Render in one of :data:`RENDERERS`' formats (Markdown and HTML show ``readiness`` too)."""
+def render(
+    report: ValidationReport,
+    fmt: str,
+    readiness: Readiness | None = None,
+    service_levels: ServiceLevels | None = None,
+) -> str:
+    """Render in one of :data:`RENDERERS`' formats.
+
+    Markdown and HTML show ``readiness`` and ``service_levels`` too, when given.
+    """
     if fmt not in RENDERERS:
         raise InputError(
             f"unknown report format {fmt!r}", hint="use one of " + ", ".join(RENDERERS)
         )
     if fmt == "md":
-        return to_markdown(report, readiness)
+        return to_markdown(report, readiness, service_levels)
     if fmt == "html":
-        return to_html(report, readiness)
+        return to_html(report, readiness, service_levels=service_levels)
     return RENDERERS[fmt](report)

@@ -1,19 +1,24 @@
 """Readiness: how far each organisation is from meeting each precondition, as a number people read.
 
 The rule, in plain words: **a precondition's readiness is the share of its checks that the
-organisation passes.** A *check* is one shape of that precondition (each shape carries
-``srkb:precondition``; precondition 1 has six, precondition 2 eight, precondition 3 three, the
-well-formedness and consistency precondition 0 six). Against one organisation a check
+organisation passes, and 0 when it has not started on the precondition at all.** A *check* is one
+shape of that precondition (each shape carries ``srkb:precondition``; precondition 1 has ten,
+precondition 2 eight, precondition 3 three, the well-formedness and consistency precondition 0
+six). Against one organisation a check
 
 - *passes* (counts 1) when it reports nothing about the organisation,
 - *half passes* (counts 1/2) when it reports only warnings,
 - *fails* (counts 0) when it reports at least one violation,
 
 and the score is ``floor(100 * sum / number of checks)``, so 100 means "no finding at all" and any
-finding lowers it. A check counts once however many components or services it complains about: the
-score says how many *kinds* of gap are left, and the finding list next to it says how many
-instances. An organisation *meets* a precondition when it has no violation of it (warnings allowed,
-as for SHACL conformance).
+finding lowers it. A *gating check* (a shape marked ``srkb:isGatingCheck true``: no registered
+component at all for precondition 1, no practice for 2, no catalogue for 3) says the organisation
+has not started: when it fails, the precondition scores 0 whatever the other checks say. Without
+that rule an organisation with no practice at all would score 7/8 = 87 on precondition 2, because
+the seven checks of a practice's contents have nothing to complain about. A check counts once
+however many components or services it complains about: the score says how many *kinds* of gap are
+left, and the finding list next to it says how many instances. An organisation *meets* a
+precondition when it has no violation of it (warnings allowed, as for SHACL conformance).
 
 Who is subject to what follows the shapes' targets (README, "The three preconditions"): every
 service consumer to preconditions 0, 1 and 2; every intermediary (a provider that is also a
@@ -54,11 +59,12 @@ _CHECKS = f"""
 PREFIX srkb: <https://w3id.org/srkb#>
 PREFIX sh: <http://www.w3.org/ns/shacl#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?shape ?precondition ?label ?severity WHERE {{
+SELECT ?shape ?precondition ?label ?severity ?gating WHERE {{
   GRAPH {iri(SHAPES_GRAPH)} {{
     ?shape srkb:precondition ?precondition .
     OPTIONAL {{ ?shape rdfs:label ?label }}
     OPTIONAL {{ ?shape sh:severity ?severity }}
+    OPTIONAL {{ ?shape srkb:isGatingCheck ?gating }}
   }}
 }}
 """
@@ -80,6 +86,7 @@ class Check:
     precondition: int
     label: str
     severity: str
+    gating: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,7 @@ class PreconditionReadiness:
     warned: tuple[str, ...]
     violations: int
     warnings: int
+    gated: bool = False  # a gating check failed: the organisation has not started, score 0
 
     @property
     def met(self) -> bool | None:
@@ -223,8 +231,7 @@ class Readiness:
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready form: the summary and every organisation's scores."""
         return {
-            "rule": "share of the precondition's checks passed (a check with only warnings counts "
-            "half), floor of percent",
+            "rule": RULE,
             "summary": [
                 {
                     "precondition": s.precondition,
@@ -252,6 +259,7 @@ class Readiness:
                             "met": p.met,
                             "violations": p.violations,
                             "warnings": p.warnings,
+                            "gated": p.gated,
                             "failed_checks": list(p.failed),
                             "warned_checks": list(p.warned),
                         }
@@ -263,8 +271,17 @@ class Readiness:
         }
 
 
-def score(checks: int, failed: int, warned: int) -> int:
+#: The rule in one sentence, as reports and the JSON form state it.
+RULE = (
+    "share of the precondition's checks passed (a check with only warnings counts half), floor of "
+    "percent; 0 when a gating check fails (no registered component, no practice, no catalogue)"
+)
+
+
+def score(checks: int, failed: int, warned: int, *, gated: bool = False) -> int:
     """The readiness score: share of ``checks`` passed, a check with only warnings counting half.
+
+    A failed gating check makes it 0: the organisation has not started on the precondition.
 
     >>> score(6, 0, 0)
     100
@@ -274,7 +291,11 @@ def score(checks: int, failed: int, warned: int) -> int:
     93
     >>> score(3, 3, 0)
     0
+    >>> score(8, 1, 0), score(8, 1, 0, gated=True)
+    (87, 0)
     """
+    if gated:
+        return 0
     if checks <= 0:
         return 100
     passed = checks - failed - warned / 2
@@ -284,7 +305,7 @@ def score(checks: int, failed: int, warned: int) -> int:
 def checks(store: Store) -> dict[int, tuple[Check, ...]]:
     """Every precondition's checks (shapes) from the shapes graph, sorted by shape IRI."""
     found: dict[int, list[Check]] = {}
-    for shape, precondition, label, severity in store.query(_CHECKS).rows:
+    for shape, precondition, label, severity, gating in store.query(_CHECKS).rows:
         try:
             number = int(str(precondition))
         except ValueError:
@@ -295,6 +316,7 @@ def checks(store: Store) -> dict[int, tuple[Check, ...]]:
                 precondition=number,
                 label=str(label) if label is not None else str(shape),
                 severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
+                gating=gating is not None and str(gating).strip().lower() in ("true", "1"),
             )
         )
     return {n: tuple(sorted(cs, key=lambda c: c.shape)) for n, cs in sorted(found.items())}
@@ -328,16 +350,21 @@ def organisation_readiness(
         applicable = APPLIES_TO.get(number) in role_set or bool(hits)
         failed = sorted({f.source_shape for f in hits if f.severity == "Violation"})
         warned = sorted({f.source_shape for f in hits if f.severity != "Violation"} - set(failed))
+        gates = {c.shape for c in its_checks if c.gating}
+        gated = bool(gates.intersection(failed))
         rows.append(
             PreconditionReadiness(
                 precondition=number,
                 applicable=applicable,
-                score=score(len(its_checks), len(failed), len(warned)) if applicable else None,
+                score=score(len(its_checks), len(failed), len(warned), gated=gated)
+                if applicable
+                else None,
                 checks=len(its_checks),
                 failed=tuple(failed),
                 warned=tuple(warned),
                 violations=sum(1 for f in hits if f.severity == "Violation"),
                 warnings=sum(1 for f in hits if f.severity != "Violation"),
+                gated=gated,
             )
         )
     return OrganisationReadiness(

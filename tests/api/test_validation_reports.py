@@ -174,17 +174,26 @@ def test_filtering_by_organisation(broken: httpx.Client, expected: Expected) -> 
 
 
 def test_filtering_by_precondition(broken: httpx.Client, expected: Expected) -> None:
-    want = documented(expected)
-    assert {f[1] for f in want} == {2}
+    everything = documented(expected)
+    # Precondition 2 is what the example breaks; its agreements also set no service level
+    # target, which precondition 1 reports as warnings.
+    assert {f[1] for f in everything} == {1, 2}
+    want = {f for f in everything if f[1] == 2}
     assert {as_finding(f) for f in report(broken, precondition=2)["findings"]} == want
-    for other in (0, 1, 3):
+    warnings = report(broken, precondition=1)
+    assert {as_finding(f) for f in warnings["findings"]} == {f for f in everything if f[1] == 1}
+    assert {f["severity"] for f in warnings["findings"]} == {"Warning"}
+    assert warnings["conforms"] is True
+    for other in (0, 3):
         body = report(broken, precondition=other)
         assert body["findings"] == []
         assert body["conforms"] is True
     bookshop = expected.expand("ex:Bookshop")
     both = report(broken, precondition=2, organisation=bookshop)
     assert {as_finding(f) for f in both["findings"]} == {f for f in want if f[0] == bookshop}
-    assert report(broken, precondition=1, organisation=bookshop)["findings"] == []
+    assert [
+        f["severity"] for f in report(broken, precondition=1, organisation=bookshop)["findings"]
+    ] == ["Warning"]
 
 
 def test_html_report_has_a_section_per_organisation_with_its_fix_hints(
@@ -239,7 +248,7 @@ def test_csv_has_one_row_per_finding(broken: httpx.Client, expected: Expected) -
 def test_markdown_names_each_organisation_with_its_fix_hints(broken: httpx.Client) -> None:
     findings = report(broken)["findings"]
     text = broken.get("/validation", params={"format": "md"}).text
-    assert "Some preconditions are not met: 3 violation(s), 2 warning(s)." in text
+    assert "Some preconditions are not met: 3 violation(s), 5 warning(s)." in text
     for label in {f["organisation_label"] for f in findings}:
         assert f"\n## {label}\n" in text
     for finding in findings:
@@ -271,3 +280,21 @@ def test_failing_organisations_question_agrees_with_the_report(
         if c["params"] == {"precondition": 2}
     ]
     assert got == {(expected.expand(org), str(n)) for org, n in case["rows"]}
+
+
+def test_the_report_has_the_service_levels_of_the_demo(demo: httpx.Client) -> None:
+    """Campus: every agreement sets a target; three are measured; none is breached."""
+    text = demo.get("/validation", params={"format": "md"}).text
+    section = text[text.index("## Service levels") :]
+    assert "15 service level target(s), 3 measurement(s), 0 breach(es)." in section
+    assert "| NetCo network carrier | ≥ 99.95 percent |" in section
+    page = demo.get("/validation", params={"format": "html"}).text
+    assert page.count('<tr class="service-level">') == 15
+    assert (
+        "## Service levels"
+        not in demo.get("/validation", params={"format": "md", "precondition": 2}).text
+    ), "service level targets belong to precondition 1"
+    it = demo.get(
+        "/validation", params={"format": "md", "organisation": "https://example.org/campus#IT"}
+    ).text
+    assert "5 service level target(s)" in it

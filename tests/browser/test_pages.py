@@ -69,15 +69,15 @@ def test_report_of_a_broken_example_shows_its_findings(
         "Occupational Health Clinic",
         "Riverside Factory",
     }
-    assert page.locator("tr.finding").count() == len(findings) == 5
+    assert page.locator("tr.finding").count() == len(findings) == 10
     text = page.locator(".report").inner_text()
     for finding in findings:
         assert finding["message"] in text
         assert finding["hint"] in text
     clinic = page.locator("tr.readiness-row", has_text="Occupational Health Clinic")
-    assert clinic.locator("td.score.bad").inner_text() == "58%"
+    assert clinic.locator("td.score.bad").inner_text() == "70%"
     factory = page.locator("tr.readiness-row", has_text="Riverside Factory")
-    assert factory.locator("td.score.bad").inner_text() == "66%"
+    assert factory.locator("td.score.bad").inner_text() == "75%"
     broken_page.screenshot("report-broken")
     # printing hides the navigation and keeps every finding
     page.emulate_media(media="print")
@@ -142,7 +142,7 @@ def test_map_marks_the_failing_organisations_of_a_broken_example(broken_page: Wa
     click_node(broken_page, BROKEN + "Clinic")
     page.wait_for_selector("#details-findings")
     assert page.locator("#details-status").inner_text() == "Fails precondition 1."
-    assert page.locator("#details-findings li.finding").count() == 3
+    assert page.locator("#details-findings li.finding").count() == 7  # 3 gaps, 4 without target
     assert "How to fix:" in page.locator("#details-findings").inner_text()
     broken_page.screenshot("map-broken", full_page=False)
 

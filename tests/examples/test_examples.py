@@ -90,6 +90,9 @@ _VALUE_SHAPES = {
     "P1-ComponentVendorProvidesService",
     "P3-ProvidedServiceIsListed",
     "P3-ListedServiceIsCreatedFromRegisteredComponent",
+    "P1-ConsumedServiceHasServiceLevelTarget",
+    "P1-ServiceLevelTargetIsComplete",
+    "P1-MeasurementIsComplete",
 }
 
 

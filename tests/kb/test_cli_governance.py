@@ -32,7 +32,7 @@ def test_report_fix_and_see_the_improvement(store: Path, tmp_path: Path) -> None
     assert "recorded validation run" in first.stderr
     html = page.read_text(encoding="utf-8")
     assert "Occupational Health Clinic" in html
-    assert "58%" in html
+    assert "70%" in html
     assert "@media print" in html
     fix = tmp_path / "fix.ttl"
     fix.write_text(FIX, encoding="utf-8")
@@ -42,7 +42,7 @@ def test_report_fix_and_see_the_improvement(store: Path, tmp_path: Path) -> None
     assert "**better**" in second.stdout
     assert "## Fixed (1)" in second.stdout
     assert "no way recorded to reach its vendor" in second.stdout
-    assert "| Occupational Health Clinic | 1 | 58% | 75% | +17 |" in second.stdout
+    assert "| Occupational Health Clinic | 1 | 70% | 80% | +10 |" in second.stdout
     as_json = srkb("report", "--since", "last", "--format", "json", "--no-record", store=store)
     assert json.loads(as_json.stdout)["verdict"] == "unchanged"
 

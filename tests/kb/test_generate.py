@@ -164,11 +164,16 @@ def test_validation_finds_every_shape_and_every_precondition(
 def test_every_competency_question_answers(ecosystem: Store, report: ValidationReport) -> None:
     del report  # organisations-failing-precondition reads the saved validation graph
     platform, intermediary = org(1), org(2)
+    # A relationship that records its value view (outputs, outcomes, costs, risks: 5% of them).
+    ((valued,),) = ecosystem.query(
+        f"SELECT ?r WHERE {{ ?r <{SRKB}deliversOutput> ?o }} ORDER BY ?r LIMIT 1"
+    ).rows
     params = {
         "organisation": intermediary,
         "provider": platform,
         "service": URIRef(f"{NAMESPACE}svc-2-0"),
         "precondition": "1",
+        "relationship": valued,
     }
     empty = []
     for name, question in questions().items():

@@ -660,7 +660,7 @@ def test_cli_import_export_and_template(tmp_path: Path) -> None:
     )
     done = srkb("import", str(good), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "553 triples" in done.stderr
+    assert "705 triples" in done.stderr
     out = tmp_path / "campus.xlsx"
     graph = source_graph("campus.yaml")
     exported = srkb("export", "--format", "xlsx", "--graph", graph, "--out", str(out), cwd=tmp_path)

@@ -502,6 +502,32 @@ def test_srkb_role_vendor(store: Store) -> None:
     assert instances(store, SRKB.Vendor) == {EX.V1, EX.V2}
 
 
+def test_srkb_sl_breach(store: Store) -> None:
+    """srkb-sl-breach. If measurement ?m measures target ?t and achieved ?a, and ?t has target value
+    ?v and direction srkb:HigherIsBetter with ?a < ?v (or srkb:LowerIsBetter with ?a > ?v), then
+    ?m a srkb:ServiceLevelBreach. On the target, or on the good side of it, is no breach; nor is a
+    value that is not a number, nor a target without direction.
+    """
+    load_case(
+        store,
+        """
+        ex:Up srkb:hasTargetValue 99.9 ; srkb:hasDirection srkb:HigherIsBetter .
+        ex:Fast srkb:hasTargetValue 240 ; srkb:hasDirection srkb:LowerIsBetter .
+        ex:Loose srkb:hasTargetValue 10 .
+        ex:UpLow srkb:measuresTarget ex:Up ; srkb:hasAchievedValue 99.2 .
+        ex:UpExact srkb:measuresTarget ex:Up ; srkb:hasAchievedValue 99.90 .
+        ex:UpHigh srkb:measuresTarget ex:Up ; srkb:hasAchievedValue 100 .
+        ex:FastSlow srkb:measuresTarget ex:Fast ; srkb:hasAchievedValue 241.5 .
+        ex:FastExact srkb:measuresTarget ex:Fast ; srkb:hasAchievedValue 240 .
+        ex:FastQuick srkb:measuresTarget ex:Fast ; srkb:hasAchievedValue 12 .
+        ex:FastWords srkb:measuresTarget ex:Fast ; srkb:hasAchievedValue "too slow" .
+        ex:LooseAny srkb:measuresTarget ex:Loose ; srkb:hasAchievedValue 99 .
+        """,
+    )
+    infer(store)
+    assert instances(store, SRKB.ServiceLevelBreach) == {EX.UpLow, EX.FastSlow}
+
+
 def _agent_role(store: Store, link: str, inverse: str, role: URIRef) -> None:
     load_case(
         store,

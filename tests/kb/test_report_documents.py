@@ -55,8 +55,8 @@ def test_html_report_has_summary_sections_and_print_styles(
     summary = page[page.index('<section class="summary">') : page.index("</section>")]
     assert summary.count('<tr class="readiness-row">') == 4
     assert '<td class="score bad" data-precondition="1"' in summary
-    assert ">58%<" in summary
-    assert ">66%<" in summary
+    assert ">70%<" in summary
+    assert ">75%<" in summary
     sections = re.findall(r'<section class="organisation">(.*?)</section>', page, flags=re.S)
     assert len(sections) == 2
     assert page.count('<tr class="finding">') == len(report.findings)
@@ -78,9 +78,9 @@ def test_markdown_has_the_readiness_table(prepared: Callable[..., Store]) -> Non
     store = prepared("broken-p1-unregistered-component", "memory")
     report = validate(store, save=False)
     text = to_markdown(report, readiness(store, report))
-    assert "| Occupational Health Clinic | 100% | **58%** | 100% | 100% | 2 | 1 |" in text
-    assert "| Riverside Factory | 100% | **66%** | 100% | n/a | 2 | 0 |" in text
-    assert "### Precondition 1: Service components with vendor information (readiness 58%)" in text
+    assert "| Occupational Health Clinic | 100% | **70%** | 100% | 100% | 2 | 5 |" in text
+    assert "| Riverside Factory | 100% | **75%** | 100% | n/a | 2 | 1 |" in text
+    assert "### Precondition 1: Service components with vendor information (readiness 70%)" in text
     assert to_markdown(report) == to_markdown(report, None), "readiness is optional"
 
 

@@ -44,6 +44,7 @@ from tests.shapes import (
     test_precondition_1_shapes,
     test_precondition_2_shapes,
     test_precondition_3_shapes,
+    test_service_level_shapes,
     test_service_relationship_shapes,
     test_shape_files,
     test_shapes_on_inferred_data,
@@ -177,7 +178,7 @@ def test_compiled_report_is_saved_as_pyshacls_is(store: Store) -> None:
         validate(store, save=True, engine=engine)
         saved[engine] = Counter(store.query(_SAVED).rows)
     assert saved["sparql"] == saved["pyshacl"]
-    assert len(saved["sparql"]) == 5
+    assert len(saved["sparql"]) == 10  # 4 violations, 6 warnings
 
 
 # --- the minimal pairs of the shape tests ---------------------------------------------------------
@@ -186,6 +187,7 @@ MINIMAL_PAIR_MODULES = (
     test_precondition_1_shapes,
     test_precondition_2_shapes,
     test_precondition_3_shapes,
+    test_service_level_shapes,
     test_service_relationship_shapes,
     test_shapes_on_inferred_data,
     test_shape_files,

@@ -41,6 +41,7 @@ BASE_TTL = """
 @prefix srkb: <https://w3id.org/srkb#> .
 @prefix org:  <http://www.w3.org/ns/org#> .
 @prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix unit: <http://qudt.org/vocab/unit/> .
 
 # --- organisations, with the derived roles written out ---
 ex:Facility a org:Organization , srkb:ServiceProvider .
@@ -81,8 +82,28 @@ ex:Finance-PrintingComponent a srkb:ServiceComponent ;
     srkb:hasVendorContact ex:ITServiceDesk ;
     srkb:isGovernedByAgreement ex:PrintingSLA .
 ex:ITServiceDesk a srkb:ContactPoint ; srkb:contactTelephone "+31 20 555 0100" .
-ex:WorkplaceSLA a srkb:Agreement ; srkb:agreementReference "SLA-WP-7" .
-ex:PrintingSLA a srkb:Agreement ; srkb:agreementReference "SLA-PR-2" .
+ex:WorkplaceSLA a srkb:Agreement ; srkb:agreementReference "SLA-WP-7" ;
+    srkb:hasServiceLevelTarget ex:WorkplaceAvailability .
+ex:PrintingSLA a srkb:Agreement ; srkb:agreementReference "SLA-PR-2" ;
+    srkb:hasServiceLevelTarget ex:PrintingTurnaround .
+ex:FacilityLease srkb:hasServiceLevelTarget ex:DesksAvailable .
+
+# --- precondition 1: service level targets (shapes/precondition-1-service-levels.ttl) ---
+ex:WorkplaceAvailability a srkb:ServiceLevelTarget ;
+    srkb:hasMetric "share of working hours workplace IT can be used"@en ;
+    srkb:hasTargetValue 99.5 ; srkb:hasUnit unit:PERCENT ; srkb:hasReportingPeriod srkb:Monthly ;
+    srkb:hasDirection srkb:HigherIsBetter ; srkb:assuresWarranty srkb:Availability .
+ex:PrintingTurnaround a srkb:ServiceLevelTarget ;
+    srkb:hasMetric "time to deliver a print job"@en ;
+    srkb:hasTargetValue 4 ; srkb:hasUnit unit:HR ; srkb:hasReportingPeriod srkb:Weekly ;
+    srkb:hasDirection srkb:LowerIsBetter .
+ex:DesksAvailable a srkb:ServiceLevelTarget ;
+    srkb:hasMetric "desks available to IT staff"@en ;
+    srkb:hasTargetValue 40 ; srkb:hasUnit unit:NUM ; srkb:hasReportingPeriod srkb:Monthly ;
+    srkb:hasDirection srkb:HigherIsBetter ; srkb:assuresWarranty srkb:Capacity .
+ex:WorkplaceAvailability-2026-10 a srkb:ServiceLevelMeasurement ;
+    srkb:measuresTarget ex:WorkplaceAvailability ; srkb:coversPeriod "2026-10" ;
+    srkb:hasAchievedValue 99.7 .
 
 # --- precondition 2: practices ---
 ex:IT srkb:hasPractice ex:IT-Practice .

@@ -71,5 +71,6 @@ def test_p3_provider_has_catalogue_derived_intermediary(
             "ex:Printing",
             "sh:Violation",
         ),
+        ("shapes:P1-ConsumerRegistersComponent", "ex:Facility", None, "sh:Violation"),
         ("shapes:P2-ConsumerHasPractice", "ex:Facility", None, "sh:Violation"),
     }

@@ -25,6 +25,8 @@ class Expected:
     cycles: list[set[str]]
     findings: set[tuple[str | None, int, str, str, str, str | None]]
     answers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Measurements the engine must classify srkb:ServiceLevelBreach (none unless listed).
+    breaches: set[str] = field(default_factory=set)
 
     def expand(self, value: str) -> str:
         prefix, sep, local = value.partition(":")
@@ -87,6 +89,7 @@ def load_expected(name: str) -> Expected:
     }
     exp.mutual_relationships = {exp.expand(r) for r in data.get("mutual_relationships") or []}
     exp.cycles = [{exp.expand(o) for o in cycle} for cycle in data.get("cycles") or []]
+    exp.breaches = {exp.expand(m) for m in data.get("breaches") or []}
     for f in data.get("findings") or []:
         exp.findings.add(
             (

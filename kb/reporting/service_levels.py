@@ -1,0 +1,174 @@
+"""Service levels as governance teams read them: every target a consumer holds, and its breaches.
+
+Built from the ``service-levels`` question (``queries/service-levels.rq``): one row per service
+level target and measurement, with the consumer that holds the agreement, the service, the vendor,
+the target value, unit and direction, and whether the measurement is a breach (a measurement the
+engine classified ``srkb:ServiceLevelBreach`` with rule ``srkb-sl-breach``; so no breach shows
+before inference has run). The report's service level section and the map's breach marks read it;
+both show the same rows.
+
+Labels come from the store (``rdfs:label``, English or untagged), units included: the QUDT units
+srkb offers are declared with labels in the ontology (``percent``, ``minute``...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kb.ecosystem.questions import ask
+from kb.namespaces import curie
+from kb.store import Store
+from kb.validation.readiness import labels
+
+
+@dataclass(frozen=True)
+class ServiceLevel:
+    """One target of one consumer, with one of its measurements (or none yet)."""
+
+    consumer: str
+    service: str
+    vendor: str
+    agreement: str
+    target: str
+    metric: str | None
+    target_value: str | None
+    unit: str | None
+    higher_is_better: bool | None
+    aspect: str | None
+    measurement: str | None
+    period: str | None
+    achieved: str | None
+    breached: bool
+
+    @property
+    def comparison(self) -> str:
+        """The target in words: ``≥ 99.9`` or ``≤ 240`` (just the value if no direction)."""
+        value = self.target_value or "?"
+        if self.higher_is_better is None:
+            return value
+        return ("≥ " if self.higher_is_better else "≤ ") + value
+
+
+@dataclass(frozen=True)
+class ServiceLevels:
+    """Every consumer's targets and measurements, and the labels to show them with."""
+
+    rows: tuple[ServiceLevel, ...]
+    names: dict[str, str]
+
+    def name(self, iri: str | None) -> str:
+        """A label for an IRI: its ``rdfs:label``, else its CURIE."""
+        if iri is None:
+            return ""
+        return self.names.get(iri) or curie(iri)
+
+    @property
+    def breaches(self) -> tuple[ServiceLevel, ...]:
+        """The rows whose measurement missed its target."""
+        return tuple(r for r in self.rows if r.breached)
+
+    def breaches_between(self, vendor: str, consumer: str) -> tuple[ServiceLevel, ...]:
+        """The breaches of targets ``consumer`` holds with ``vendor`` (a map edge)."""
+        return tuple(r for r in self.breaches if r.vendor == vendor and r.consumer == consumer)
+
+    def by_consumer(self) -> list[tuple[str, list[ServiceLevel]]]:
+        """Rows grouped by consumer, consumers in label order."""
+        groups: dict[str, list[ServiceLevel]] = {}
+        for row in self.rows:
+            groups.setdefault(row.consumer, []).append(row)
+        return sorted(groups.items(), key=lambda kv: (self.name(kv[0]).casefold(), kv[0]))
+
+    def only(self, *, organisation: str | None = None) -> ServiceLevels:
+        """The targets one organisation holds as consumer (all of them with None)."""
+        if organisation is None:
+            return self
+        return ServiceLevels(
+            rows=tuple(r for r in self.rows if r.consumer == organisation), names=self.names
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready form: every row, with labels."""
+        return {
+            "breaches": len(self.breaches),
+            "targets": len({r.target for r in self.rows}),
+            "rows": [
+                {
+                    "consumer": r.consumer,
+                    "consumer_label": self.name(r.consumer),
+                    "service": r.service,
+                    "vendor": r.vendor,
+                    "agreement": r.agreement,
+                    "target": r.target,
+                    "metric": r.metric,
+                    "target_value": r.target_value,
+                    "unit": r.unit,
+                    "higher_is_better": r.higher_is_better,
+                    "aspect": r.aspect,
+                    "measurement": r.measurement,
+                    "period": r.period,
+                    "achieved": r.achieved,
+                    "breached": r.breached,
+                }
+                for r in self.rows
+            ],
+        }
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _order(row: ServiceLevel) -> tuple[str, ...]:
+    return (row.consumer, row.service, row.target, row.period or "", row.measurement or "")
+
+
+def service_levels(store: Store) -> ServiceLevels:
+    """Every service level target a consumer in ``store`` holds, with measurements and breaches."""
+    rows: list[ServiceLevel] = []
+    for (
+        consumer,
+        service,
+        vendor,
+        agreement,
+        target,
+        metric,
+        value,
+        unit,
+        direction,
+        aspect,
+        measurement,
+        period,
+        achieved,
+        breached,
+    ) in ask(store, "service-levels").rows:
+        rows.append(
+            ServiceLevel(
+                consumer=str(consumer),
+                service=str(service),
+                vendor=str(vendor),
+                agreement=str(agreement),
+                target=str(target),
+                metric=_text(metric),
+                target_value=_text(value),
+                unit=_text(unit),
+                higher_is_better=None
+                if direction is None
+                else str(direction).endswith("#HigherIsBetter"),
+                aspect=_text(aspect),
+                measurement=_text(measurement),
+                period=_text(period),
+                achieved=_text(achieved),
+                breached=breached is not None and str(breached).lower() in ("true", "1"),
+            )
+        )
+    unique = sorted(set(rows), key=_order)
+    return ServiceLevels(rows=tuple(unique), names=labels(store, _named(unique)))
+
+
+def _named(rows: Iterable[ServiceLevel]) -> set[str]:
+    found: set[str] = set()
+    for r in rows:
+        found |= {r.consumer, r.service, r.vendor, r.agreement, r.target}
+        found |= {x for x in (r.unit, r.aspect, r.measurement) if x}
+    return found
