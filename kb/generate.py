@@ -33,7 +33,8 @@ Shape (what the campus example has, many times over):
   validation finds every shape's finding: unregistered consumed services, components without vendor,
   contact, agreement or with the wrong vendor, consumers without any component, agreements without
   or with incomplete targets, incomplete measurements, missing or incomplete practices, missing
-  catalogues, unlisted services, and a few malformed relationships.
+  catalogues, unlisted services, a few malformed relationships, type clashes and roles typed by
+  hand.
 
 >>> import io
 >>> buffer = io.BytesIO()
@@ -86,6 +87,9 @@ GAP_RATES: dict[str, float] = {
     "relationship-with-two-consumers": 0.004,
     "relationship-without-service": 0.004,
     "provider-is-consumer": 0.004,
+    # precondition 0: model integrity (per organisation)
+    "organisation-typed-as-service": 0.01,
+    "role-typed-by-hand": 0.02,
     # precondition 1: components (per consumed service)
     "unregistered-consumed-service": 0.03,
     "component-without-vendor": 0.02,
@@ -247,6 +251,8 @@ class _Org:
         # Service levels draw from their own generator, so that adding them left every other
         # draw (and so every other gap of a given seed) as it was.
         self.levels = random.Random(f"{plan.seed}/{index}/levels")  # noqa: S311 - as above
+        # So do the model-integrity gaps (a type clash, a role typed by hand), added after them.
+        self.integrity = random.Random(f"{plan.seed}/{index}/integrity")  # noqa: S311 - as above
         self.gaps = gaps
         self.out: list[Triple] = []
         self.components: list[str] = []
@@ -289,6 +295,10 @@ class _Org:
         me = f"syn:org-{self.i}"
         self.add(me, "rdf:type", "org:Organization")
         self.add(me, "rdfs:label", _lit(self.name(self.i)))
+        if self.gap("organisation-typed-as-service", self.integrity):
+            self.add(me, "rdf:type", "srkb:Service")  # disjoint with org:Organization
+        if self.tier == CONSUMER and self.gap("role-typed-by-hand", self.integrity):
+            self.add(me, "rdf:type", "srkb:ServiceProvider")  # consumers provide nothing
         persons = self.people(me)
         consumed = self.consumption() if self.tier != VENDOR else []
         if (
