@@ -14,18 +14,19 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from kb import __version__
+from kb.cli.listing import Listing, check_format, iris, render
 from kb.config import Settings, load_settings
 from kb.errors import SrkbError
-from kb.namespaces import curie
+from kb.prefixes import Prefixes
 from kb.store import Store, open_store
 
 T = TypeVar("T")
@@ -53,6 +54,8 @@ class State:
     overrides: dict[str, Any] = {}  # noqa: RUF012 - one process, one state
     #: ``--timeout`` as given: the CLI waits on a remote store as long as it takes unless told.
     timeout: float | None = None
+    #: The store's prefixes, once read (:func:`store_prefixes`).
+    prefixes: Prefixes | None = None
 
     def settings(self, config: Path | None = None, **more: Any) -> Settings:
         """The settings: explicit options over ``SRKB_*`` variables over the dotenv file."""
@@ -215,25 +218,22 @@ def write_text(text: str, output: Path | None) -> None:
         err.print(f"wrote {len(text.encode())} bytes to {output}", soft_wrap=True)
 
 
-def print_rows(variables: tuple[str, ...], rows: list[tuple[object, ...]], fmt: str) -> None:
-    """Print query rows as a table (CURIEs), JSON, CSV or TSV."""
-    if fmt == "table":
-        table = Table(*variables)
-        for row in rows:
-            table.add_row(*("" if v is None else curie(v) for v in row))
-        out.print(table)
-        return
-    import csv as csv_module
-    import json
+def store_prefixes(store: Store | None) -> Prefixes:
+    """The prefixes of srkb and of the files loaded in ``store`` (read once per command)."""
+    if store is None:
+        return Prefixes()
+    if state.prefixes is None:
+        state.prefixes = Prefixes.load(store)
+    return state.prefixes
 
-    if fmt == "json":
-        data = [
-            {k: (None if v is None else str(v)) for k, v in zip(variables, row, strict=True)}
-            for row in rows
-        ]
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        return
-    writer = csv_module.writer(sys.stdout, delimiter="\t" if fmt == "tsv" else ",")
-    writer.writerow(variables)
-    for row in rows:
-        writer.writerow(["" if v is None else str(v) for v in row])
+
+def show(listing: Listing, fmt: str, store: Store | None = None) -> None:
+    """Print a listing in ``fmt``; for people, with the store's CURIEs and labels."""
+    check_format(fmt)
+    prefixes = Prefixes()
+    if fmt in ("table", "md") and store is not None:
+        from kb.validation.readiness import labels
+
+        prefixes = store_prefixes(store)
+        listing = replace(listing, labels=labels(store, iris(listing)))
+    sys.stdout.write(render(listing, fmt, prefixes=prefixes, width=out.width))

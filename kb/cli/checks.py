@@ -15,6 +15,7 @@ from kb.cli.application import (
     err,
     opened_store,
     run,
+    store_prefixes,
     write_text,
 )
 from kb.errors import InputError
@@ -29,18 +30,15 @@ def validate(
     precondition: Annotated[int | None, typer.Option(help="Only this precondition.")] = None,
 ) -> None:
     """Check the three preconditions; exit 1 if any organisation violates one."""
-    from kb.ecosystem.questions import expand_curie
     from kb.reporting.renderers import render
     from kb.validation.shacl import validate as run_validation
 
     def body() -> int:
         with opened_store() as store:
             report = run_validation(store)
+            wanted = store_prefixes(store).expand(organisation) if organisation else None
         if organisation or precondition is not None:
-            report = report.filtered(
-                organisation=expand_curie(organisation) if organisation else None,
-                precondition=precondition,
-            )
+            report = report.filtered(organisation=wanted, precondition=precondition)
         sys.stdout.write(render(report, fmt))
         return EXIT_OK if report.conforms else EXIT_NOT_CONFORMANT
 

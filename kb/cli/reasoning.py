@@ -17,6 +17,7 @@ from kb.cli.application import (
     opened_store,
     out,
     run,
+    store_prefixes,
 )
 from kb.errors import NotFoundError
 from kb.namespaces import curie
@@ -37,19 +38,19 @@ def infer() -> None:
 @app.command(rich_help_panel="Inference")
 def explain(organisation: Annotated[str, typer.Argument(help="IRI or CURIE.")]) -> None:
     """Say why an organisation has each of its roles: the facts that made the rule fire."""
-    from kb.ecosystem.questions import expand_curie
     from kb.reasoning.inference import explain as run_explain
 
     def body() -> None:
-        iri = expand_curie(organisation)
         with opened_store() as store:
-            explanations = run_explain(store, iri)
+            prefixes = store_prefixes(store)
+            explanations = run_explain(store, prefixes.expand(organisation))
         if not explanations:
             raise NotFoundError(f"{organisation} has no inferred role (is it loaded and inferred?)")
         for item in explanations:
-            out.print(f"[bold]{curie(item.role)}[/] by rule {item.rule_id}: {item.condition}")
+            role = prefixes.shorten(item.role)
+            out.print(f"[bold]{role}[/] by rule {item.rule_id}: {item.condition}", highlight=False)
             for witness in item.witnesses:
-                facts = ", ".join(f"{k}={curie(v)}" for k, v in sorted(witness.items()))
+                facts = ", ".join(f"{k}={prefixes.shorten(v)}" for k, v in sorted(witness.items()))
                 out.print(f"  because {facts}", highlight=False)
             for caveat in item.caveats:
                 out.print(f"  [yellow]{caveat}[/]", highlight=False)

@@ -383,7 +383,8 @@ def build_source(doc: RawDocument, *, name: str, fmt: str, graph: str) -> Parsed
         builder.register()  # still report unknown kinds, columns and duplicate ids
     if builder.problems:
         raise ImportValidationError(sorted(builder.problems, key=lambda p: p.where.order))
-    return ParsedSource(name=name, graph=graph, fmt=fmt, quads=builder.quads)
+    declared = {k: v for k, v in builder.prefixes.items() if k not in PREFIXES}
+    return ParsedSource(name=name, graph=graph, fmt=fmt, quads=builder.quads, prefixes=declared)
 
 
 # -- entry points ----------------------------------------------------------------------------------

@@ -74,6 +74,7 @@ def parse_source(
             else ox.Quad(q.subject, q.predicate, q.object, target)
             for q in parsed
         ]
+        prefixes = dict(getattr(parsed, "prefixes", None) or {})
     except SyntaxError as err:
         message = str(err.msg if hasattr(err, "msg") else err)
         if "LoadDocumentCallback" in message or "remote context" in message:
@@ -110,7 +111,7 @@ def parse_source(
                 hint="name every graph with an IRI",
             )
         refuse_quoted_triples(q, name)
-    return ParsedSource(name=name, graph=graph, fmt=fmt, quads=quads)
+    return ParsedSource(name=name, graph=graph, fmt=fmt, quads=quads, prefixes=prefixes)
 
 
 def check_file(path: Path, fmt: str, *, name: str, graph: str, base_iri: str | None) -> CheckedFile:

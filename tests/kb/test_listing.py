@@ -11,7 +11,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from kb.errors import InputError
-from kb.listing import FORMATS, Listing, render
+from kb.cli.listing import FORMATS, Listing, render
 from kb.prefixes import Prefixes
 
 EX = "https://example.org/campus#"

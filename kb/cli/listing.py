@@ -46,6 +46,12 @@ class Listing:
     labels: Mapping[str, str] = field(default_factory=dict)
 
 
+class Name(str):
+    """A plain-text identifier (a question's name, a file name): never split in a table."""
+
+    __slots__ = ()
+
+
 def check_format(fmt: str) -> str:
     """``fmt`` if it is a listing format, else an :class:`InputError` that lists them."""
     if fmt not in FORMATS:
@@ -81,6 +87,8 @@ def _display(value: object, prefixes: Prefixes, labels: Mapping[str, str]) -> tu
         return prefixes.shorten(value), f"({label})" if label else ""
     if isinstance(value, BNode):
         return f"_:{value}", ""
+    if isinstance(value, Name):
+        return str(value), ""
     return "", str(value)
 
 
@@ -129,11 +137,15 @@ def _markdown(listing: Listing, cells: list[list[tuple[str, str]]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Prose words longer than this may be folded when room is short; identifiers never are.
+PROSE_WORD = 16
+
+
 def _unbreakable(cell: tuple[str, str]) -> int:
-    """The width a cell needs so that no identifier or word is split."""
+    """The width a cell needs so that no identifier is split (nor a prose word, up to a point)."""
     ident, rest = cell
     longest_word = max((len(w) for w in rest.split()), default=0)
-    return max(len(ident), longest_word)
+    return max(len(ident), min(longest_word, PROSE_WORD))
 
 
 def _table(listing: Listing, cells: list[list[tuple[str, str]]], width: int) -> str:
@@ -163,24 +175,32 @@ def _table(listing: Listing, cells: list[list[tuple[str, str]]], width: int) -> 
 
 
 def _widths(needed: list[int], natural: list[int], room: int) -> list[int]:
-    """Column widths within ``room``: each at least ``needed``, the rest shared by what is wanted.
+    """Column widths within ``room``: each at least ``needed``, the rest shared out fairly.
+
+    Max-min fairness (water filling): every column that wants more gets an equal share of what
+    is left, a column that wants less than its share takes only what it wants, and the rest goes
+    round again; so one long column never squeezes the others down to their shortest.
 
     >>> _widths([10, 5], [10, 40], 30)
     [10, 20]
     >>> _widths([3, 3], [4, 6], 80)
     [4, 6]
+    >>> _widths([11, 11, 14], [33, 33, 60], 70)
+    [23, 22, 25]
     """
     if sum(natural) <= room:
         return list(natural)
-    spare = room - sum(needed)
-    wants = [n - m for n, m in zip(natural, needed, strict=True)]
-    total = sum(wants) or 1
-    widths = [m + spare * w // total for m, w in zip(needed, wants, strict=True)]
-    for index in sorted(range(len(widths)), key=lambda i: -wants[i]):  # rounding leftovers
-        if sum(widths) >= room:
+    widths = list(needed)
+    spare = room - sum(widths)
+    while spare > 0:
+        wanting = [i for i, w in enumerate(widths) if w < natural[i]]
+        if not wanting:
             break
-        if widths[index] < natural[index]:
-            widths[index] += 1
+        share = max(spare // len(wanting), 1)
+        for index in wanting:
+            given = min(share, natural[index] - widths[index], spare)
+            widths[index] += given
+            spare -= given
     return widths
 
 
