@@ -25,7 +25,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from kb import __version__
 from kb.cli.listing import Listing, check_format, iris, render
 from kb.config import Settings, load_settings
-from kb.errors import SrkbError
+from kb.errors import ServerHoldsStoreError, SrkbError, StoreBusyError
 from kb.prefixes import Prefixes
 from kb.store import Store, open_store
 
@@ -56,6 +56,10 @@ class State:
     timeout: float | None = None
     #: The store's prefixes, once read (:func:`store_prefixes`).
     prefixes: Prefixes | None = None
+    #: ``--server URL`` / ``SRKB_SERVER``: read through this running srkb server.
+    server: str | None = None
+    #: The server this command reads through, once :func:`opened_store` chose one.
+    via_server: str | None = None
 
     def settings(self, config: Path | None = None, **more: Any) -> Settings:
         """The settings: explicit options over ``SRKB_*`` variables over the dotenv file."""
@@ -74,20 +78,95 @@ def run(action: Callable[[], T]) -> T:
         raise typer.Exit(EXIT_USAGE) from error
 
 
+def announcement(store: str) -> Path:
+    """The file beside an embedded store that says which ``srkb serve`` holds it, and where.
+
+    ``srkb serve`` writes it while it runs; a CLI verb that finds the store locked reads it to
+    read through that server instead (see :func:`opened_store`).
+    """
+    path = Path(store)
+    return path.with_name(path.name + ".srkb-serve")
+
+
+def announced_server(store: str) -> str | None:
+    """The URL of the server that announced it holds ``store``, if one did."""
+    try:
+        url = announcement(store).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return url if url.startswith(("http://", "https://")) else None
+
+
+def _server_store(url: str) -> Store:
+    """A running srkb server's SPARQL endpoint as a store to read (no update URL, no token)."""
+    return open_store(url.rstrip("/") + "/sparql", timeout=state.timeout)
+
+
+def _writes_go_through(url: str, store: str) -> ServerHoldsStoreError:
+    return ServerHoldsStoreError(
+        f"the store {store} is held by srkb serve at {url}, so this command cannot write to it: "
+        f"write through the server with its API token, e.g. curl -X PUT -H 'Authorization: "
+        f"Bearer $SRKB_API_TOKEN' -H 'Content-Type: text/turtle' --data-binary @FILE.ttl "
+        f"'{url}/store?graph=https://w3id.org/srkb/graph/source/FILE.ttl' (or POST {url}/import "
+        "for YAML and workbooks); or stop the server and run the command again"
+    )
+
+
 @contextmanager
-def opened_store(*, reinfer: bool = True) -> Iterator[Store]:
+def opened_store(*, reinfer: bool = True, read_only: bool = False) -> Iterator[Store]:
     """Open the configured store and close it however the command ends.
 
     First it repairs what a killed write may have left (:func:`kb.recovery.recover`): inferences
     older than the data are recomputed, unless the command infers anyway (``reinfer=False``).
+
+    **Beside a running server.** With ``--server URL`` (``SRKB_SERVER``), or when the embedded
+    store is locked by an ``srkb serve`` that announced itself, a ``read_only`` verb reads through
+    that server's SPARQL endpoint: the server owns the store, keeps its inferences current and
+    answers from a consistent checkpoint; nothing is repaired or written from here. Opening the
+    store's files read-only behind the server's back is not done: pyoxigraph documents it as
+    undefined while another process writes. A verb that writes is refused with the way to write
+    through the server.
     """
     from kb.recovery import recover
 
     settings = state.settings()
+    if state.server is not None:
+        if not read_only:
+            raise _writes_go_through(state.server, settings.store)
+        state.via_server = state.server
+        store = _server_store(state.server)
+        try:
+            yield store
+        finally:
+            store.close()
+        return
     options = (
         settings.remote_options() if settings.store.startswith(("http://", "https://")) else {}
     )
-    store = open_store(settings.store, timeout=state.timeout, **options)
+    try:
+        store = open_store(settings.store, timeout=state.timeout, **options)
+    except StoreBusyError as busy:
+        url = announced_server(settings.store)
+        if url is None:
+            raise StoreBusyError(
+                f"{busy}: if srkb serve holds it, read through the server with --server URL "
+                "(or SRKB_SERVER=URL) and write through its HTTP API; else wait for the other "
+                "process to finish"
+            ) from busy
+        if not read_only:
+            raise _writes_go_through(url, settings.store) from busy
+        err.print(
+            f"{settings.store} is held by srkb serve at {url}: reading through it",
+            highlight=False,
+            soft_wrap=True,
+        )
+        state.via_server = url
+        store = _server_store(url)
+        try:
+            yield store
+        finally:
+            store.close()
+        return
     try:
         recover(store, reinfer=infer_with_progress if reinfer else None)
         yield store
@@ -162,6 +241,15 @@ def main_options(
     token: Annotated[
         str | None, typer.Option(help="Remote store bearer token (env SRKB_REMOTE_TOKEN).")
     ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            envvar="SRKB_SERVER",
+            help="Read through a running srkb serve at this URL (e.g. http://127.0.0.1:8000) "
+            "instead of opening the store; writes go through its HTTP API.",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=version_callback, is_eager=True)
@@ -177,6 +265,7 @@ def main_options(
         "remote_token": token,
     }
     state.overrides = {k: v for k, v in given.items() if v is not None}
+    state.server = server.rstrip("/") if server else None
     state.timeout = timeout if timeout is not None else _env_timeout()
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
 

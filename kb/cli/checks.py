@@ -15,6 +15,7 @@ from kb.cli.application import (
     err,
     opened_store,
     run,
+    state,
     store_prefixes,
     write_text,
 )
@@ -34,8 +35,8 @@ def validate(
     from kb.validation.shacl import validate as run_validation
 
     def body() -> int:
-        with opened_store() as store:
-            report = run_validation(store)
+        with opened_store(read_only=True) as store:
+            report = run_validation(store, save=state.via_server is None)
             wanted = store_prefixes(store).expand(organisation) if organisation else None
         if organisation or precondition is not None:
             report = report.filtered(organisation=wanted, precondition=precondition)
@@ -85,11 +86,18 @@ def report(
             )
         if since is not None:
             parse_since(since)  # refuse a bad date before anything is recorded
-        with opened_store() as store:
-            result = run_validation(store)
+        with opened_store(read_only=True) as store:
+            result = run_validation(store, save=state.via_server is None)
             scores = readiness(store, result)
             current = Run.of(result, scores)
-            if record_run:
+            if record_run and state.via_server is not None:
+                err.print(
+                    f"not recorded in the history: the server at {state.via_server} records a "
+                    "run after every write",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            elif record_run:
                 current = record(store, current)
                 err.print(
                     f"recorded validation run <{current.iri}>", highlight=False, soft_wrap=True
@@ -138,7 +146,7 @@ def map_(
             raise InputError(
                 f"unknown map format {fmt!r}", hint="use one of " + ", ".join((*FORMATS, "json"))
             )
-        with opened_store() as store:
+        with opened_store(read_only=True) as store:
             drawing = ecosystem_map(store, run_validation(store, save=False))
         if fmt == "json":
             text = json.dumps(drawing.to_dict(), indent=2, ensure_ascii=False) + "\n"

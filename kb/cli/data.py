@@ -50,7 +50,10 @@ def load(
 
     def say(sources: list[LoadedSource]) -> None:
         for source in sources:
-            err.print(f"loaded {source.name}: {source.triples} triples into <{source.graph}>")
+            err.print(
+                f"loaded {source.name}: {source.triples} triples into <{source.graph}>",
+                soft_wrap=True,
+            )
 
     def body() -> None:
         write_then_infer(
@@ -87,7 +90,10 @@ def import_(
 
     def say(sources: list[LoadedSource]) -> None:
         for source in sources:
-            err.print(f"imported {source.name}: {source.triples} triples into <{source.graph}>")
+            err.print(
+                f"imported {source.name}: {source.triples} triples into <{source.graph}>",
+                soft_wrap=True,
+            )
 
     def body() -> None:
         write_then_infer(
@@ -117,7 +123,7 @@ def _export_tabular(fmt: str, graph: str | None, output: Path | None) -> None:
 
     if fmt != "yaml" and output is None:
         raise InputError(f"a {fmt} export is binary", hint="give a file with --out")
-    with opened_store() as store:
+    with opened_store(read_only=True) as store:
         result = export_tabular(store, fmt, graph=graph)
     if result.left_out:
         err.print(
@@ -152,7 +158,7 @@ def export(
     def body() -> None:
         if fmt in ("yaml", "xlsx", "csv"):
             return _export_tabular(fmt, graph, output)
-        with opened_store() as store:
+        with opened_store(read_only=True) as store:
             data = run_export(store, fmt, graph=graph, inferred=inferred)
         if output is None:
             sys.stdout.buffer.write(data)
@@ -172,7 +178,7 @@ def stats(
 
     def body() -> None:
         check_format(fmt)
-        with opened_store() as store:
+        with opened_store(read_only=True) as store:
             rows: list[tuple[object, ...]] = [
                 ("graph", URIRef(graph), store.count(graph)) for graph in store.graphs()
             ]

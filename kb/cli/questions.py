@@ -49,7 +49,7 @@ def query(
             text = question(str(name)).sparql
         check_query(text, allow_service=allow_service or state.settings().allow_service)
         check_format(fmt)
-        with opened_store() as store:
+        with opened_store(read_only=True) as store:
             result = store.query(text)
             if result.kind == "ask":
                 out.print("true" if result.boolean else "false")
@@ -88,7 +88,7 @@ def ask(
             if not sep:
                 raise InputError(f"--param {item!r} is not name=value")
             params[key] = value
-        with opened_store() as store:
+        with opened_store(read_only=True) as store:
             for key, value in params.items():
                 if declared.get(key) == "iri":
                     params[key] = store_prefixes(store).expand(value)

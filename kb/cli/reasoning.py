@@ -41,7 +41,7 @@ def explain(organisation: Annotated[str, typer.Argument(help="IRI or CURIE.")]) 
     from kb.reasoning.inference import explain as run_explain
 
     def body() -> None:
-        with opened_store() as store:
+        with opened_store(read_only=True) as store:
             prefixes = store_prefixes(store)
             explanations = run_explain(store, prefixes.expand(organisation))
         if not explanations:
