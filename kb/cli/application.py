@@ -20,13 +20,13 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kb import __version__
 from kb.cli.listing import Listing, check_format, iris, render
 from kb.config import Settings, load_settings
 from kb.errors import ServerHoldsStoreError, SrkbError, StoreBusyError
 from kb.prefixes import Prefixes
+from kb.progress import Stage, report, terminal_progress
 from kb.store import Store, open_store
 
 T = TypeVar("T")
@@ -279,22 +279,19 @@ def _env_timeout() -> float | None:
 
 
 def infer_with_progress(store: Store) -> None:
-    """Infer with a progress display on stderr, and say how many triples and passes."""
+    """Infer, showing each pass and the triples so far on a terminal; then say what it did."""
     from kb.reasoning.inference import infer
 
-    with Progress(
-        TextColumn("inferring roles"),
-        BarColumn(),
-        TextColumn("pass {task.completed:.0f}, {task.fields[triples]} triples"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("infer", total=None, triples=0)
-        result = infer(store, progress=lambda n, c: progress.update(task, completed=n, triples=c))
+    with terminal_progress(err) as show:
+
+        def each_pass(number: int, triples: int) -> None:
+            report(show, Stage(f"inferring roles, pass {number}", triples, unit="triples"))
+
+        result = infer(store, progress=each_pass)
     err.print(
         f"inferred {result.inferred_triples} triples in {result.passes} passes "
-        f"({result.seconds:.2f} s)"
+        f"({result.seconds:.2f} s)",
+        highlight=False,
     )
 
 

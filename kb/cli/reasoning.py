@@ -21,6 +21,7 @@ from kb.cli.application import (
 )
 from kb.errors import NotFoundError
 from kb.namespaces import curie
+from kb.prefixes import Prefixes
 from kb.store import Store, open_store
 
 
@@ -71,6 +72,7 @@ def reason(
         scratch = open_store("memory")
         install_model(scratch)
         sources = [parse_file(f) for f in files]
+        prefixes = Prefixes.of({s.graph: s.prefixes for s in sources})
         scratch.load(sources)
         data = b"".join(scratch.dump("nt", graph=s.graph) for s in sources)
         result = classify(scratch.dump("nt", graph=ONTOLOGY_GRAPH), data)
@@ -80,7 +82,8 @@ def reason(
             return EXIT_NOT_CONFORMANT
         for individual, types in sorted(result.types.items()):
             if types:
-                out.print(f"{curie(individual)}: {', '.join(sorted(types))}", highlight=False)
+                name = prefixes.shorten(individual)
+                out.print(f"{name}: {', '.join(sorted(types))}", highlight=False)
         return EXIT_OK
 
     raise typer.Exit(run(body))

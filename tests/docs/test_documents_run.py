@@ -4,7 +4,8 @@ A newcomer pastes the blocks in order into a shell in a fresh directory: so do t
 directory per document (with the repository's ``examples/`` beside it), every block in document
 order, each transcript's output compared with what the document shows (see
 :mod:`tests.support.doc_blocks` for what is ignored). ``curl`` examples go to a real
-``srkb serve --demo`` on a free 127.0.0.1 port (``127.0.0.1:8000`` in the text is replaced by it),
+``srkb serve --demo`` on a free 127.0.0.1 port (``127.0.0.1:8000`` in a block stands for it, in
+commands and in the output shown),
 with ``--fail-with-body``, so an answer of 4xx or 5xx fails the block. Blocks marked
 ``<!-- illustration: why -->`` are not run; which blocks are found is decided on disk, so a new
 section of the README is run without touching this file.
@@ -72,6 +73,7 @@ class DocumentRun:
         if DEMO_URL in text:
             text = text.replace(DEMO_URL, self.demo_server().base)
         script = PRELUDE + ("set -eu\n" if strict else "") + text + "\n"
+        base = self.server.base if self.server is not None else None
         done = subprocess.run(
             ["bash", "-c", script],
             cwd=self.directory,
@@ -83,7 +85,8 @@ class DocumentRun:
             timeout=COMMAND_SECONDS,
             check=False,
         )
-        return Outcome(text, done.stdout, done.returncode)
+        output = done.stdout if base is None else done.stdout.replace(base, DEMO_URL)
+        return Outcome(text, output, done.returncode)
 
     def demo_server(self) -> AppServer:
         """What ``make run`` starts: the demo on an embedded disk store, here on a free port."""
@@ -99,6 +102,8 @@ class DocumentRun:
         for earlier in blocks(self.document):
             if earlier.line in self.done or earlier.illustration is not None:
                 continue
+            if DEMO_URL in earlier.body:  # in a command, or in what a command prints
+                self.demo_server()
             if earlier.transcript:
                 self.done[earlier.line] = [
                     self.shell(command.text, strict=False) for command in earlier.commands

@@ -10,8 +10,8 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from kb.errors import InputError
 from kb.cli.listing import FORMATS, Listing, render
+from kb.errors import InputError
 from kb.prefixes import Prefixes
 
 EX = "https://example.org/campus#"
