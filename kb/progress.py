@@ -39,6 +39,8 @@ class Stage:
     total: int | None = None
     unit: str = "triples"
     finished: bool = False
+    #: Where inside the stage, shown after the count (``pass 3``).
+    detail: str = ""
 
 
 #: What a long step calls to say how far it is; None means nobody is watching.
@@ -67,10 +69,10 @@ class CountColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         """The count so far."""
         unit = task.fields.get("unit", "")
+        detail = task.fields.get("detail", "")
         done = f"{task.completed:,.0f}"
-        if task.total is None:
-            return Text(f"{done} {unit}")
-        return Text(f"{done} of {task.total:,.0f} {unit}")
+        text = f"{done} {unit}" if task.total is None else f"{done} of {task.total:,.0f} {unit}"
+        return Text(f"{text}, {detail}" if detail else text)
 
 
 @contextmanager
@@ -94,8 +96,10 @@ def terminal_progress(console: Console) -> Iterator[ProgressReport | None]:
     def show(stage: Stage) -> None:
         task = tasks.get(stage.name)
         if task is None:
-            task = tasks[stage.name] = bars.add_task(stage.name, total=stage.total, unit=stage.unit)
-        bars.update(task, completed=stage.done, total=stage.total)
+            task = tasks[stage.name] = bars.add_task(
+                stage.name, total=stage.total, unit=stage.unit, detail=stage.detail
+            )
+        bars.update(task, completed=stage.done, total=stage.total, detail=stage.detail)
         if stage.finished:
             bars.stop_task(task)
 

@@ -285,7 +285,7 @@ def infer_with_progress(store: Store) -> None:
     with terminal_progress(err) as show:
 
         def each_pass(number: int, triples: int) -> None:
-            report(show, Stage(f"inferring roles, pass {number}", triples, unit="triples"))
+            report(show, Stage("inferring roles", triples, detail=f"pass {number}"))
 
         result = infer(store, progress=each_pass)
     err.print(

@@ -20,6 +20,7 @@ from kb.cli.application import (
     write_text,
 )
 from kb.errors import InputError
+from kb.progress import terminal_progress
 
 
 @app.command(rich_help_panel="Preconditions")
@@ -35,8 +36,8 @@ def validate(
     from kb.validation.shacl import validate as run_validation
 
     def body() -> int:
-        with opened_store(read_only=True) as store:
-            report = run_validation(store, save=state.via_server is None)
+        with opened_store(read_only=True) as store, terminal_progress(err) as show:
+            report = run_validation(store, save=state.via_server is None, progress=show)
             wanted = store_prefixes(store).expand(organisation) if organisation else None
         if organisation or precondition is not None:
             report = report.filtered(organisation=wanted, precondition=precondition)
@@ -87,7 +88,8 @@ def report(
         if since is not None:
             parse_since(since)  # refuse a bad date before anything is recorded
         with opened_store(read_only=True) as store:
-            result = run_validation(store, save=state.via_server is None)
+            with terminal_progress(err) as show:
+                result = run_validation(store, save=state.via_server is None, progress=show)
             scores = readiness(store, result)
             current = Run.of(result, scores)
             if record_run and state.via_server is not None:

@@ -22,10 +22,12 @@ from kb.cli.application import (
 from kb.cli.listing import FORMAT_HELP, check_format, listing_of
 from kb.errors import InputError
 from kb.namespaces import SRKB
+from kb.progress import terminal_progress
 from kb.store import RDF_FORMATS
 
 if TYPE_CHECKING:
     from kb.interchange.loading import LoadedSource
+    from kb.store import Store
 
 
 @app.command(rich_help_panel="Data in and out")
@@ -55,12 +57,12 @@ def load(
                 soft_wrap=True,
             )
 
+    def change(store: Store) -> list[LoadedSource]:
+        with terminal_progress(err) as show:
+            return load_files(store, files, fmt=fmt, allow_network=allow_network, progress=show)
+
     def body() -> None:
-        write_then_infer(
-            lambda store: load_files(store, files, fmt=fmt, allow_network=allow_network),
-            infer_after=infer_after,
-            then=say,
-        )
+        write_then_infer(change, infer_after=infer_after, then=say)
 
     run(body)
 

@@ -296,7 +296,9 @@ class OxigraphStore:
                     base_iri=file.base_iri,
                     to_graph=ox.NamedNode(file.graph),
                 )
-                meta = with_provenance(ParsedSource(file.name, file.graph, file.fmt, []), when)
+                meta = with_provenance(
+                    ParsedSource(file.name, file.graph, file.fmt, [], dict(file.prefixes)), when
+                )
                 graph = ox.NamedNode(file.graph)
                 count = ox.Literal(str(file.triples), datatype=_XSD_INTEGER)
                 self._store.extend(

@@ -70,6 +70,8 @@ class CheckedFile:
     base_iri: str | None
     triples: int
     graphs: frozenset[str]
+    #: The prefixes the file declares, kept with its provenance as for a parsed source.
+    prefixes: dict[str, str] = field(default_factory=dict)
 
 
 def refuse_quoted_triples(quad: ox.Quad, name: str) -> None:

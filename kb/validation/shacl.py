@@ -41,6 +41,7 @@ from kb.namespaces import (
     VALIDATION_GRAPH,
     knowledge_graphs,
 )
+from kb.progress import ProgressReport
 from kb.sparql.text import iri, node_name, term
 from kb.store import Store
 from kb.store.terms import ntriples_terms
@@ -176,7 +177,13 @@ def _text(graph: Graph, subject: Node, predicate: URIRef) -> str | None:
 _OWN_GRAPHS = frozenset({SHAPES_GRAPH, VALIDATION_GRAPH, HISTORY_GRAPH, INFERRED_STAGING_GRAPH})
 
 
-def validate(store: Store, *, save: bool = True, engine: Engine = "sparql") -> ValidationReport:
+def validate(
+    store: Store,
+    *,
+    save: bool = True,
+    engine: Engine = "sparql",
+    progress: ProgressReport | None = None,
+) -> ValidationReport:
     """Validate the knowledge base against the precondition shapes.
 
     Reads the knowledge graphs and the inferred graph (run :func:`kb.reasoning.inference.infer`
@@ -203,7 +210,7 @@ def validate(store: Store, *, save: bool = True, engine: Engine = "sparql") -> V
         # can read its union default graph: one index lookup a pattern instead of one a graph.
         others = existing - set(graphs)
         union = not store.capabilities.remote and others <= _OWN_GRAPHS
-        compiled = validation_sparql.run(store, graphs, shapes, union=union)
+        compiled = validation_sparql.run(store, graphs, shapes, union=union, progress=progress)
         conforms = validation_sparql.conforms(compiled)
         nodes = [BNode() for _ in compiled]
         results = [

@@ -37,3 +37,37 @@ def test_not_on_a_terminal_nothing_is_shown() -> None:
     with terminal_progress(console) as show:
         assert show is None
     assert console.file.getvalue() == ""  # type: ignore[attr-defined]
+
+
+def test_loading_reports_each_files_parse_with_its_count() -> None:
+    from kb import resources
+    from kb.interchange.loading import install_model, load_files
+    from kb.store import open_store
+
+    stages: list[Stage] = []
+    store = open_store("memory")
+    install_model(store)
+    (loaded,) = load_files(store, [resources.example_file("campus")], progress=stages.append)
+    finished = [s for s in stages if s.finished]
+    assert [s.name for s in finished] == [f"parsing {resources.example_file('campus')}"]
+    assert finished[0].done == loaded.triples
+
+
+def test_validation_reports_shapes_done_of_all() -> None:
+    from kb import resources
+    from kb.interchange.loading import install_model, load_files
+    from kb.reasoning.inference import infer
+    from kb.store import open_store
+    from kb.validation.shacl import validate
+
+    stages: list[Stage] = []
+    store = open_store("memory")
+    install_model(store)
+    load_files(store, [resources.example_file("campus")])
+    infer(store)
+    validate(store, save=False, progress=stages.append)
+    assert {s.name for s in stages} == {"validating"}
+    assert [s.done for s in stages] == list(range(len(stages)))
+    assert stages[-1].finished
+    assert stages[-1].done == stages[-1].total
+    assert stages[-1].unit == "shapes"
