@@ -440,7 +440,8 @@ def _text_box(x: float, y: float, text: str, anchor: str, size: float) -> Box:
     """The box (left, top, right, bottom) a line of text at baseline ``y`` covers, roughly."""
     width = _GLYPH_EM * size * len(text)
     left = x - width / 2 if anchor == "middle" else (x - width if anchor == "end" else x)
-    return left, y - size, left + width, y + 3
+    pad = 3.0  # a little air, so that texts do not touch either
+    return left - pad, y - size - pad, left + width + pad, y + 3 + pad
 
 
 def _overlap(a: Box, b: Box) -> float:
@@ -473,24 +474,31 @@ def _label_place(
     text: str,
     anchor: str,
     taken: list[Box],
-) -> tuple[float, float, Box]:
-    """The first spot along the curve where the label covers nothing taken, else the least bad."""
-    sx, sy, cx, cy, tx, ty = curve
+) -> tuple[float, float, str, Box]:
+    """Where a label goes: the first spot that covers nothing taken, else the least covered.
 
-    def spot(t: float) -> tuple[float, float, float, Box]:
+    Spots run along the curve from its middle outwards, on the side ``anchor`` says first (away
+    from the twin curve in the other direction), then on the other side, then centred.
+    """
+    sx, sy, cx, cy, tx, ty = curve
+    other = {"start": "end", "end": "start"}.get(anchor, "start")
+    anchors = list(dict.fromkeys([anchor, other, "middle"]))
+
+    def spot(t: float, side: str) -> tuple[float, float, float, str, Box]:
         x = (1 - t) ** 2 * sx + 2 * (1 - t) * t * cx + t**2 * tx
         y = (1 - t) ** 2 * sy + 2 * (1 - t) * t * cy + t**2 * ty + 4
-        box = _text_box(x, y, text, anchor, 10)
-        return sum(_overlap(box, other) for other in taken), x, y, box
+        box = _text_box(x, y, text, side, 10)
+        return sum(_overlap(box, other) for other in taken), x, y, side, box
 
-    best = spot(_LABEL_SPOTS[0])
-    for t in _LABEL_SPOTS[1:]:
+    candidates = [(t, side) for side in anchors for t in _LABEL_SPOTS]
+    best = spot(*candidates[0])
+    for t, side in candidates[1:]:
         if best[0] == 0:
             break
-        candidate = spot(t)
+        candidate = spot(t, side)
         if candidate[0] < best[0]:
             best = candidate
-    return best[1], best[2], best[3]
+    return best[1], best[2], best[3], best[4]
 
 
 def _edge_curve(
@@ -536,7 +544,7 @@ def to_svg(m: EcosystemMap) -> str:
     for e in m.edges:
         (sx, sy), (tx, ty) = where[e.source], where[e.target]
         path, curve, anchor = _edge_curve(sx, sy, tx, ty)
-        mx, my, box = _label_place(curve, _short(e.label), anchor, taken)
+        mx, my, anchor, box = _label_place(curve, _short(e.label), anchor, taken)
         taken.append(box)
         out.append(
             f'<path d="{path}" fill="none" stroke="#4a5568" stroke-width="1.5" '
