@@ -41,6 +41,7 @@ from kb.namespaces import (
     VALIDATION_GRAPH,
     knowledge_graphs,
 )
+from kb.prefixes import Prefixes
 from kb.progress import ProgressReport
 from kb.sparql.text import iri, node_name, term
 from kb.store import Store
@@ -128,6 +129,8 @@ class ValidationReport:
     conforms: bool
     findings: tuple[Finding, ...]
     raw_graph: Graph | Callable[[], Graph] = field(repr=False, compare=False)
+    #: The prefixes of srkb and of the loaded files, so that reports print their CURIEs.
+    prefixes: Prefixes = field(default_factory=Prefixes, repr=False, compare=False)
 
     @cached_property
     def graph(self) -> Graph:
@@ -152,7 +155,9 @@ class ValidationReport:
             and (precondition is None or f.precondition == precondition)
         )
         conforms = not any(f.severity == "Violation" for f in kept)
-        return ValidationReport(conforms=conforms, findings=kept, raw_graph=self.raw_graph)
+        return ValidationReport(
+            conforms=conforms, findings=kept, raw_graph=self.raw_graph, prefixes=self.prefixes
+        )
 
 
 def _graph_from(store: Store, graphs: Iterable[str]) -> Graph:
@@ -239,6 +244,7 @@ def validate(
         conforms=conforms,
         findings=tuple(sorted((f for _, f in findings), key=_finding_order)),
         raw_graph=raw_graph,
+        prefixes=Prefixes.load(store),
     )
     if save:
         _save(store, raw_triples(), findings)

@@ -132,3 +132,12 @@ def test_the_ontology_page_is_made_ahead_of_the_first_request(
     assert not ontology_docs.is_rendered(store)
     ontology_docs.prerender(store).join(timeout=120)
     assert ontology_docs.is_rendered(store)
+
+
+def test_reports_print_the_loaded_files_curies(prepared: Callable[..., Store]) -> None:
+    """The Markdown and HTML reports name resources with the prefixes their file declares."""
+    report = validate(prepared("broken-p1-unregistered-component", "memory"), save=False)
+    text = to_markdown(report)
+    assert "concerns: ex:comp-clinic-labtests" in text
+    assert "concerns: <https://example.org/" not in text
+    assert ">ex:comp-clinic-labtests</a>" in html_body(report)
