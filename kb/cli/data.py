@@ -97,10 +97,12 @@ def import_(
                 soft_wrap=True,
             )
 
+    def change(store: Store) -> list[LoadedSource]:
+        with terminal_progress(err) as show:
+            return import_files(store, files, progress=show)
+
     def body() -> None:
-        write_then_infer(
-            lambda store: import_files(store, files), infer_after=infer_after, then=say
-        )
+        write_then_infer(change, infer_after=infer_after, then=say)
 
     run(body)
 

@@ -71,3 +71,19 @@ def test_validation_reports_shapes_done_of_all() -> None:
     assert stages[-1].finished
     assert stages[-1].done == stages[-1].total
     assert stages[-1].unit == "shapes"
+
+
+def test_an_import_reports_its_rows_checked_of_all() -> None:
+    from kb import resources
+    from kb.interchange.importing import import_files
+    from kb.store import open_store
+
+    stages: list[Stage] = []
+    campus = resources.example_file("campus").with_suffix(".yaml")
+    import_files(open_store("memory"), [campus], progress=stages.append)
+    assert stages
+    assert {s.unit for s in stages} == {"rows"}
+    assert stages[-1].finished
+    assert stages[-1].done == stages[-1].total
+    assert stages[-1].total is not None
+    assert stages[-1].total > 20
