@@ -11,6 +11,7 @@ where and what to do; ``--verbose`` adds the story in logs.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -89,12 +90,21 @@ def announcement(store: str) -> Path:
 
 
 def announced_server(store: str) -> str | None:
-    """The URL of the server that announced it holds ``store``, if one did."""
+    """The URL of the server that announced it holds ``store``, if one did and still runs."""
     try:
-        url = announcement(store).read_text(encoding="utf-8").strip()
+        words = announcement(store).read_text(encoding="utf-8").split()
     except OSError:
         return None
-    return url if url.startswith(("http://", "https://")) else None
+    if len(words) != 2 or not words[0].startswith(("http://", "https://")):
+        return None
+    url, pid = words
+    try:
+        os.kill(int(pid), 0)  # signal 0: does the process exist (and may we signal it)?
+    except (ValueError, ProcessLookupError):
+        return None  # left by a server that was killed outright
+    except PermissionError:
+        pass  # it exists, under another user
+    return url
 
 
 def _server_store(url: str) -> Store:

@@ -48,7 +48,58 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, App
 def test_the_server_announces_itself_beside_the_store(served: tuple[Path, AppServer]) -> None:
     store, server = served
     announcement = store.with_name(store.name + ".srkb-serve")
-    assert announcement.read_text(encoding="utf-8").strip() == server.base
+    url, pid = announcement.read_text(encoding="utf-8").split()
+    assert url == server.base
+    assert int(pid) == server.process.pid
+
+
+def test_the_announcement_goes_when_the_server_stops(tmp_path: Path) -> None:
+    """SIGTERM (what terminate() sends) still runs the server's cleanup."""
+    store = tmp_path / "store"
+    server = start_app(tmp_path, store=str(store), demo=False)
+    announcement = store.with_name(store.name + ".srkb-serve")
+    try:
+        assert announcement.exists()
+    finally:
+        server.stop()
+    assert not announcement.exists()
+
+
+def test_an_announcement_of_a_dead_server_is_ignored(tmp_path: Path) -> None:
+    """A server killed outright leaves its note: the lock's real holder is named instead."""
+    store = tmp_path / "store"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_STORE, str(store)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "ready"
+        dead = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        announcement = store.with_name(store.name + ".srkb-serve")
+        announcement.write_text(f"http://127.0.0.1:9\n{dead}\n", encoding="utf-8")
+        done = srkb("--store", store, "stats")
+    finally:
+        holder.kill()
+        holder.wait(timeout=15)
+        if holder.stdout is not None:
+            holder.stdout.close()
+    assert done.returncode == 2
+    assert "is open in another process" in done.stderr
+    assert "127.0.0.1:9" not in done.stderr
+
+
+#: Opens an embedded store and holds it (and its lock) until killed, at most a minute.
+HOLD_STORE = (
+    "import sys, time, pyoxigraph\n"
+    "store = pyoxigraph.Store(sys.argv[1])\n"
+    "print('ready', flush=True)\n"
+    "time.sleep(60)\n"
+)
 
 
 def test_a_reading_verb_reads_through_the_server(served: tuple[Path, AppServer]) -> None:
