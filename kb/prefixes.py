@@ -23,7 +23,7 @@ always means srkb's namespace.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -192,6 +192,6 @@ def _short_source(graph: str) -> str:
     return graph.removeprefix(SOURCE_GRAPH_PREFIX)
 
 
-def declaration_literals(prefixes: Mapping[str, str]) -> Iterable[str]:
+def declaration_literals(prefixes: Mapping[str, str]) -> list[str]:
     """The literals to keep for one source's declarations, in a stable order."""
     return [encode(name, ns) for name, ns in sorted(declared_in(prefixes).items())]
