@@ -1,6 +1,9 @@
 # srkb — two commands do all set-up on a fresh machine:
 #   make run    create .venv, install srkb, serve the campus demo on 127.0.0.1:8000 (embedded store)
-#   make test   create .venv, install srkb with test extras (and Java for HermiT), run lint + all tests
+#   make test   install missing system packages (see system-deps), create .venv, install srkb with
+#               test extras, run lint + all tests
+# Variables: HOST, PORT (where make run listens), STORE (its store directory), PYTHON (the
+# interpreter that makes .venv), PYTEST_ARGS (extra pytest arguments), JAVA, CHROMIUM; bench below.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -27,20 +30,46 @@ $(VENV)/.installed-test: pyproject.toml
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# System packages the tests need: Java for HermiT (owlready2); Debian's Chromium for the browser
-# tests (driven by the playwright package with executable_path; no browser is ever downloaded);
-# Virtuoso 7 for the Virtuoso backend tests (virtuoso-opensource-7-bin holds only the binaries:
-# no service scripts, nothing starts; the tests start their own servers on free loopback ports).
+# System packages (Debian names) that the tests need, installed by `make system-deps` (and so by
+# `make test`) when missing: with apt-get as root or with password-less sudo; otherwise it stops
+# and says what to install. --no-install-recommends keeps Chromium's recommends (avahi, cups) out.
+#   default-jre-headless  Java, for the HermiT reasoner (owlready2)
+#   chromium              Debian's headless browser, for tests/browser (driven by the playwright
+#                         package with executable_path: no browser is ever downloaded)
+#   curl                  the README's HTTP examples, run by tests/docs
+#   virtuoso-opensource-7-bin  Virtuoso 7 for the Virtuoso backend tests (binaries only: no
+#                         service scripts, nothing starts; the tests start their own servers)
+# JAVA, CHROMIUM, VIRTUOSO and ISQL name the programs looked for.
+SYSTEM_PACKAGES := default-jre-headless chromium curl virtuoso-opensource-7-bin
+JAVA ?= java
+CHROMIUM ?= /usr/bin/chromium
+VIRTUOSO ?= virtuoso-t
+ISQL ?= isql-vt
 system-deps:
-	@command -v java >/dev/null 2>&1 || { \
-	  echo "Installing Java (needed by HermiT)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
-	@test -x /usr/bin/chromium || { \
-	  echo "Installing Chromium (needed by the browser tests)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
-	@command -v virtuoso-t >/dev/null 2>&1 && command -v isql-vt >/dev/null 2>&1 || { \
-	  echo "Installing Virtuoso 7 (needed by the Virtuoso backend tests)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource-7-bin; }
+	@missing=""; \
+	command -v $(JAVA) >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	test -x $(CHROMIUM) || missing="$$missing chromium"; \
+	command -v curl >/dev/null 2>&1 || missing="$$missing curl"; \
+	{ command -v $(VIRTUOSO) && command -v $(ISQL); } >/dev/null 2>&1 || \
+	  missing="$$missing virtuoso-opensource-7-bin"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else \
+	  echo "make test needs system packages that are missing here:$$missing" >&2; \
+	  echo "(Java for HermiT, Chromium for the browser tests, curl for the README's examples, Virtuoso for its backend tests)." >&2; \
+	  echo "Install them as root, then run make test again:" >&2; \
+	  echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends$$missing" >&2; \
+	  echo "(not Debian or Ubuntu? install Java 17 or later, Chromium, curl and Virtuoso 7 with your package manager;" >&2; \
+	  echo " make CHROMIUM=/path/to/chromium JAVA=/path/to/java test if they live elsewhere)" >&2; \
+	  exit 2; \
+	fi; \
+	command -v apt-get >/dev/null 2>&1 || { \
+	  echo "missing:$$missing, and there is no apt-get here: install them with your package manager" >&2; \
+	  exit 2; }; \
+	echo "Installing$$missing with apt-get"; \
+	$$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 run: install
 	$(VENV)/bin/srkb --store $(STORE) serve --demo --host $(HOST) --port $(PORT)
@@ -50,7 +79,7 @@ lint: install-test
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: install-test system-deps lint
+test: system-deps install-test lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Benchmarks, not part of `make test`: generate, load, infer, validate, ask, impact, report at

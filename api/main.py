@@ -29,6 +29,7 @@ from api.routes import (
 from api.routes import imports as import_routes
 from kb import __version__
 from kb.config import Settings, load_settings
+from kb.interchange.ontology_docs import prerender
 from kb.knowledge_base import KnowledgeBase
 from kb.protocol.sparql_endpoint import QueryThreads, open_workers
 
@@ -56,6 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # (kb.protocol.sparql_endpoint).
         app.state.query_threads = QueryThreads(config.max_abandoned_queries)
         app.state.query_workers = open_workers(kb.store, config.query_workers)
+        # the ontology's documentation page takes seconds to make: make it now, not on the first
+        # visit to /ontology (kb.interchange.ontology_docs)
+        prerender(kb.store, failed=lambda error: log.warning("ontology page not made: %s", error))
         log.info("srkb serving %s", kb.store.location)
         try:
             yield

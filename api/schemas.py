@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from rdflib import Literal
 
 from kb.store import QueryResult
 
@@ -33,7 +35,7 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
 
 
-Row = dict[str, str | None]
+Row = dict[str, str | int | float | bool | None]
 
 
 class QuestionInfo(BaseModel):
@@ -155,13 +157,28 @@ class PracticeAnswer(BaseModel):
     activities: list[Row]
 
 
+def json_value(value: object) -> str | int | float | bool | None:
+    """A term as JSON: numbers and booleans as JSON numbers and booleans, the rest as text.
+
+    >>> from rdflib import Literal, URIRef
+    >>> json_value(Literal(3)), json_value(Literal("3")), json_value(URIRef("urn:x"))
+    (3, '3', 'urn:x')
+    """
+    if value is None:
+        return None
+    if isinstance(value, Literal) and value.datatype is not None:
+        python = value.toPython()
+        if isinstance(python, bool | int | float):
+            return python
+        if isinstance(python, Decimal):
+            return float(python)
+    return str(value)
+
+
 def rows(result: QueryResult) -> list[Row]:
-    """Rows as dicts of strings (None for unbound)."""
+    """Rows as dicts (None for unbound); numbers stay numbers (``"violations": 1``, not "1")."""
     return [
-        {
-            name: None if value is None else str(value)
-            for name, value in zip(result.variables, row, strict=True)
-        }
+        {name: json_value(value) for name, value in zip(result.variables, row, strict=True)}
         for row in result.rows
     ]
 

@@ -72,6 +72,14 @@ class StoreUnavailableError(SrkbError):
     """The store cannot be reached or opened (remote endpoint down, data directory locked)."""
 
 
+class StoreBusyError(StoreUnavailableError):
+    """An embedded store's directory is locked by another process (a running ``srkb serve``).
+
+    RocksDB lets one process open a store at a time, and opening it read-only while another
+    process writes is undefined in pyoxigraph: the owner of the store must be asked instead.
+    """
+
+
 class EndpointAnswerError(StoreUnavailableError):
     """The endpoint answered, but not with something srkb can use (a bad gateway, in HTTP terms).
 
@@ -87,6 +95,10 @@ class QueryTimeoutError(SrkbError):
 
 class WriteRefusedError(SrkbError):
     """A write was refused: the store is read-only, or the request is not allowed to write."""
+
+
+class ServerHoldsStoreError(WriteRefusedError):
+    """A write was asked of a store that a running server holds: it must go through the server."""
 
 
 class ResultLimitError(SrkbError):

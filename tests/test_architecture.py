@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Lowest first. A module may import its own group and the groups below it, never above.
 LAYERS: list[tuple[str, ...]] = [
-    ("kb.errors", "kb.namespaces", "kb.config", "kb.resources"),
+    ("kb.errors", "kb.namespaces", "kb.config", "kb.resources", "kb.prefixes", "kb.progress"),
     ("kb.sparql",),
     ("kb.store",),
     ("kb.interchange",),

@@ -27,7 +27,7 @@ from api.schemas import (
     rows,
 )
 from kb.ecosystem.impact import impact as find_impact
-from kb.ecosystem.questions import ask, expand_curie, question, questions
+from kb.ecosystem.questions import ask, expand_iri, question, questions
 from kb.ecosystem.views import cycles as find_cycles
 from kb.ecosystem.views import practice as find_practice
 from kb.ecosystem.views import roles_by_organisation
@@ -54,18 +54,24 @@ Limit = Annotated[int, Query(ge=1, le=10_000, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
 
 
-def _iri(value: str) -> str:
-    """Refuse (400) text that cannot be written into a query as an IRI (rdflib would fail: 500)."""
-    sparql_iri(expand_curie(value))
-    return value
+def _iri(kb: KBDep, value: str) -> str:
+    """The full IRI of an IRI or a CURIE (srkb's prefixes or a loaded file's, such as ex:IT).
+
+    Refuses (400) an unknown or ambiguous prefix, and text that cannot be written into a query
+    as an IRI (rdflib would fail: 500).
+    """
+    full = expand_iri(kb.store, value)
+    sparql_iri(full)
+    return full
 
 
 def _answer(kb: KBDep, name: str, params: dict[str, str], limit: int, offset: int) -> Answer:
     declared = question(name).params
-    for pname, value in params.items():
-        if declared.get(pname) == "iri":
-            _iri(value)
-    result = ask(kb.store, name, params)
+    given = {
+        pname: _iri(kb, value) if declared.get(pname) == "iri" else value
+        for pname, value in params.items()
+    }
+    result = ask(kb.store, name, given)
     return Answer(
         question=name, columns=list(result.variables), **page(rows(result), limit, offset)
     )
@@ -112,7 +118,7 @@ def organisations(kb: KBDep, limit: Limit = 100, offset: Offset = 0) -> Page[Org
 @router.get("/organisations/roles", response_model=Explanation, responses=ERRORS)
 def organisation_roles(kb: KBDep, iri: Iri) -> Explanation:
     """An organisation's inferred roles, each with the rule and the facts that made it fire."""
-    found = explain(kb.store, _iri(iri))
+    found = explain(kb.store, _iri(kb, iri))
     return Explanation(
         organisation=iri,
         roles=[
@@ -149,7 +155,7 @@ def components(kb: KBDep, iri: Iri, limit: Limit = 100, offset: Offset = 0) -> A
 @router.get("/organisations/practice", response_model=PracticeAnswer, responses=ERRORS)
 def practice(kb: KBDep, iri: Iri) -> PracticeAnswer:
     """The organisation's practice: RACI assignments, and activities with their tools."""
-    assignments, activities = find_practice(kb.store, _iri(iri))
+    assignments, activities = find_practice(kb.store, _iri(kb, iri))
     return PracticeAnswer(organisation=iri, roles=rows(assignments), activities=rows(activities))
 
 
@@ -183,7 +189,8 @@ def impact(
 ) -> Impact:
     """Every service and organisation affected downstream if the provider or service fails."""
     affected = [
-        AffectedItem(kind=a.kind, iri=a.iri, path=list(a.path)) for a in find_impact(kb.store, iri)
+        AffectedItem(kind=a.kind, iri=a.iri, path=list(a.path))
+        for a in find_impact(kb.store, _iri(kb, iri))
     ]
     return Impact(
         failed=iri,

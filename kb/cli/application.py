@@ -11,21 +11,23 @@ where and what to do; ``--verbose`` adds the story in logs.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from kb import __version__
+from kb.cli.listing import Listing, check_format, iris, render
 from kb.config import Settings, load_settings
-from kb.errors import SrkbError
-from kb.namespaces import curie
+from kb.errors import ServerHoldsStoreError, SrkbError, StoreBusyError
+from kb.prefixes import Prefixes
+from kb.progress import Stage, report, terminal_progress
 from kb.store import Store, open_store
 
 T = TypeVar("T")
@@ -53,6 +55,12 @@ class State:
     overrides: dict[str, Any] = {}  # noqa: RUF012 - one process, one state
     #: ``--timeout`` as given: the CLI waits on a remote store as long as it takes unless told.
     timeout: float | None = None
+    #: The store's prefixes, once read (:func:`store_prefixes`).
+    prefixes: Prefixes | None = None
+    #: ``--server URL`` / ``SRKB_SERVER``: read through this running srkb server.
+    server: str | None = None
+    #: The server this command reads through, once :func:`opened_store` chose one.
+    via_server: str | None = None
 
     def settings(self, config: Path | None = None, **more: Any) -> Settings:
         """The settings: explicit options over ``SRKB_*`` variables over the dotenv file."""
@@ -71,20 +79,104 @@ def run(action: Callable[[], T]) -> T:
         raise typer.Exit(EXIT_USAGE) from error
 
 
+def announcement(store: str) -> Path:
+    """The file beside an embedded store that says which ``srkb serve`` holds it, and where.
+
+    ``srkb serve`` writes it while it runs; a CLI verb that finds the store locked reads it to
+    read through that server instead (see :func:`opened_store`).
+    """
+    path = Path(store)
+    return path.with_name(path.name + ".srkb-serve")
+
+
+def announced_server(store: str) -> str | None:
+    """The URL of the server that announced it holds ``store``, if one did and still runs."""
+    try:
+        words = announcement(store).read_text(encoding="utf-8").split()
+    except OSError:
+        return None
+    if len(words) != 2 or not words[0].startswith(("http://", "https://")):
+        return None
+    url, pid = words
+    try:
+        os.kill(int(pid), 0)  # signal 0: does the process exist (and may we signal it)?
+    except (ValueError, ProcessLookupError):
+        return None  # left by a server that was killed outright
+    except PermissionError:
+        pass  # it exists, under another user
+    return url
+
+
+def _server_store(url: str) -> Store:
+    """A running srkb server's SPARQL endpoint as a store to read (no update URL, no token)."""
+    return open_store(url.rstrip("/") + "/sparql", timeout=state.timeout)
+
+
+def _writes_go_through(url: str, store: str) -> ServerHoldsStoreError:
+    return ServerHoldsStoreError(
+        f"the store {store} is held by srkb serve at {url}, so this command cannot write to it: "
+        f"write through the server with its API token, e.g. curl -X PUT -H 'Authorization: "
+        f"Bearer $SRKB_API_TOKEN' -H 'Content-Type: text/turtle' --data-binary @FILE.ttl "
+        f"'{url}/store?graph=https://w3id.org/srkb/graph/source/FILE.ttl' (or POST {url}/import "
+        "for YAML and workbooks); or stop the server and run the command again"
+    )
+
+
 @contextmanager
-def opened_store(*, reinfer: bool = True) -> Iterator[Store]:
+def opened_store(*, reinfer: bool = True, read_only: bool = False) -> Iterator[Store]:
     """Open the configured store and close it however the command ends.
 
     First it repairs what a killed write may have left (:func:`kb.recovery.recover`): inferences
     older than the data are recomputed, unless the command infers anyway (``reinfer=False``).
+
+    **Beside a running server.** With ``--server URL`` (``SRKB_SERVER``), or when the embedded
+    store is locked by an ``srkb serve`` that announced itself, a ``read_only`` verb reads through
+    that server's SPARQL endpoint: the server owns the store, keeps its inferences current and
+    answers from a consistent checkpoint; nothing is repaired or written from here. Opening the
+    store's files read-only behind the server's back is not done: pyoxigraph documents it as
+    undefined while another process writes. A verb that writes is refused with the way to write
+    through the server.
     """
     from kb.recovery import recover
 
     settings = state.settings()
+    if state.server is not None:
+        if not read_only:
+            raise _writes_go_through(state.server, settings.store)
+        state.via_server = state.server
+        store = _server_store(state.server)
+        try:
+            yield store
+        finally:
+            store.close()
+        return
     options = (
         settings.remote_options() if settings.store.startswith(("http://", "https://")) else {}
     )
-    store = open_store(settings.store, timeout=state.timeout, **options)
+    try:
+        store = open_store(settings.store, timeout=state.timeout, **options)
+    except StoreBusyError as busy:
+        url = announced_server(settings.store)
+        if url is None:
+            raise StoreBusyError(
+                f"{busy}: if srkb serve holds it, read through the server with --server URL "
+                "(or SRKB_SERVER=URL) and write through its HTTP API; else wait for the other "
+                "process to finish"
+            ) from busy
+        if not read_only:
+            raise _writes_go_through(url, settings.store) from busy
+        err.print(
+            f"{settings.store} is held by srkb serve at {url}: reading through it",
+            highlight=False,
+            soft_wrap=True,
+        )
+        state.via_server = url
+        store = _server_store(url)
+        try:
+            yield store
+        finally:
+            store.close()
+        return
     try:
         recover(store, reinfer=infer_with_progress if reinfer else None)
         yield store
@@ -159,6 +251,15 @@ def main_options(
     token: Annotated[
         str | None, typer.Option(help="Remote store bearer token (env SRKB_REMOTE_TOKEN).")
     ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            envvar="SRKB_SERVER",
+            help="Read through a running srkb serve at this URL (e.g. http://127.0.0.1:8000) "
+            "instead of opening the store; writes go through its HTTP API.",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=version_callback, is_eager=True)
@@ -174,6 +275,7 @@ def main_options(
         "remote_token": token,
     }
     state.overrides = {k: v for k, v in given.items() if v is not None}
+    state.server = server.rstrip("/") if server else None
     state.timeout = timeout if timeout is not None else _env_timeout()
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
 
@@ -187,22 +289,19 @@ def _env_timeout() -> float | None:
 
 
 def infer_with_progress(store: Store) -> None:
-    """Infer with a progress display on stderr, and say how many triples and passes."""
+    """Infer, showing each pass and the triples so far on a terminal; then say what it did."""
     from kb.reasoning.inference import infer
 
-    with Progress(
-        TextColumn("inferring roles"),
-        BarColumn(),
-        TextColumn("pass {task.completed:.0f}, {task.fields[triples]} triples"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("infer", total=None, triples=0)
-        result = infer(store, progress=lambda n, c: progress.update(task, completed=n, triples=c))
+    with terminal_progress(err) as show:
+
+        def each_pass(number: int, triples: int) -> None:
+            report(show, Stage("inferring roles", triples, detail=f"pass {number}"))
+
+        result = infer(store, progress=each_pass)
     err.print(
         f"inferred {result.inferred_triples} triples in {result.passes} passes "
-        f"({result.seconds:.2f} s)"
+        f"({result.seconds:.2f} s)",
+        highlight=False,
     )
 
 
@@ -215,25 +314,22 @@ def write_text(text: str, output: Path | None) -> None:
         err.print(f"wrote {len(text.encode())} bytes to {output}", soft_wrap=True)
 
 
-def print_rows(variables: tuple[str, ...], rows: list[tuple[object, ...]], fmt: str) -> None:
-    """Print query rows as a table (CURIEs), JSON, CSV or TSV."""
-    if fmt == "table":
-        table = Table(*variables)
-        for row in rows:
-            table.add_row(*("" if v is None else curie(v) for v in row))
-        out.print(table)
-        return
-    import csv as csv_module
-    import json
+def store_prefixes(store: Store | None) -> Prefixes:
+    """The prefixes of srkb and of the files loaded in ``store`` (read once per command)."""
+    if store is None:
+        return Prefixes()
+    if state.prefixes is None:
+        state.prefixes = Prefixes.load(store)
+    return state.prefixes
 
-    if fmt == "json":
-        data = [
-            {k: (None if v is None else str(v)) for k, v in zip(variables, row, strict=True)}
-            for row in rows
-        ]
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        return
-    writer = csv_module.writer(sys.stdout, delimiter="\t" if fmt == "tsv" else ",")
-    writer.writerow(variables)
-    for row in rows:
-        writer.writerow(["" if v is None else str(v) for v in row])
+
+def show(listing: Listing, fmt: str, store: Store | None = None) -> None:
+    """Print a listing in ``fmt``; for people, with the store's CURIEs and labels."""
+    check_format(fmt)
+    prefixes = Prefixes()
+    if fmt in ("table", "md") and store is not None:
+        from kb.validation.readiness import labels
+
+        prefixes = store_prefixes(store)
+        listing = replace(listing, labels=labels(store, iris(listing)))
+    sys.stdout.write(render(listing, fmt, prefixes=prefixes, width=out.width))

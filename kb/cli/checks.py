@@ -15,9 +15,12 @@ from kb.cli.application import (
     err,
     opened_store,
     run,
+    state,
+    store_prefixes,
     write_text,
 )
 from kb.errors import InputError
+from kb.progress import terminal_progress
 
 
 @app.command(rich_help_panel="Preconditions")
@@ -29,18 +32,15 @@ def validate(
     precondition: Annotated[int | None, typer.Option(help="Only this precondition.")] = None,
 ) -> None:
     """Check the three preconditions; exit 1 if any organisation violates one."""
-    from kb.ecosystem.questions import expand_curie
     from kb.reporting.renderers import render
     from kb.validation.shacl import validate as run_validation
 
     def body() -> int:
-        with opened_store() as store:
-            report = run_validation(store)
+        with opened_store(read_only=True) as store, terminal_progress(err) as show:
+            report = run_validation(store, save=state.via_server is None, progress=show)
+            wanted = store_prefixes(store).expand(organisation) if organisation else None
         if organisation or precondition is not None:
-            report = report.filtered(
-                organisation=expand_curie(organisation) if organisation else None,
-                precondition=precondition,
-            )
+            report = report.filtered(organisation=wanted, precondition=precondition)
         sys.stdout.write(render(report, fmt))
         return EXIT_OK if report.conforms else EXIT_NOT_CONFORMANT
 
@@ -89,12 +89,20 @@ def report(
             )
         if since is not None:
             parse_since(since)  # refuse a bad date before anything is recorded
-        with opened_store() as store:
-            result = run_validation(store)
+        with opened_store(read_only=True) as store:
+            with terminal_progress(err) as show:
+                result = run_validation(store, save=state.via_server is None, progress=show)
             scores = readiness(store, result)
             levels = service_levels(store)
             current = Run.of(result, scores)
-            if record_run:
+            if record_run and state.via_server is not None:
+                err.print(
+                    f"not recorded in the history: the server at {state.via_server} records a "
+                    "run after every write",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            elif record_run:
                 current = record(store, current)
                 err.print(
                     f"recorded validation run <{current.iri}>", highlight=False, soft_wrap=True
@@ -147,7 +155,7 @@ def map_(
             raise InputError(
                 f"unknown map format {fmt!r}", hint="use one of " + ", ".join((*FORMATS, "json"))
             )
-        with opened_store() as store:
+        with opened_store(read_only=True) as store:
             drawing = ecosystem_map(store, run_validation(store, save=False))
         if fmt == "json":
             text = json.dumps(drawing.to_dict(), indent=2, ensure_ascii=False) + "\n"

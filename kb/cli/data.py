@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
+from rdflib import URIRef
 
 from kb import resources
 from kb.cli.application import (
@@ -16,14 +16,18 @@ from kb.cli.application import (
     opened_store,
     out,
     run,
+    show,
     write_then_infer,
 )
+from kb.cli.listing import FORMAT_HELP, check_format, listing_of
 from kb.errors import InputError
-from kb.namespaces import curie
+from kb.namespaces import SRKB
+from kb.progress import terminal_progress
 from kb.store import RDF_FORMATS
 
 if TYPE_CHECKING:
     from kb.interchange.loading import LoadedSource
+    from kb.store import Store
 
 
 @app.command(rich_help_panel="Data in and out")
@@ -48,14 +52,17 @@ def load(
 
     def say(sources: list[LoadedSource]) -> None:
         for source in sources:
-            err.print(f"loaded {source.name}: {source.triples} triples into <{source.graph}>")
+            err.print(
+                f"loaded {source.name}: {source.triples} triples into <{source.graph}>",
+                soft_wrap=True,
+            )
+
+    def change(store: Store) -> list[LoadedSource]:
+        with terminal_progress(err) as show:
+            return load_files(store, files, fmt=fmt, allow_network=allow_network, progress=show)
 
     def body() -> None:
-        write_then_infer(
-            lambda store: load_files(store, files, fmt=fmt, allow_network=allow_network),
-            infer_after=infer_after,
-            then=say,
-        )
+        write_then_infer(change, infer_after=infer_after, then=say)
 
     run(body)
 
@@ -85,12 +92,17 @@ def import_(
 
     def say(sources: list[LoadedSource]) -> None:
         for source in sources:
-            err.print(f"imported {source.name}: {source.triples} triples into <{source.graph}>")
+            err.print(
+                f"imported {source.name}: {source.triples} triples into <{source.graph}>",
+                soft_wrap=True,
+            )
+
+    def change(store: Store) -> list[LoadedSource]:
+        with terminal_progress(err) as show:
+            return import_files(store, files, progress=show)
 
     def body() -> None:
-        write_then_infer(
-            lambda store: import_files(store, files), infer_after=infer_after, then=say
-        )
+        write_then_infer(change, infer_after=infer_after, then=say)
 
     run(body)
 
@@ -115,7 +127,7 @@ def _export_tabular(fmt: str, graph: str | None, output: Path | None) -> None:
 
     if fmt != "yaml" and output is None:
         raise InputError(f"a {fmt} export is binary", hint="give a file with --out")
-    with opened_store() as store:
+    with opened_store(read_only=True) as store:
         result = export_tabular(store, fmt, graph=graph)
     if result.left_out:
         err.print(
@@ -150,7 +162,7 @@ def export(
     def body() -> None:
         if fmt in ("yaml", "xlsx", "csv"):
             return _export_tabular(fmt, graph, output)
-        with opened_store() as store:
+        with opened_store(read_only=True) as store:
             data = run_export(store, fmt, graph=graph, inferred=inferred)
         if output is None:
             sys.stdout.buffer.write(data)
@@ -162,24 +174,24 @@ def export(
 
 
 @app.command(rich_help_panel="Data in and out")
-def stats() -> None:
-    """Count triples per graph and organisations per role."""
+def stats(
+    fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "table",
+) -> None:
+    """Count triples per graph and organisations per role, in one listing (what, name, count)."""
     from kb.reasoning.inference import inferred_roles
 
     def body() -> None:
-        with opened_store() as store:
-            table = Table("graph", "triples")
-            for graph in store.graphs():
-                table.add_row(graph, str(store.count(graph)))
-            out.print(table)
+        check_format(fmt)
+        with opened_store(read_only=True) as store:
+            rows: list[tuple[object, ...]] = [
+                ("graph", URIRef(graph), store.count(graph)) for graph in store.graphs()
+            ]
             roles: dict[str, int] = {}
             for names in inferred_roles(store).values():
                 for role in names:
                     roles[role] = roles.get(role, 0) + 1
-        role_table = Table("role", "count")
-        for role, count in sorted(roles.items()):
-            role_table.add_row(role, str(count))
-        out.print(role_table)
+            rows += [("role", SRKB[role], count) for role, count in sorted(roles.items())]
+            show(listing_of(("what", "name", "count"), rows), fmt, store)
 
     run(body)
 
@@ -197,10 +209,12 @@ def demo(
     def body() -> None:
         write_then_infer(lambda store: load_files(store, [resources.example_file(example)]))
         with opened_store() as store:
-            table = Table("organisation", "roles", title=f"Roles in the {example} ecosystem")
-            for org, names in sorted(inferred_roles(store).items()):
-                table.add_row(curie(org), ", ".join(sorted(names)))
-            out.print(table)
+            rows = [
+                (URIRef(org), ", ".join(sorted(names)))
+                for org, names in sorted(inferred_roles(store).items())
+            ]
+            title = f"Roles in the {example} ecosystem"
+            show(listing_of(("organisation", "roles"), rows, title=title), "table", store)
             report = run_validation(store)
         out.print(render(report, "md"))
 

@@ -6,25 +6,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from kb.cli.application import (
-    app,
-    opened_store,
-    out,
-    print_rows,
-    run,
-    state,
-)
+from kb.cli.application import app, opened_store, out, run, show, state, store_prefixes
+from kb.cli.listing import FORMAT_HELP, Name, check_format, listing_of
 from kb.errors import InputError
-from kb.namespaces import curie
 
 
 @app.command(rich_help_panel="Questions")
 def query(
     file: Annotated[Path | None, typer.Argument(help="A .rq file.")] = None,
     name: Annotated[str | None, typer.Option(help="A named question instead of a file.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or tsv.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "table",
     allow_service: Annotated[
         bool,
         typer.Option(
@@ -56,15 +48,17 @@ def query(
         else:
             text = question(str(name)).sparql
         check_query(text, allow_service=allow_service or state.settings().allow_service)
-        with opened_store() as store:
+        check_format(fmt)
+        with opened_store(read_only=True) as store:
             result = store.query(text)
-        if result.kind == "ask":
-            out.print("true" if result.boolean else "false")
-        elif result.kind == "graph":
-            for triple in result.triples:
-                out.print(" ".join(curie(t) for t in triple), highlight=False)
-        else:
-            print_rows(result.variables, list(result.rows), fmt)
+            if result.kind == "ask":
+                out.print("true" if result.boolean else "false")
+            elif result.kind == "graph":
+                prefixes = store_prefixes(store)
+                for triple in result.triples:
+                    out.print(" ".join(prefixes.shorten(t) for t in triple), highlight=False)
+            else:
+                show(listing_of(result.variables, result.rows), fmt, store)
 
     run(body)
 
@@ -75,31 +69,47 @@ def ask(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="name=value, repeatable.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or tsv.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "table",
 ) -> None:
-    """Ask a named ecosystem question, e.g. srkb ask dependents-of -p provider=ex:NetCo."""
+    """Ask a named ecosystem question, e.g. srkb ask dependents-of -p provider=ex:NetCo.
+
+    IRI parameters take a full IRI, or a CURIE with srkb's prefixes or a prefix declared in a
+    loaded file (ex:NetCo when the file says @prefix ex: ...).
+    """
     from kb.ecosystem.questions import ask as run_ask
+    from kb.ecosystem.questions import question
 
     def body() -> None:
+        check_format(fmt)
+        declared = question(name).params
         params: dict[str, str] = {}
         for item in param or []:
             key, sep, value = item.partition("=")
             if not sep:
                 raise InputError(f"--param {item!r} is not name=value")
             params[key] = value
-        with opened_store() as store:
+        with opened_store(read_only=True) as store:
+            for key, value in params.items():
+                if declared.get(key) == "iri":
+                    params[key] = store_prefixes(store).expand(value)
             result = run_ask(store, name, params)
-        print_rows(result.variables, list(result.rows), fmt)
+            show(listing_of(result.variables, result.rows), fmt, store)
 
     run(body)
 
 
 @app.command("questions", rich_help_panel="Questions")
-def list_questions() -> None:
+def list_questions(
+    fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "table",
+) -> None:
     """List the named ecosystem questions with their parameters."""
     from kb.ecosystem.questions import questions
 
-    table = Table("name", "cq", "question", "params")
-    for q in questions().values():
-        table.add_row(q.name, q.cq, q.question, ", ".join(f"{k}={v}" for k, v in q.params.items()))
-    out.print(table)
+    def body() -> None:
+        rows = [
+            (Name(q.name), q.cq, q.question, ", ".join(f"{k} ({v})" for k, v in q.params.items()))
+            for q in questions().values()
+        ]
+        show(listing_of(("name", "cq", "question", "params"), rows), fmt)
+
+    run(body)

@@ -17,9 +17,11 @@ from kb.cli.application import (
     opened_store,
     out,
     run,
+    store_prefixes,
 )
 from kb.errors import NotFoundError
 from kb.namespaces import curie
+from kb.prefixes import Prefixes
 from kb.store import Store, open_store
 
 
@@ -37,19 +39,19 @@ def infer() -> None:
 @app.command(rich_help_panel="Inference")
 def explain(organisation: Annotated[str, typer.Argument(help="IRI or CURIE.")]) -> None:
     """Say why an organisation has each of its roles: the facts that made the rule fire."""
-    from kb.ecosystem.questions import expand_curie
     from kb.reasoning.inference import explain as run_explain
 
     def body() -> None:
-        iri = expand_curie(organisation)
-        with opened_store() as store:
-            explanations = run_explain(store, iri)
+        with opened_store(read_only=True) as store:
+            prefixes = store_prefixes(store)
+            explanations = run_explain(store, prefixes.expand(organisation))
         if not explanations:
             raise NotFoundError(f"{organisation} has no inferred role (is it loaded and inferred?)")
         for item in explanations:
-            out.print(f"[bold]{curie(item.role)}[/] by rule {item.rule_id}: {item.condition}")
+            role = prefixes.shorten(item.role)
+            out.print(f"[bold]{role}[/] by rule {item.rule_id}: {item.condition}", highlight=False)
             for witness in item.witnesses:
-                facts = ", ".join(f"{k}={curie(v)}" for k, v in sorted(witness.items()))
+                facts = ", ".join(f"{k}={prefixes.shorten(v)}" for k, v in sorted(witness.items()))
                 out.print(f"  because {facts}", highlight=False)
             for caveat in item.caveats:
                 out.print(f"  [yellow]{caveat}[/]", highlight=False)
@@ -70,6 +72,7 @@ def reason(
         scratch = open_store("memory")
         install_model(scratch)
         sources = [parse_file(f) for f in files]
+        prefixes = Prefixes.of({s.graph: s.prefixes for s in sources})
         scratch.load(sources)
         data = b"".join(scratch.dump("nt", graph=s.graph) for s in sources)
         result = classify(scratch.dump("nt", graph=ONTOLOGY_GRAPH), data)
@@ -79,7 +82,8 @@ def reason(
             return EXIT_NOT_CONFORMANT
         for individual, types in sorted(result.types.items()):
             if types:
-                out.print(f"{curie(individual)}: {', '.join(sorted(types))}", highlight=False)
+                name = prefixes.shorten(individual)
+                out.print(f"{name}: {', '.join(sorted(types))}", highlight=False)
         return EXIT_OK
 
     raise typer.Exit(run(body))

@@ -2,17 +2,62 @@
 
 from __future__ import annotations
 
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from kb.cli.application import (
+    announcement,
     app,
     err,
     run,
     state,
 )
+
+
+@contextmanager
+def announced(store: str, host: str, port: int) -> Iterator[None]:
+    """Say beside an embedded store that this server holds it, while it runs.
+
+    CLI verbs that find the store locked read the URL there and read through the server (see
+    :func:`kb.cli.application.opened_store`). The file holds the URL and this process's id, and
+    goes when the server stops: uvicorn re-raises the SIGTERM it caught once it has shut down,
+    so SIGTERM is made to exit through Python (``SystemExit``) and this block's cleanup runs; a
+    file left by a process killed outright names a dead process and is ignored. Nothing is
+    written for ``memory`` or a remote store, which no other process could open anyway.
+    """
+    if store == "memory" or store.startswith(("http://", "https://")):
+        yield
+        return
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a test
+    if ":" in reachable:
+        reachable = f"[{reachable}]"
+    url = f"http://{reachable}:{port}"
+    path = announcement(store)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{url}\n{os.getpid()}\n", encoding="utf-8")
+    except OSError:
+        yield  # a read-only parent directory: the CLI then says how to use --server instead
+        return
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        with suppress(OSError):
+            if path.read_text(encoding="utf-8").split()[:1] == [url]:
+                path.unlink()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """Leave through ``SystemExit`` (status 143, as a SIGTERM death), so cleanup runs."""
+    raise SystemExit(128 + signum)
 
 
 @app.command(rich_help_panel="Service")
@@ -52,6 +97,9 @@ def serve(
             max_upload_bytes=max_upload_bytes,
         )
         err.print(f"serving {settings.store} on http://{settings.host}:{settings.port}")
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        with announced(settings.store, settings.host, settings.port):
+            uvicorn.run(
+                create_app(settings), host=settings.host, port=settings.port, log_level="info"
+            )
 
     run(body)

@@ -26,6 +26,7 @@ from rdflib.term import Identifier
 from kb import resources
 from kb.errors import InputError, NotFoundError
 from kb.namespaces import PREFIXES
+from kb.prefixes import Prefixes
 from kb.sparql.text import bind
 from kb.store import QueryResult, Store
 
@@ -130,6 +131,16 @@ def convert_param(q: Question, name: str, raw: str | Identifier) -> Identifier:
                 f"parameter {name!r} of question {q.name!r} must be an integer, got {raw!r}"
             ) from None
     return Literal(raw)
+
+
+def expand_iri(store: Store, value: str) -> str:
+    """An IRI or CURIE a person gave, as a full IRI, with the prefixes of the loaded files too.
+
+    Full IRIs pass through without a look at the store.
+    """
+    if value.startswith(("http://", "https://", "urn:")):
+        return value
+    return Prefixes.load(store).expand(value)
 
 
 def ask(

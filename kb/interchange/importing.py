@@ -67,6 +67,7 @@ from kb.interchange.tabular_reading import (
     read_document,
 )
 from kb.namespaces import PREFIXES, source_graph
+from kb.progress import ProgressReport, Stage, report
 from kb.store.source import ParsedSource
 
 if TYPE_CHECKING:
@@ -278,9 +279,17 @@ class _Builder:
         self.rows[iri] = _Row(kind, values[0], where)
         return iri
 
-    def build(self, ready: list[tuple[Kind, Sheet, Record, str]]) -> None:
+    def build(
+        self,
+        ready: list[tuple[Kind, Sheet, Record, str]],
+        progress: ProgressReport | None = None,
+        name: str = "",
+    ) -> None:
         """Pass 2: every cell of every row with a usable id becomes triples."""
-        for kind, sheet, record, iri in ready:
+        stage = Stage(f"checking rows of {name}", 0, len(ready), unit="rows")
+        for done, (kind, sheet, record, iri) in enumerate(ready):
+            if progress is not None and done % PROGRESS_ROWS == 0:
+                progress(replace(stage, done=done))
             subject = ox.NamedNode(iri)
             if kind.rdf_type is not None:
                 self.add(subject, RDF_TYPE, ox.NamedNode(kind.rdf_type))
@@ -379,18 +388,35 @@ class _Builder:
         return ox.NamedNode(iri)
 
 
-def build_source(doc: RawDocument, *, name: str, fmt: str, graph: str) -> ParsedSource:
-    """Check a read document against the mapping and return its quads, or raise every problem."""
+def build_source(
+    doc: RawDocument,
+    *,
+    name: str,
+    fmt: str,
+    graph: str,
+    progress: ProgressReport | None = None,
+) -> ParsedSource:
+    """Check a read document against the mapping and return its quads, or raise every problem.
+
+    ``progress`` hears the rows checked so far, of all rows.
+    """
     if doc.problems and not doc.settings and not doc.sheets:
         raise ImportValidationError(doc.problems)  # nothing could be read: no more to say
     builder = _Builder(doc, graph)
     if builder.settings():
-        builder.build(builder.register())
+        ready = builder.register()
+        builder.build(ready, progress, name)
+        report(progress, Stage(f"checking rows of {name}", len(ready), len(ready), "rows", True))
     else:
         builder.register()  # still report unknown kinds, columns and duplicate ids
     if builder.problems:
         raise ImportValidationError(sorted(builder.problems, key=lambda p: p.where.order))
-    return ParsedSource(name=name, graph=graph, fmt=fmt, quads=builder.quads)
+    declared = {k: v for k, v in builder.prefixes.items() if k not in PREFIXES}
+    return ParsedSource(name=name, graph=graph, fmt=fmt, quads=builder.quads, prefixes=declared)
+
+
+#: How many rows between two progress reports of an import.
+PROGRESS_ROWS = 500
 
 
 # -- entry points ----------------------------------------------------------------------------------
@@ -415,13 +441,23 @@ def format_of(path: str | Path) -> str:
     return fmt
 
 
-def parse_tabular(data: bytes, fmt: str, *, name: str, graph: str | None = None) -> ParsedSource:
+def parse_tabular(
+    data: bytes,
+    fmt: str,
+    *,
+    name: str,
+    graph: str | None = None,
+    progress: ProgressReport | None = None,
+) -> ParsedSource:
     """Read and check one input; its quads go to ``graph`` (default: the source graph of name)."""
     doc = read_document(data, fmt, name)
-    return build_source(doc, name=name, fmt=fmt, graph=graph or source_graph(Path(name).name))
+    target = graph or source_graph(Path(name).name)
+    return build_source(doc, name=name, fmt=fmt, graph=target, progress=progress)
 
 
-def parse_tabular_file(path: str | Path, *, graph: str | None = None) -> ParsedSource:
+def parse_tabular_file(
+    path: str | Path, *, graph: str | None = None, progress: ProgressReport | None = None
+) -> ParsedSource:
     """Read and check one file (or a directory of CSV files); nothing is written."""
     file = Path(path)
     fmt = format_of(file)
@@ -434,21 +470,23 @@ def parse_tabular_file(path: str | Path, *, graph: str | None = None) -> ParsedS
             except OSError as err:
                 raise InputError(f"cannot read the file: {err.strerror}", source=csv_file) from err
         doc = read_csv_files(members, str(file))
-        return build_source(doc, name=str(file), fmt=fmt, graph=target)
+        return build_source(doc, name=str(file), fmt=fmt, graph=target, progress=progress)
     try:
         data = file.read_bytes()
     except OSError as err:
         raise InputError(f"cannot read the file: {err.strerror}", source=file) from err
-    return parse_tabular(data, fmt, name=str(file), graph=target)
+    return parse_tabular(data, fmt, name=str(file), graph=target, progress=progress)
 
 
-def parse_tabular_files(paths: Iterable[str | Path]) -> list[ParsedSource]:
+def parse_tabular_files(
+    paths: Iterable[str | Path], progress: ProgressReport | None = None
+) -> list[ParsedSource]:
     """Read and check every file, collecting the problems of all of them before raising."""
     parsed: list[ParsedSource] = []
     problems: list[ImportProblem] = []
     for path in paths:
         try:
-            parsed.append(parse_tabular_file(path))
+            parsed.append(parse_tabular_file(path, progress=progress))
         except ImportValidationError as error:
             problems.extend(error.problems)
     if problems:
@@ -456,12 +494,15 @@ def parse_tabular_files(paths: Iterable[str | Path]) -> list[ParsedSource]:
     return parsed
 
 
-def import_files(store: Store, paths: Iterable[str | Path]) -> list[LoadedSource]:
+def import_files(
+    store: Store, paths: Iterable[str | Path], *, progress: ProgressReport | None = None
+) -> list[LoadedSource]:
     """Import files all-or-nothing: every file is checked before anything is written.
 
     Each file replaces its own source graph (like ``srkb load``); inference is not run here.
+    ``progress`` hears each file's rows as they are checked.
     """
-    return write_sources(store, parse_tabular_files(paths))
+    return write_sources(store, parse_tabular_files(paths, progress))
 
 
 def import_upload(kb: KnowledgeBase, body: bytes, *, fmt: str, name: str) -> bool:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -47,6 +47,7 @@ from kb import resources
 from kb.errors import InputError
 from kb.interchange.parsing import check_file, parse_source
 from kb.namespaces import ONTOLOGY_GRAPH, SHAPES_GRAPH, source_graph
+from kb.progress import ProgressReport, Stage, report
 from kb.store import Store, format_for
 from kb.store.source import BULK_FORMATS, CheckedFile, ParsedSource, with_provenance
 
@@ -73,6 +74,7 @@ def parse_file(
     fmt: str | None = None,
     graph: str | None = None,
     allow_network: bool = False,
+    progress: ProgressReport | None = None,
 ) -> ParsedSource:
     """Parse one file into quads for its own source graph; nothing is written."""
     file = Path(path)
@@ -88,6 +90,7 @@ def parse_file(
         graph=graph or source_graph(file.name),
         base_iri=file.resolve().as_uri(),
         allow_network=allow_network,
+        progress=progress,
     )
 
 
@@ -136,8 +139,11 @@ def load_files(
     fmt: str | None = None,
     allow_network: bool = False,
     bulk_threshold: int | None = BULK_LOAD_THRESHOLD,
+    progress: ProgressReport | None = None,
 ) -> list[LoadedSource]:
     """Load files all-or-nothing: every file is checked before any is written.
+
+    ``progress`` hears each file's parse (or, for the bulk loader, its check) as it goes.
 
     Big files go through the bulk loader on an embedded on-disk store (see the module docstring
     for how that stays all-or-nothing); ``bulk_threshold=None`` turns that off.
@@ -146,7 +152,9 @@ def load_files(
     bulk_store = _bulk_store(store, bulk_threshold)
     big = _big_files(files, fmt, bulk_threshold) if bulk_store is not None else set()
     if bulk_store is None or not big:
-        parsed = [parse_file(p, fmt=fmt, allow_network=allow_network) for p in files]
+        parsed = [
+            parse_file(p, fmt=fmt, allow_network=allow_network, progress=progress) for p in files
+        ]
         return write_sources(store, parsed)
     sources: dict[Path, ParsedSource] = {}
     checked: dict[Path, CheckedFile] = {}
@@ -158,6 +166,7 @@ def load_files(
                 name=str(path),
                 graph=source_graph(path.name),
                 base_iri=path.resolve().as_uri(),
+                progress=progress,
             )
         else:
             sources[path] = parse_file(path, fmt=fmt, allow_network=allow_network)
@@ -168,7 +177,10 @@ def load_files(
         if file.graphs & elsewhere:
             del checked[path]
             sources[path] = parse_file(path, fmt=fmt, allow_network=allow_network)
+    stage = Stage("bulk-loading", 0, sum(f.triples for f in checked.values()))
+    report(progress, stage)
     bulk_store.bulk_load_files(list(checked.values()), when=datetime.now(UTC))
+    report(progress, replace(stage, done=stage.total or 0, finished=True))
     try:  # the small files' transaction also completes the bulk load (drops its journal)
         written = write_sources(store, list(sources.values())) if sources else []
         bulk_store.commit_bulk_load()

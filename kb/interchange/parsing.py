@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, cast
 import pyoxigraph as ox
 
 from kb.errors import InputError, NetworkAccessRefusedError
+from kb.progress import ProgressReport, Stage, report
 from kb.store.source import BULK_FORMATS, CheckedFile, ParsedSource, refuse_quoted_triples
 from kb.store.terms import OX_FORMATS, to_oxigraph
 
@@ -47,6 +48,10 @@ def _locate(message: str) -> tuple[int | None, int | None]:
     return int(match.group(1)), int(match.group(2))
 
 
+#: How many triples between two progress reports of a parse.
+PROGRESS_EVERY = 50_000
+
+
 def parse_source(
     data: bytes,
     fmt: str,
@@ -55,8 +60,11 @@ def parse_source(
     graph: str,
     base_iri: str | None = None,
     allow_network: bool = False,
+    progress: ProgressReport | None = None,
 ) -> ParsedSource:
     """Parse ``data`` fully; triples without a graph go to ``graph``.
+
+    ``progress`` hears "parsing NAME" with the triples so far every :data:`PROGRESS_EVERY`.
 
     Raises :class:`InputError` naming the source, line and column on bad input, and
     :class:`NetworkAccessRefusedError` when the input needs the network and it is not allowed.
@@ -68,12 +76,18 @@ def parse_source(
         # Blank-node labels are local to their document: renamed to fresh ones here, so that
         # ``_:o`` in two files (or two requests, or one file loaded twice) is never one node.
         parsed = ox.parse(data, format=rdf_format, base_iri=base_iri, rename_blank_nodes=True)
-        quads = [
-            q
-            if not isinstance(q.graph_name, ox.DefaultGraph)
-            else ox.Quad(q.subject, q.predicate, q.object, target)
-            for q in parsed
-        ]
+        quads = []
+        stage = f"parsing {name}"
+        for q in parsed:
+            quads.append(
+                q
+                if not isinstance(q.graph_name, ox.DefaultGraph)
+                else ox.Quad(q.subject, q.predicate, q.object, target)
+            )
+            if progress is not None and len(quads) % PROGRESS_EVERY == 0:
+                progress(Stage(stage, len(quads)))
+        report(progress, Stage(stage, len(quads), finished=True))
+        prefixes = dict(getattr(parsed, "prefixes", None) or {})
     except SyntaxError as err:
         message = str(err.msg if hasattr(err, "msg") else err)
         if "LoadDocumentCallback" in message or "remote context" in message:
@@ -110,10 +124,18 @@ def parse_source(
                 hint="name every graph with an IRI",
             )
         refuse_quoted_triples(q, name)
-    return ParsedSource(name=name, graph=graph, fmt=fmt, quads=quads)
+    return ParsedSource(name=name, graph=graph, fmt=fmt, quads=quads, prefixes=prefixes)
 
 
-def check_file(path: Path, fmt: str, *, name: str, graph: str, base_iri: str | None) -> CheckedFile:
+def check_file(
+    path: Path,
+    fmt: str,
+    *,
+    name: str,
+    graph: str,
+    base_iri: str | None,
+    progress: ProgressReport | None = None,
+) -> CheckedFile:
     """Parse a file as a stream, keeping nothing but its size and the graphs it names.
 
     The same errors as :func:`kb.interchange.parsing.parse_source` (file, line, column), in constant
@@ -127,6 +149,8 @@ def check_file(path: Path, fmt: str, *, name: str, graph: str, base_iri: str | N
         parser = ox.parse(path=path, format=OX_FORMATS[fmt], base_iri=base_iri)
         for quad in parser:
             count += 1
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(Stage(f"checking {name}", count))
             if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
                 refuse_quoted_triples(quad, name)
             if fmt in ("trig", "nq"):
@@ -138,6 +162,7 @@ def check_file(path: Path, fmt: str, *, name: str, graph: str, base_iri: str | N
                         source=name,
                         hint="name every graph with an IRI",
                     )
+        report(progress, Stage(f"checking {name}", count, finished=True))
     except SyntaxError as err:
         message = str(err.msg if hasattr(err, "msg") else err)
         raise InputError(
@@ -147,7 +172,10 @@ def check_file(path: Path, fmt: str, *, name: str, graph: str, base_iri: str | N
         raise InputError(f"{fmt} data is not valid: {err}", source=name) from err
     except OSError as err:
         raise InputError(f"cannot read the file: {err.strerror or err}", source=name) from err
-    return CheckedFile(path, name, fmt, graph, base_iri, count, frozenset({graph, *named}))
+    prefixes = dict(getattr(parser, "prefixes", None) or {})
+    return CheckedFile(
+        path, name, fmt, graph, base_iri, count, frozenset({graph, *named}), prefixes
+    )
 
 
 #: Deepest nesting of XML elements srkb parses (RDF/XML is a few levels deep in practice).

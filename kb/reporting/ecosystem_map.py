@@ -458,11 +458,83 @@ def _shape_svg(shape: str, x: float, y: float, r: float, attrs: str) -> str:
     return f'<polygon points="{text}" {attrs}/>'
 
 
-def _edge_path(sx: float, sy: float, tx: float, ty: float) -> tuple[str, float, float, str]:
+Box = tuple[float, float, float, float]
+#: Average glyph width in ems of the sans-serif text, to plan where labels go without fonts.
+_GLYPH_EM = 0.6
+
+
+def _text_box(x: float, y: float, text: str, anchor: str, size: float) -> Box:
+    """The box (left, top, right, bottom) a line of text at baseline ``y`` covers, roughly."""
+    width = _GLYPH_EM * size * len(text)
+    left = x - width / 2 if anchor == "middle" else (x - width if anchor == "end" else x)
+    pad = 3.0  # a little air, so that texts do not touch either
+    return left - pad, y - size - pad, left + width + pad, y + 3 + pad
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """The area two boxes share (0 when they do not meet)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def _node_boxes(m: EcosystemMap) -> list[Box]:
+    """What edge labels must not cover: every node's shape and the captions under it."""
+    boxes: list[Box] = []
+    for n in m.nodes:
+        r = _NODE_RADIUS
+        boxes.append((n.x - r * 1.4, n.y - r * 1.1, n.x + r * 1.4, n.y + r * 1.1))
+        boxes.append(_text_box(n.x, n.y + r * 1.1 + 16, n.label, "middle", 12))
+        if n.failing or n.warned:
+            boxes.append(
+                _text_box(n.x, n.y + r * 1.1 + 31, "warnings: precondition 0, 1", "middle", 12)
+            )
+    return boxes
+
+
+#: Where along its curve an edge label may sit, the middle first.
+_LABEL_SPOTS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74)
+
+
+def _label_place(
+    curve: tuple[float, float, float, float, float, float],
+    text: str,
+    anchor: str,
+    taken: list[Box],
+) -> tuple[float, float, str, Box]:
+    """Where a label goes: the first spot that covers nothing taken, else the least covered.
+
+    Spots run along the curve from its middle outwards, on the side ``anchor`` says first (away
+    from the twin curve in the other direction), then on the other side, then centred.
+    """
+    sx, sy, cx, cy, tx, ty = curve
+    other = {"start": "end", "end": "start"}.get(anchor, "start")
+    anchors = list(dict.fromkeys([anchor, other, "middle"]))
+
+    def spot(t: float, side: str) -> tuple[float, float, float, str, Box]:
+        x = (1 - t) ** 2 * sx + 2 * (1 - t) * t * cx + t**2 * tx
+        y = (1 - t) ** 2 * sy + 2 * (1 - t) * t * cy + t**2 * ty + 4
+        box = _text_box(x, y, text, side, 10)
+        return sum(_overlap(box, other) for other in taken), x, y, side, box
+
+    candidates = [(t, side) for side in anchors for t in _LABEL_SPOTS]
+    best = spot(*candidates[0])
+    for t, side in candidates[1:]:
+        if best[0] == 0:
+            break
+        candidate = spot(t, side)
+        if candidate[0] < best[0]:
+            best = candidate
+    return best[1], best[2], best[3], best[4]
+
+
+def _edge_curve(
+    sx: float, sy: float, tx: float, ty: float
+) -> tuple[str, tuple[float, float, float, float, float, float], str]:
     """A curve bending to the right of its direction (so A->B and B->A do not overlap).
 
-    Returns the path, where its label goes, and the label's text-anchor (away from the curve's
-    twin in the other direction).
+    Returns the path, its three control points (where its label may go), and the label's
+    text-anchor (away from the curve's twin in the other direction).
     """
     dx, dy = tx - sx, ty - sy
     length = math.hypot(dx, dy) or 1.0
@@ -475,9 +547,9 @@ def _edge_path(sx: float, sy: float, tx: float, ty: float) -> tuple[str, float, 
     bend = min(60.0, length * 0.18)
     nx, ny = -uy, ux
     cx, cy = (sx2 + tx2) / 2 + nx * bend, (sy2 + ty2) / 2 + ny * bend
-    mx, my = (sx2 + 2 * cx + tx2) / 4, (sy2 + 2 * cy + ty2) / 4
     anchor = "start" if nx > 0.3 else ("end" if nx < -0.3 else "middle")
-    return f"M{sx2:.1f},{sy2:.1f} Q{cx:.1f},{cy:.1f} {tx2:.1f},{ty2:.1f}", mx, my, anchor
+    path = f"M{sx2:.1f},{sy2:.1f} Q{cx:.1f},{cy:.1f} {tx2:.1f},{ty2:.1f}"
+    return path, (sx2, sy2, cx, cy, tx2, ty2), anchor
 
 
 def to_svg(m: EcosystemMap) -> str:
@@ -494,10 +566,13 @@ def to_svg(m: EcosystemMap) -> str:
         f'<rect width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>',
     ]
     where = {n.id: (n.x, n.y) for n in m.nodes}
+    taken = _node_boxes(m)  # and each placed label, so labels do not cover each other either
     out.append('<g class="edges">')
     for e in m.edges:
         (sx, sy), (tx, ty) = where[e.source], where[e.target]
-        path, mx, my, anchor = _edge_path(sx, sy, tx, ty)
+        path, curve, anchor = _edge_curve(sx, sy, tx, ty)
+        mx, my, anchor, box = _label_place(curve, _short(e.label), anchor, taken)
+        taken.append(box)
         colour, stroke_width = (FAIL_COLOUR, "3") if e.breaches else ("#4a5568", "1.5")
         title = "; ".join([e.label, *(text for _, text in e.breaches)])
         out.append(
@@ -506,7 +581,7 @@ def to_svg(m: EcosystemMap) -> str:
             f'marker-end="url(#arrow)"><title>{escape(title)}</title></path>'
         )
         out.append(
-            f'<text x="{mx:.1f}" y="{my + 4:.1f}" text-anchor="{anchor}" font-size="10" '
+            f'<text x="{mx:.1f}" y="{my:.1f}" text-anchor="{anchor}" font-size="10" '
             f'fill="{colour if e.breaches else "#2d3748"}" '
             f'stroke="#ffffff" stroke-width="3" paint-order="stroke">'
             f"{escape(_short(e.label))}</text>"

@@ -170,6 +170,12 @@ def to_markdown(
 ) -> str:
     """A readable report: verdict, the readiness summary, service levels, then each organisation."""
     lines = ["# Service relationship preconditions", ""]
+
+    def short(value: str) -> str:
+        """A CURIE of the loaded files' prefixes, else the IRI in angle brackets."""
+        text = report.prefixes.shorten(value)
+        return f"<{text}>" if text == value and "://" in value else text
+
     if report.conforms and not report.findings:
         lines += ["Every organisation meets every precondition.", ""]
         if readiness is not None:
@@ -196,10 +202,10 @@ def to_markdown(
             title = PRECONDITIONS.get(precondition, "")
             lines += [f"### Precondition {precondition}: {title}{score}", ""]
             for f in (x for x in findings if x.precondition == precondition):
-                value = f" ({f.value})" if f.value else ""
+                value = f" ({short(f.value)})" if f.value else ""
                 lines.append(f"- **{f.severity}**: {f.message}{value}")
                 if f.focus != organisation:
-                    lines.append(f"  - concerns: <{f.focus}>")
+                    lines.append(f"  - concerns: {short(f.focus)}")
                 if f.hint:
                     lines.append(f"  - how to fix: {f.hint}")
             lines.append("")
@@ -300,6 +306,7 @@ def html_body(
     report was filtered (filter the report and readiness themselves first).
     """
     env = _environment()
+    env.filters["curie"] = report.prefixes.shorten  # the loaded files' prefixes too
     template = env.get_template("report-body.html")
     labels = dict(check_labels or {})
     if readiness is not None:

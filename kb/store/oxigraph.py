@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from rdflib import URIRef
 from rdflib.term import Identifier
 
-from kb.errors import InputError, ResultLimitError, StoreUnavailableError
+from kb.errors import InputError, ResultLimitError, StoreBusyError, StoreUnavailableError
 from kb.namespaces import GRAPH_BASE
 from kb.sparql.results import QueryResult, Row
 from kb.sparql.text import insert_data, iri
@@ -70,6 +70,11 @@ class OxigraphStore:
                 path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))
         except OSError as err:
+            if "lock" in str(err).lower():
+                raise StoreBusyError(
+                    f"the store {path} is open in another process (a running srkb serve?); "
+                    "an embedded store is opened by one process at a time"
+                ) from err
             raise StoreUnavailableError(
                 f"cannot open the store in {path}: {err}",
             ) from err
@@ -291,7 +296,9 @@ class OxigraphStore:
                     base_iri=file.base_iri,
                     to_graph=ox.NamedNode(file.graph),
                 )
-                meta = with_provenance(ParsedSource(file.name, file.graph, file.fmt, []), when)
+                meta = with_provenance(
+                    ParsedSource(file.name, file.graph, file.fmt, [], dict(file.prefixes)), when
+                )
                 graph = ox.NamedNode(file.graph)
                 count = ox.Literal(str(file.triples), datatype=_XSD_INTEGER)
                 self._store.extend(

@@ -9,7 +9,7 @@ every backend writes the same thing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from kb.errors import InputError
+from kb.prefixes import DECLARES_PREFIX, declaration_literals
 from kb.sparql.text import iri
 from kb.store.terms import to_rdflib
 
@@ -32,6 +33,9 @@ class ParsedSource:
     graph: str
     fmt: str
     quads: list[ox.Quad]
+    #: The prefixes the file declares (name -> namespace), kept with its provenance so that
+    #: people can read and write its IRIs as CURIEs (:mod:`kb.prefixes`).
+    prefixes: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.quads)
@@ -66,6 +70,8 @@ class CheckedFile:
     base_iri: str | None
     triples: int
     graphs: frozenset[str]
+    #: The prefixes the file declares, kept with its provenance as for a parsed source.
+    prefixes: dict[str, str] = field(default_factory=dict)
 
 
 def refuse_quoted_triples(quad: ox.Quad, name: str) -> None:
@@ -104,8 +110,11 @@ def with_provenance(source: ParsedSource, when: datetime) -> ParsedSource:
             ox.Literal(when.isoformat(), datatype=xsd(_XSD + "dateTime")),
         ),
         quad(_VOID + "triples", ox.Literal(str(len(source)), datatype=xsd(_XSD + "integer"))),
+        *(quad(DECLARES_PREFIX, ox.Literal(d)) for d in declaration_literals(source.prefixes)),
     ]
-    return ParsedSource(source.name, source.graph, source.fmt, [*source.quads, *meta])
+    return ParsedSource(
+        source.name, source.graph, source.fmt, [*source.quads, *meta], dict(source.prefixes)
+    )
 
 
 def insert_data_request(sources: Sequence[ParsedSource], drop_graphs: Sequence[str] = ()) -> str:

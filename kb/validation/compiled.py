@@ -63,6 +63,7 @@ from rdflib.term import Identifier, Node
 
 from kb.errors import SrkbError
 from kb.namespaces import SH
+from kb.progress import ProgressReport, Stage, report
 from kb.sparql.rewrite import mask, rewrite_exists
 from kb.sparql.text import outer_where_brace, term
 from kb.store import Store
@@ -585,7 +586,12 @@ class ShapeResult(NamedTuple):
 
 
 def run(
-    store: Store, data_graphs: Sequence[str], shapes: Graph, *, union: bool = False
+    store: Store,
+    data_graphs: Sequence[str],
+    shapes: Graph,
+    *,
+    union: bool = False,
+    progress: ProgressReport | None = None,
 ) -> tuple[ShapeResult, ...]:
     """Validate the union of ``data_graphs`` against ``shapes`` on the store.
 
@@ -594,11 +600,10 @@ def run(
     graphs, for callers that know the other graphs cannot match); nothing is written. Raises
     :class:`UnsupportedShapeError` before running anything if a shape cannot be compiled.
     """
-    compiled = compile_shapes(shapes)
+    compiled = [shape for shape in compile_shapes(shapes) if shape.branches]
     results: list[ShapeResult] = []
-    for shape in compiled:
-        if not shape.branches:
-            continue
+    for done, shape in enumerate(compiled):
+        report(progress, Stage("validating", done, len(compiled), unit="shapes"))
         started = time.perf_counter()
         if union:
             answer = store.query(shape.query)
@@ -608,6 +613,7 @@ def run(
         log.debug(
             "%s: %d results in %.3f s", shape.shape, len(answer.rows), time.perf_counter() - started
         )
+    report(progress, Stage("validating", len(compiled), len(compiled), "shapes", finished=True))
     return tuple(results)
 
 

@@ -41,6 +41,8 @@ from kb.namespaces import (
     VALIDATION_GRAPH,
     knowledge_graphs,
 )
+from kb.prefixes import Prefixes
+from kb.progress import ProgressReport
 from kb.sparql.text import iri, node_name, term
 from kb.store import Store
 from kb.store.terms import ntriples_terms
@@ -127,6 +129,8 @@ class ValidationReport:
     conforms: bool
     findings: tuple[Finding, ...]
     raw_graph: Graph | Callable[[], Graph] = field(repr=False, compare=False)
+    #: The prefixes of srkb and of the loaded files, so that reports print their CURIEs.
+    prefixes: Prefixes = field(default_factory=Prefixes, repr=False, compare=False)
 
     @cached_property
     def graph(self) -> Graph:
@@ -151,7 +155,9 @@ class ValidationReport:
             and (precondition is None or f.precondition == precondition)
         )
         conforms = not any(f.severity == "Violation" for f in kept)
-        return ValidationReport(conforms=conforms, findings=kept, raw_graph=self.raw_graph)
+        return ValidationReport(
+            conforms=conforms, findings=kept, raw_graph=self.raw_graph, prefixes=self.prefixes
+        )
 
 
 def _graph_from(store: Store, graphs: Iterable[str]) -> Graph:
@@ -176,7 +182,13 @@ def _text(graph: Graph, subject: Node, predicate: URIRef) -> str | None:
 _OWN_GRAPHS = frozenset({SHAPES_GRAPH, VALIDATION_GRAPH, HISTORY_GRAPH, INFERRED_STAGING_GRAPH})
 
 
-def validate(store: Store, *, save: bool = True, engine: Engine = "sparql") -> ValidationReport:
+def validate(
+    store: Store,
+    *,
+    save: bool = True,
+    engine: Engine = "sparql",
+    progress: ProgressReport | None = None,
+) -> ValidationReport:
     """Validate the knowledge base against the precondition shapes.
 
     Reads the knowledge graphs and the inferred graph (run :func:`kb.reasoning.inference.infer`
@@ -203,7 +215,7 @@ def validate(store: Store, *, save: bool = True, engine: Engine = "sparql") -> V
         # can read its union default graph: one index lookup a pattern instead of one a graph.
         others = existing - set(graphs)
         union = not store.capabilities.remote and others <= _OWN_GRAPHS
-        compiled = validation_sparql.run(store, graphs, shapes, union=union)
+        compiled = validation_sparql.run(store, graphs, shapes, union=union, progress=progress)
         conforms = validation_sparql.conforms(compiled)
         nodes = [BNode() for _ in compiled]
         results = [
@@ -232,6 +244,7 @@ def validate(store: Store, *, save: bool = True, engine: Engine = "sparql") -> V
         conforms=conforms,
         findings=tuple(sorted((f for _, f in findings), key=_finding_order)),
         raw_graph=raw_graph,
+        prefixes=Prefixes.load(store),
     )
     if save:
         _save(store, raw_triples(), findings)

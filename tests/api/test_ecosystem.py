@@ -140,7 +140,10 @@ def test_unknown_question_is_404_problem(client: httpx.Client) -> None:
             "/questions/consumer-turned-providers", {"x": "1"}, "has no parameter x", id="no-params"
         ),
         pytest.param(
-            "/questions/providers-of", {"organisation": "IT"}, "must be an IRI", id="not-an-iri"
+            "/questions/providers-of",
+            {"organisation": "IT"},
+            "is neither an IRI nor a CURIE",
+            id="not-an-iri",
         ),
         pytest.param(
             "/questions/providers-of",
@@ -441,7 +444,8 @@ def test_impact_of_netco_names_everything_affected_with_real_paths(
 
 
 def test_impact_of_a_non_iri_is_400(client: httpx.Client) -> None:
-    response = client.get("/impact", params={"iri": "ex:NetCo"})
+    # ex:NetCo is campus.ttl's CURIE and is read (issue 18); an undeclared prefix is not
+    response = client.get("/impact", params={"iri": "nope:NetCo"})
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")
 
@@ -449,3 +453,16 @@ def test_impact_of_a_non_iri_is_400(client: httpx.Client) -> None:
 def test_impact_of_something_unknown_is_empty(client: httpx.Client) -> None:
     impact = get_json(client, "/impact", iri="https://example.org/nobody")
     assert impact["services"] == impact["organisations"] == []
+
+
+def test_iri_parameters_take_the_loaded_files_curies(client: httpx.Client) -> None:
+    """ex: is campus.ttl's own prefix: the API reads it as the CLI does (issue 18)."""
+    roles = get_json(client, "/organisations/roles", iri="ex:Canteen")
+    assert {r["role"] for r in roles["roles"]} >= {"https://w3id.org/srkb#ConsumerTurnedProvider"}
+    answer = get_json(client, "/questions/dependents-of", provider="ex:NetCo")
+    assert "https://example.org/campus#Finance" in {i["organisation"] for i in answer["items"]}
+    impact = get_json(client, "/impact", iri="ex:NetCo")
+    assert impact["organisations"]
+    unknown = client.get("/organisations/roles", params={"iri": "nope:Canteen"})
+    assert unknown.status_code == 400
+    assert "unknown prefix 'nope'" in unknown.json()["detail"]

@@ -6,6 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
+import pytest
+
 from kb.reporting.ecosystem_map import ROLE_STYLES, ecosystem_map, to_dot, to_mermaid, to_svg
 from kb.store import Store
 from kb.validation.shacl import validate
@@ -116,3 +118,55 @@ def test_dot_and_mermaid_have_every_node_and_edge(prepared: Callable[..., Store]
     assert {s.role for s in ROLE_STYLES} <= {
         x.split()[1] for x in lines if x.startswith("  classDef")
     }
+
+
+def _text_box(text: ET.Element) -> tuple[float, float, float, float]:
+    """The box a text covers, by the same average glyph width the drawing plans with."""
+    size = float(text.get("font-size") or 12)
+    width = 0.6 * size * len(text.text or "")
+    x, y = float(text.get("x") or 0), float(text.get("y") or 0)
+    anchor = text.get("text-anchor") or "start"
+    left = x - width / 2 if anchor == "middle" else (x - width if anchor == "end" else x)
+    return left, y - size, left + width, y + 3
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _shape_box(shape: ET.Element) -> tuple[float, float, float, float]:
+    if shape.tag == SVG + "polygon":
+        points = [tuple(map(float, p.split(","))) for p in (shape.get("points") or "").split()]
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        return min(xs), min(ys), max(xs), max(ys)
+    if shape.tag == SVG + "rect":
+        x, y = float(shape.get("x") or 0), float(shape.get("y") or 0)
+        return x, y, x + float(shape.get("width") or 0), y + float(shape.get("height") or 0)
+    cx, cy = float(shape.get("cx") or 0), float(shape.get("cy") or 0)
+    rx, ry = float(shape.get("rx") or 0), float(shape.get("ry") or 0)
+    return cx - rx, cy - ry, cx + rx, cy + ry
+
+
+@pytest.mark.parametrize("example", ["campus", BROKEN, "shared-services-cycle"])
+def test_svg_edge_labels_cover_no_node_caption_or_other_label(
+    prepared: Callable[..., Store], example: str
+) -> None:
+    """Issue 18: a service label sat on NetCo's shape in the campus map."""
+    store = prepared(example, "memory")
+    root = ET.fromstring(to_svg(ecosystem_map(store, validate(store, save=False))))  # noqa: S314
+    edges = root.find(f".//{SVG}g[@class='edges']")
+    nodes = root.find(f".//{SVG}g[@class='nodes']")
+    assert edges is not None
+    assert nodes is not None
+    things = [_text_box(t) for t in nodes.iter(SVG + "text")]
+    things += [
+        _shape_box(e)
+        for e in nodes.iter()
+        if e.tag in {SVG + "polygon", SVG + "rect", SVG + "ellipse"}
+    ]
+    labels = [(t.text, _text_box(t)) for t in edges.iter(SVG + "text")]
+    assert labels
+    covering = [text for text, box in labels if any(_overlap(box, c) for c in things)]
+    assert covering == []
+    for index, (text, box) in enumerate(labels):
+        assert not any(_overlap(box, other) for _, other in labels[index + 1 :]), text

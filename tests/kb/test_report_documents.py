@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
+import pytest
+
 from kb.interchange.ontology_docs import ontology_html
 from kb.reporting.renderers import changes_to_markdown, html_body, to_html, to_markdown
 from kb.store import Store
@@ -114,3 +116,28 @@ def test_ontology_page_is_self_contained_and_leaves_logging_alone(
     assert loaded_from_elsewhere(page) == []
     assert "srkb alignments" not in page
     assert ontology_html(prepared("campus", "memory")) is page, "generated once per version"
+
+
+def test_the_ontology_page_is_made_ahead_of_the_first_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The server pre-renders the page at start-up (it takes seconds), so no reader waits."""
+    from kb import open_store
+    from kb.interchange import ontology_docs
+    from kb.interchange.loading import install_model
+
+    monkeypatch.setattr(ontology_docs, "_pages", {})
+    store = open_store("memory")
+    install_model(store)
+    assert not ontology_docs.is_rendered(store)
+    ontology_docs.prerender(store).join(timeout=120)
+    assert ontology_docs.is_rendered(store)
+
+
+def test_reports_print_the_loaded_files_curies(prepared: Callable[..., Store]) -> None:
+    """The Markdown and HTML reports name resources with the prefixes their file declares."""
+    report = validate(prepared("broken-p1-unregistered-component", "memory"), save=False)
+    text = to_markdown(report)
+    assert "concerns: ex:comp-clinic-labtests" in text
+    assert "concerns: <https://example.org/" not in text
+    assert ">ex:comp-clinic-labtests</a>" in html_body(report)

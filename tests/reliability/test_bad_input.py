@@ -38,6 +38,7 @@ from kb import resources
 from kb.errors import InputError
 from kb.interchange.loading import install_model, load_files, parse_stream, write_sources
 from kb.namespaces import HISTORY_GRAPH, source_graph
+from kb.prefixes import declaration_literals
 from kb.reasoning.inference import infer
 from kb.store import Store, open_store
 from kb.store.oxigraph import OxigraphStore
@@ -551,7 +552,8 @@ def test_mutated_documents_load_whole_or_raise_input_error(fmt: str) -> None:
         except InputError:
             assert store.count() == 0, "a refused document left triples behind"
             return
-        provenance = 6 * len({s.graph for s in loaded})
+        # six PROV/VoID triples per source, and one per prefix it declares (kb.prefixes)
+        provenance = 6 * len({s.graph for s in loaded}) + len(declaration_literals(parsed.prefixes))
         assert store.count() == len(parsed) + provenance
 
     loads_whole_or_not_at_all()
