@@ -186,9 +186,12 @@ def _env_timeout() -> float | None:
     return state.settings().query_timeout if value else None
 
 
-def infer_with_progress(store: Store) -> None:
-    """Infer with a progress display on stderr, and say how many triples and passes."""
-    from kb.reasoning.inference import infer
+def infer_with_progress(store: Store, *, force: bool = True) -> None:
+    """Infer with a progress display on stderr, and say how many triples and passes.
+
+    Without ``force``, only if the inferred graph is not current (:mod:`kb.reasoning.stamp`).
+    """
+    from kb.reasoning.inference import infer, infer_if_needed
 
     with Progress(
         TextColumn("inferring roles"),
@@ -199,7 +202,17 @@ def infer_with_progress(store: Store) -> None:
         transient=True,
     ) as progress:
         task = progress.add_task("infer", total=None, triples=0)
-        result = infer(store, progress=lambda n, c: progress.update(task, completed=n, triples=c))
+
+        def report(passes: int, triples: int) -> None:
+            progress.update(task, completed=passes, triples=triples)
+
+        result = infer(store, progress=report) if force else infer_if_needed(store, progress=report)
+    if result.reused:
+        err.print(
+            f"the inferred graph is current ({result.inferred_triples} triples): nothing changed "
+            "since it was computed, so it was kept (--force recomputes it)"
+        )
+        return
     err.print(
         f"inferred {result.inferred_triples} triples in {result.passes} passes "
         f"({result.seconds:.2f} s)"
