@@ -50,7 +50,11 @@ SRKB_STEPS = (
     "load-transactional",
     "infer",
     "infer-incremental",
+    "infer-unchanged",
     "validate",
+    "start",
+    "start-reinfer",
+    "write",
     "questions",
     "impact",
     "report",
@@ -69,6 +73,10 @@ LABELS = {
     "load-transactional": "load on disk (transactional path)",
     "infer": "full inference (SPARQL rules to fixpoint)",
     "infer-incremental": "inference after one organisation changes (incremental)",
+    "infer-unchanged": "`srkb infer` with nothing changed (whole CLI call)",
+    "start": "service start on the existing store (nothing changed)",
+    "start-reinfer": "service start that infers and validates again (no stamp)",
+    "write": "a write of one organisation's graph, everything up to date (p50 of 5)",
     "validate": "validation (all shapes)",
     "questions": "one-organisation questions (all, once)",
     "impact": "impact of a platform provider",
@@ -370,7 +378,33 @@ def details(size: dict[str, Any]) -> list[str]:
         )
     if load := info("load"):
         facts.append(f"default load took the {load['path']} path")
+    facts += _same_run_ratios(steps)
+    if write := info("write"):
+        facts.append(
+            f"a write touching a global vendor (a hub): {write['hub_seconds']:.3g} s "
+            f"(writes {write['hub_writes']} s; plain writes {write['writes']} s)"
+        )
     return facts
+
+
+#: srkb steps measured against another srkb step of the same run: (step, reference, what).
+SAME_RUN = (
+    ("infer-unchanged", "infer", "`srkb infer` with nothing changed against full inference"),
+    ("start", "start-reinfer", "start on an unchanged store against a start that re-infers"),
+)
+
+
+def _same_run_ratios(steps: dict[str, Any]) -> list[str]:
+    """Ratios of medians between steps of the same run (the machine is shared: compare these)."""
+    found = []
+    for step, reference, what in SAME_RUN:
+        ours, theirs = steps.get(step) or {}, steps.get(reference) or {}
+        if ours.get("runs") and theirs.get("runs"):
+            found.append(
+                f"{what}: {ours['median']:.3g} s vs {theirs['median']:.3g} s "
+                f"({theirs['median'] / ours['median']:.1f}x)"
+            )
+    return found
 
 
 def markdown(report: dict[str, Any]) -> str:
