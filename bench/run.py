@@ -111,6 +111,8 @@ class Config:
     remote: bool = False
     #: The remote engine: ``oxigraph`` (``oxigraph serve``) or ``virtuoso`` (Virtuoso 7).
     engine: str = "oxigraph"
+    #: Only these srkb steps (and the prerequisites they need); empty: every step.
+    steps: tuple[str, ...] = ()
 
 
 def parse_size(text: str) -> int:
@@ -263,6 +265,8 @@ def _bench_steps(
     params: dict[str, Any], config: Config, results: dict[str, Any], label: str
 ) -> dict[str, Any]:
     for step in SRKB_STEPS:
+        if config.steps and step not in config.steps and step not in PREREQUISITES:
+            continue
         if config.remote and step in ("load-transactional", "oxigraph-bulk-load"):
             continue  # a remote store is loaded over HTTP, one way
         step_params = params
@@ -533,6 +537,11 @@ def config_from(argv: list[str] | None = None) -> Config:
     parser.add_argument("--api-requests", type=int, default=int(env("BENCH_API_REQUESTS", "200")))
     parser.add_argument("--note", default=env("BENCH_NOTE", ""))
     parser.add_argument(
+        "--steps",
+        default=env("BENCH_STEPS", ""),
+        help="Comma-separated srkb steps to run (generate, load and infer always run).",
+    )
+    parser.add_argument(
         "--remote",
         action="store_true",
         default=env("BENCH_REMOTE", "0") == "1",
@@ -563,6 +572,7 @@ def config_from(argv: list[str] | None = None) -> Config:
         note=args.note,
         remote=args.remote,
         engine=args.engine,
+        steps=tuple(step.strip() for step in args.steps.split(",") if step.strip()),
     )
 
 
