@@ -20,8 +20,8 @@ srkb that keeps every graph's size is not seen (``srkb infer --force`` recompute
 incremental run, which must stay cheap, writes no data digest (a start on such a store trusts the
 stale mark alone, then records the digest).
 
-Counting costs one pass over the store's quads inside the store (about 0.3 s a million); the
-model digest reads the ontology graph, a few thousand triples.
+Counting the knowledge graphs costs a pass over their quads inside the store; the model digest
+reads the ontology graph, a few thousand triples.
 """
 
 from __future__ import annotations
@@ -84,14 +84,23 @@ def _ontology_lines(store: Store) -> list[bytes]:
     return [line for line in store.dump("nt", graph=ONTOLOGY_GRAPH).splitlines() if line.strip()]
 
 
+#: Up to this many graphs are counted one query each (an index range each, with no term to
+#: decode: about four times faster than grouping); more share one grouped count.
+COUNT_ONE_BY_ONE = 200
+
+
 def data_digest(store: Store, graphs: Sequence[str]) -> str:
     """Digest of the names and sizes of ``graphs`` (the knowledge graphs but the ontology)."""
-    wanted = set(graphs) - {ONTOLOGY_GRAPH}
-    result = store.query(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
-        union_default_graph=False,
-    )
-    sizes = sorted((str(g), str(n)) for g, n in result.rows if g is not None and str(g) in wanted)
+    wanted = sorted(set(graphs) - {ONTOLOGY_GRAPH})
+    if len(wanted) <= COUNT_ONE_BY_ONE:
+        sizes = [(g, str(store.count(g))) for g in wanted]
+    else:
+        result = store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+            union_default_graph=False,
+        )
+        counted = {str(g): str(n) for g, n in result.rows if g is not None}
+        sizes = [(g, counted.get(g, "0")) for g in wanted]
     return _digest([f"{g} {n}".encode() for g, n in sizes])
 
 

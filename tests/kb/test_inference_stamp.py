@@ -217,3 +217,13 @@ def test_srkb_infer_says_when_nothing_changed_and_force_recomputes(tmp_path: Pat
     forced = runner.invoke(app, [*where, "infer", "--force"])
     assert forced.exit_code == 0, forced.output
     assert "passes" in forced.output
+
+
+def test_both_ways_of_counting_the_graphs_give_one_digest(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepared(store)
+    graphs = [source_graph("campus.ttl"), ONTOLOGY_GRAPH]
+    one_by_one = stamp.data_digest(store, graphs)
+    monkeypatch.setattr(stamp, "COUNT_ONE_BY_ONE", 0)
+    assert stamp.data_digest(store, graphs) == one_by_one
