@@ -188,7 +188,7 @@ def step_infer_unchanged(params: Params) -> Result:
     )
     if done.returncode != 0:
         raise RuntimeError(f"srkb infer failed ({done.returncode}): {done.stderr[-2000:]}")
-    return {"seconds": seconds, "output": done.stdout.strip().splitlines()[-1:]}
+    return {"seconds": seconds, "output": " ".join(done.stderr.split())[-300:]}
 
 
 def _settings(params: Params) -> Any:
