@@ -24,7 +24,7 @@ from kb.validation.shacl import ValidationReport, saved_report, validate
 from tests.support.generate import Ecosystem, ecosystems
 
 SETTINGS = settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking a KB run takes minutes
