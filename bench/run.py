@@ -30,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,11 @@ SRKB_STEPS = (
     "load-transactional",
     "infer",
     "infer-incremental",
+    "infer-unchanged",
     "validate",
+    "start",
+    "start-reinfer",
+    "write",
     "questions",
     "impact",
     "report",
@@ -69,6 +73,10 @@ LABELS = {
     "load-transactional": "load on disk (transactional path)",
     "infer": "full inference (SPARQL rules to fixpoint)",
     "infer-incremental": "inference after one organisation changes (incremental)",
+    "infer-unchanged": "`srkb infer` with nothing changed (whole CLI call)",
+    "start": "service start on the existing store (nothing changed)",
+    "start-reinfer": "service start that infers and validates again (no stamp)",
+    "write": "a write of one organisation's graph, everything up to date (p50 of 5)",
     "validate": "validation (all shapes)",
     "questions": "one-organisation questions (all, once)",
     "impact": "impact of a platform provider",
@@ -103,6 +111,8 @@ class Config:
     remote: bool = False
     #: The remote engine: ``oxigraph`` (``oxigraph serve``) or ``virtuoso`` (Virtuoso 7).
     engine: str = "oxigraph"
+    #: Only these srkb steps (and the prerequisites they need); empty: every step.
+    steps: tuple[str, ...] = ()
 
 
 def parse_size(text: str) -> int:
@@ -255,12 +265,16 @@ def _bench_steps(
     params: dict[str, Any], config: Config, results: dict[str, Any], label: str
 ) -> dict[str, Any]:
     for step in SRKB_STEPS:
+        if config.steps and step not in config.steps and step not in PREREQUISITES:
+            continue
         if config.remote and step in ("load-transactional", "oxigraph-bulk-load"):
             continue  # a remote store is loaded over HTTP, one way
         step_params = params
         if step == "load-transactional":
             step_params = {**params, "store": str(config.work / f"store-{label}-transactional")}
-        outcome = measure(step, step_params, config)
+        # With --steps, a prerequisite nobody asked to measure runs once: it only sets up.
+        setup_only = bool(config.steps) and step not in config.steps
+        outcome = measure(step, step_params, replace(config, reps=1) if setup_only else config)
         results["steps"][step] = outcome
         if step == "load-transactional":
             shutil.rmtree(step_params["store"], ignore_errors=True)
@@ -370,7 +384,33 @@ def details(size: dict[str, Any]) -> list[str]:
         )
     if load := info("load"):
         facts.append(f"default load took the {load['path']} path")
+    facts += _same_run_ratios(steps)
+    if write := info("write"):
+        facts.append(
+            f"a write touching a global vendor (a hub): {write['hub_seconds']:.3g} s "
+            f"(writes {write['hub_writes']} s; plain writes {write['writes']} s)"
+        )
     return facts
+
+
+#: srkb steps measured against another srkb step of the same run: (step, reference, what).
+SAME_RUN = (
+    ("infer-unchanged", "infer", "`srkb infer` with nothing changed against full inference"),
+    ("start", "start-reinfer", "start on an unchanged store against a start that re-infers"),
+)
+
+
+def _same_run_ratios(steps: dict[str, Any]) -> list[str]:
+    """Ratios of medians between steps of the same run (the machine is shared: compare these)."""
+    found = []
+    for step, reference, what in SAME_RUN:
+        ours, theirs = steps.get(step) or {}, steps.get(reference) or {}
+        if ours.get("runs") and theirs.get("runs"):
+            found.append(
+                f"{what}: {ours['median']:.3g} s vs {theirs['median']:.3g} s "
+                f"({theirs['median'] / ours['median']:.1f}x)"
+            )
+    return found
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -499,6 +539,11 @@ def config_from(argv: list[str] | None = None) -> Config:
     parser.add_argument("--api-requests", type=int, default=int(env("BENCH_API_REQUESTS", "200")))
     parser.add_argument("--note", default=env("BENCH_NOTE", ""))
     parser.add_argument(
+        "--steps",
+        default=env("BENCH_STEPS", ""),
+        help="Comma-separated srkb steps to run (generate, load and infer run too, once).",
+    )
+    parser.add_argument(
         "--remote",
         action="store_true",
         default=env("BENCH_REMOTE", "0") == "1",
@@ -529,6 +574,7 @@ def config_from(argv: list[str] | None = None) -> Config:
         note=args.note,
         remote=args.remote,
         engine=args.engine,
+        steps=tuple(step.strip() for step in args.steps.split(",") if step.strip()),
     )
 
 

@@ -5,8 +5,8 @@ cap only for the timed part), runs the measured operation once, and prints one J
 step's ``seconds``, its peak resident memory (``VmHWM``, the whole child process), and what it
 found (triples, findings, rows...), so that a run also shows the work was real.
 
-srkb steps: generate, load, load-transactional, infer, infer-incremental, validate, questions,
-impact, report.
+srkb steps: generate, load, load-transactional, infer, infer-incremental, infer-unchanged, start,
+start-reinfer, write, validate, questions, impact, report.
 Baseline steps (rdflib, owlrl, pySHACL; the stack srkb replaces): rdflib-parse, rdflib-questions,
 rdflib-report, owlrl, pyshacl.
 """
@@ -173,6 +173,120 @@ def step_infer_incremental(params: Params) -> Result:
     infer_incremental(store, changed)
     store.close()
     return {"seconds": seconds, "inferred": run.inferred_triples, "passes": run.passes}
+
+
+def step_infer_unchanged(params: Params) -> Result:
+    """``srkb infer`` as a user runs it (a whole CLI process) on a store nothing has changed.
+
+    The inferred graph's stamp (:mod:`kb.reasoning.stamp`) says it is current, so the command
+    only checks that; the full run (step ``infer``) is the baseline of the same size.
+    """
+    import subprocess
+
+    command = [sys.executable, "-m", "kb", "--store", params["store"], "infer"]
+    seconds, done = timed(
+        lambda: subprocess.run(command, capture_output=True, text=True, check=False)
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"srkb infer failed ({done.returncode}): {done.stderr[-2000:]}")
+    return {"seconds": seconds, "output": " ".join(done.stderr.split())[-300:]}
+
+
+def _settings(params: Params) -> Any:
+    from kb.config import Settings
+
+    return Settings(store=params["store"], query_timeout=params.get("timeout") or 30.0)
+
+
+def step_start(params: Params) -> Result:
+    """What ``srkb serve`` does before it answers, on an existing store nothing has changed.
+
+    :meth:`kb.knowledge_base.KnowledgeBase.open`: the model installed, the inferred graph's stamp
+    checked (current: not inferred again) and the saved validation report read back when it
+    checked these inferences. Baseline: ``start-reinfer``, the same with the stamp removed.
+    """
+    from kb.knowledge_base import KnowledgeBase
+
+    seconds, kb = timed(lambda: KnowledgeBase.open(_settings(params)))
+    reused = kb.last_inference is not None and kb.last_inference.reused
+    kb.close()
+    return {"seconds": seconds, "reused_inferences": reused}
+
+
+def step_start_reinfer(params: Params) -> Result:
+    """The start-up of ``srkb serve`` when the inferred graph is not known to be current.
+
+    The stamp is removed (untimed) so the start infers and validates everything, as every start
+    did before stamps; afterwards the store is stamped again.
+    """
+    from kb.knowledge_base import KnowledgeBase
+    from kb.reasoning import stamp
+
+    store = _open(params)
+    stamp.remove(store)
+    store.close()
+    seconds, kb = timed(lambda: KnowledgeBase.open(_settings(params)))
+    kb.close()
+    return {"seconds": seconds}
+
+
+#: The organisations each write of :func:`step_write` adds (one small organisation's graph).
+WRITES = 5
+
+
+def _organisation_turtle(params: Params, index: int, vendor: str) -> bytes:
+    who = subjects(params)
+    org = f"{NAMESPACE}bench-write-{index}"
+    return (
+        "@prefix srkb: <https://w3id.org/srkb#> .\n"
+        "@prefix org: <http://www.w3.org/ns/org#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        f'<{org}> a org:Organization ; rdfs:label "Bench writer {index}" ;\n'
+        f"  srkb:registersComponent <{org}-component> .\n"
+        f"<{org}-component> a srkb:ServiceComponent ; srkb:hasVendor <{vendor}> ;\n"
+        f"  srkb:refersToService <{who['service']}> .\n"
+        f"<{org}-relationship> a srkb:ServiceRelationship ; srkb:hasConsumer <{org}> ;\n"
+        f"  srkb:hasProvider <{who['organisation']}> ; srkb:concernsService <{who['service']}> .\n"
+    ).encode()
+
+
+def step_write(params: Params) -> Result:
+    """A write of one organisation's data, answered with everything up to date, as the API does it.
+
+    Each write is a Graph Store PUT of a new organisation's graph through the service's own
+    :class:`~kb.knowledge_base.KnowledgeBase` (what ``PUT /store?graph=`` runs, without HTTP):
+    the data, incremental inference, validation, readiness and the history record. The
+    organisation consumes a service of the benchmark's intermediary and registers a component of
+    a platform provider (``write``), or of a global vendor, a hub (``hub_write``). Median of
+    :data:`WRITES` writes each; the graphs are dropped again afterwards (untimed).
+    """
+    from kb.knowledge_base import KnowledgeBase
+    from kb.protocol import graph_store
+
+    kb = KnowledgeBase.open(_settings(params))
+    who = subjects(params)
+    graphs: list[str] = []
+
+    def put(index: int, vendor: str) -> float:
+        graph = f"https://example.org/bench/write-{index}"
+        graphs.append(graph)
+        body = _organisation_turtle(params, index, vendor)
+        started = time.perf_counter()
+        graph_store.put(kb, graph, body, "ttl")
+        return time.perf_counter() - started
+
+    ready()
+    plain = sorted(put(i, who["provider"]) for i in range(WRITES))
+    hub = sorted(put(WRITES + i, who["global_vendor"]) for i in range(WRITES))
+    for graph in graphs:
+        graph_store.delete(kb, graph)
+    kb.close()
+    return {
+        "seconds": plain[len(plain) // 2],
+        "writes": [round(s, 4) for s in plain],
+        "hub_seconds": hub[len(hub) // 2],
+        "hub_writes": [round(s, 4) for s in hub],
+    }
 
 
 def step_validate(params: Params) -> Result:
@@ -435,6 +549,10 @@ STEPS: dict[str, Callable[[Params], Result]] = {
     "oxigraph-bulk-load": step_oxigraph_bulk_load,
     "infer": step_infer,
     "infer-incremental": step_infer_incremental,
+    "infer-unchanged": step_infer_unchanged,
+    "start": step_start,
+    "start-reinfer": step_start_reinfer,
+    "write": step_write,
     "validate": step_validate,
     "questions": step_questions,
     "impact": step_impact,

@@ -38,15 +38,16 @@ from kb.config import Settings
 from kb.errors import EndpointAnswerError, QueryTimeoutError, SrkbError, StoreUnavailableError
 from kb.interchange.loading import LoadedSource, install_model, write_sources
 from kb.reasoning.incremental import infer_incremental
-from kb.reasoning.inference import InferenceRun, infer
+from kb.reasoning.inference import InferenceRun, infer, infer_if_needed
 from kb.recovery import is_stale, restore_default_graph, stale_until_inferred
 from kb.reporting.service_levels import ServiceLevels, service_levels
 from kb.store import Store, open_store
 from kb.store.source import ParsedSource
 from kb.validation.history import Run, record
+from kb.validation.incremental import validate_around
 from kb.validation.readiness import Readiness
 from kb.validation.readiness import readiness as compute_readiness
-from kb.validation.shacl import ValidationReport, validate
+from kb.validation.shacl import ValidationReport, saved_report, validate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -97,7 +98,8 @@ class KnowledgeBase:
 
     def _set_up(self) -> None:
         """Install the model, then load the demo or refresh (the store's start-up work)."""
-        # After a kill, put back what an update lent (kb.recovery); refresh() re-infers anyway.
+        # After a kill, put back what an update lent (kb.recovery); that update's write left a
+        # stale mark, so _resume() re-infers.
         restore_default_graph(self.store)
         install_model(self.store)
         if self.settings.demo:
@@ -106,20 +108,54 @@ class KnowledgeBase:
             campus = resources.example_file("campus")
             self._write(lambda: write_sources(self.store, [parse_file(campus)]), None)
         else:
-            self.refresh()
+            self._resume()
+
+    def _resume(self) -> None:
+        """Bring a store up to date at start, doing nothing that nothing changed requires.
+
+        An inferred graph that is current (:mod:`kb.reasoning.stamp`: no write pending, same
+        rules, ontology and graph sizes) is kept, and so is the saved validation report when it
+        checked those very inferences with the same shapes
+        (:func:`kb.validation.shacl.saved_report`): a restart on an unchanged store then costs a
+        few queries, and records no validation run (nothing was validated). Anything else is a
+        full :meth:`refresh`.
+        """
+        run = infer_if_needed(self.store, record=True)
+        self.last_inference = run
+        saved = saved_report(self.store) if run.reused else None
+        if saved is None:
+            self._validate_and_record()
+        else:
+            log.info("nothing changed since the last run: inferences and report kept")
+            self._report, self._readiness = saved, None
 
     def refresh(self, changed: set[Identifier] | None = None) -> None:
         """Recompute inferences and the validation report (after any change to the data).
 
         With ``changed`` (the resources a write touched) inference is incremental
-        (:mod:`kb.reasoning.incremental`); without, it is a full run. The run is appended to the
-        history graph with its time, findings and readiness scores.
+        (:mod:`kb.reasoning.incremental`) and so is validation (:mod:`kb.validation.incremental`,
+        around the resources whose asserted or inferred triples changed); without, both are full
+        runs. The run is appended to the history graph with its time, findings and readiness
+        scores.
         """
         if changed is None:
             self.last_inference = infer(self.store)
         else:
             self.last_inference = infer_incremental(self.store, changed)
-        report = validate(self.store, save=True)
+        touched, previous = self.last_inference.touched, self._report
+        if changed is None or touched is None or previous is None:
+            self._validate_and_record()
+        else:
+            # Only the focus nodes near what changed, asserted or inferred, are checked again
+            # (kb.validation.incremental).
+            seeds = changed | touched
+            self._validate_and_record(lambda: validate_around(self.store, previous, seeds))
+
+    def _validate_and_record(
+        self, validation: Callable[[], ValidationReport] | None = None
+    ) -> None:
+        """Validate (by ``validation``, else in full), score readiness, record the run."""
+        report = validate(self.store, save=True) if validation is None else validation()
         scores = compute_readiness(self.store, report)
         record(self.store, Run.of(report, scores))
         self._report, self._readiness = report, scores

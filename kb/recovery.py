@@ -19,9 +19,11 @@ after. Each leaves a trace, and opening the store again repairs it:
    it creates; an embedded store that opens with a journal drops them (before the load).
 
 Every ``srkb`` command that reads the knowledge base runs :func:`recover` when it opens the store,
-and ``KnowledgeBase.open`` always recomputes inferences; so after a kill, the next command answers
-as before or after. The validation graph is the report of the last validation run, and is
-recomputed whenever the service starts.
+and ``KnowledgeBase.open`` recomputes inferences unless their stamp shows them current (no stale
+mark, same rules, ontology and graph sizes: :mod:`kb.reasoning.stamp`); so after a kill, the next
+command answers as before or after. The validation graph is the report of the last validation
+run; the service keeps it at start only if it checked the current inferences with the current
+shapes, and validates again otherwise.
 """
 
 from __future__ import annotations

@@ -288,16 +288,28 @@ def _env_timeout() -> float | None:
     return state.settings().query_timeout if value else None
 
 
-def infer_with_progress(store: Store) -> None:
-    """Infer, showing each pass and the triples so far on a terminal; then say what it did."""
-    from kb.reasoning.inference import infer
+def infer_with_progress(store: Store, *, force: bool = True) -> None:
+    """Infer, showing each pass and the triples so far on a terminal; then say what it did.
+
+    Without ``force``, only if the inferred graph is not current (:mod:`kb.reasoning.stamp`).
+    """
+    from kb.reasoning.inference import infer, infer_if_needed
 
     with terminal_progress(err) as show:
 
         def each_pass(number: int, triples: int) -> None:
             report(show, Stage("inferring roles", triples, detail=f"pass {number}"))
 
-        result = infer(store, progress=each_pass)
+        if force:
+            result = infer(store, progress=each_pass)
+        else:
+            result = infer_if_needed(store, progress=each_pass)
+    if result.reused:
+        err.print(
+            f"the inferred graph is current ({result.inferred_triples} triples): nothing changed "
+            "since it was computed, so it was kept (--force recomputes it)"
+        )
+        return
     err.print(
         f"inferred {result.inferred_triples} triples in {result.passes} passes "
         f"({result.seconds:.2f} s)",

@@ -26,12 +26,25 @@ from kb.store import Store, open_store
 
 
 @app.command(rich_help_panel="Inference")
-def infer() -> None:
-    """Recompute the inferred graph (roles and OWL 2 RL entailments) to a fixpoint."""
+def infer(
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Recompute even when the inferred graph is current (nothing changed since).",
+        ),
+    ] = False,
+) -> None:
+    """Recompute the inferred graph (roles and OWL 2 RL entailments) to a fixpoint.
+
+    Nothing is recomputed when the inferred graph is current: its stamp shows no write since it
+    was computed, the same rules and ontology, and the same graph sizes (see
+    kb.reasoning.stamp); --force recomputes anyway.
+    """
 
     def body() -> None:
         with opened_store(reinfer=False) as store:
-            infer_with_progress(store)
+            infer_with_progress(store, force=force)
 
     run(body)
 

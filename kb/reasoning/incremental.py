@@ -31,12 +31,14 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from functools import cache
+from typing import cast
 
-from rdflib import RDF, BNode, URIRef
+from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.term import Identifier
 
 from kb.errors import SrkbError
 from kb.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, knowledge_graphs
+from kb.reasoning import stamp
 from kb.reasoning.inference import (
     InferenceRun,
     Rule,
@@ -51,6 +53,7 @@ from kb.store import Store
 from kb.store.oxigraph import OxigraphStore, scratch_store
 
 log = logging.getLogger(__name__)
+Triple = tuple[Identifier, Identifier, Identifier]
 
 #: Areas up to this many resources bind the rules' conclusions to them; larger ones run the
 #: plain rules on the copied neighbourhood (see :func:`infer_incremental`).
@@ -105,14 +108,26 @@ def neighbourhood(
     store: Store, changed: Iterable[Identifier], radius: int = RADIUS
 ) -> set[Identifier]:
     """Resources within ``radius`` links of the changed ones, walking asserted data only."""
-    return _rings(store, changed, radius)[-1]
+    return rings(store, changed, radius)[-1]
 
 
-def _rings(store: Store, changed: Iterable[Identifier], radius: int) -> list[set[Identifier]]:
-    """The resources within 0, 1, ... ``radius`` links of the changed ones, one walk for all."""
-    graphs = [g for g in knowledge_graphs(store) if g != ONTOLOGY_GRAPH]
+def rings(
+    store: Store,
+    changed: Iterable[Identifier],
+    radius: int,
+    *,
+    graphs: Sequence[str] | None = None,
+) -> list[set[Identifier]]:
+    """The resources within 0, 1, ... ``radius`` links of the changed ones, one walk for all.
+
+    The walk follows ``graphs`` (by default the knowledge graphs: asserted data), but never
+    through ontology terms or literals (see the module docstring).
+    """
+    if graphs is None:
+        graphs = knowledge_graphs(store)
+    graphs = [g for g in graphs if g != ONTOLOGY_GRAPH]
     found: set[Identifier] = {n for n in changed if isinstance(n, URIRef | BNode)}
-    rings = [set(found)]
+    layers = [set(found)]
     frontier = {n for n in found if isinstance(n, URIRef)}
     for _ in range(radius):
         if frontier and graphs:
@@ -125,8 +140,8 @@ def _rings(store: Store, changed: Iterable[Identifier], radius: int) -> list[set
             # Blank nodes are kept (so callers see them) but not walked: SPARQL cannot name them.
             frontier = {n for n in reached - found if isinstance(n, URIRef)}
             found |= reached
-        rings.append(set(found))
-    return rings
+        layers.append(set(found))
+    return layers
 
 
 def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceRun:
@@ -134,13 +149,17 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
     started = time.perf_counter()
     changed = set(changed)
     if not changed:
-        return InferenceRun(inferred_triples=store.count(INFERRED_GRAPH), passes=0, seconds=0.0)
+        # Nothing the rules read changed: the inferences are current, so a stale mark the
+        # write left (kb.recovery) comes off (the stamp stays: the same data).
+        stamp.clear_stale(store)
+        count = stamp.inferred_count(store)
+        return InferenceRun(inferred_triples=count, passes=0, seconds=0.0, touched=frozenset())
     if INFERRED_GRAPH not in store.graphs() or store.query(_NOT_LOCAL).boolean:
         log.info("incremental inference falls back to a full run")
         return infer(store)
     # The area, whose inferences are recomputed, and one link beyond: the facts the rules read.
-    rings = _rings(store, changed, RADIUS + 1)
-    area, reach = rings[RADIUS], rings[RADIUS + 1]
+    around = rings(store, changed, RADIUS + 1)
+    area, reach = around[RADIUS], around[RADIUS + 1]
     if any(isinstance(node, BNode) for node in reach):
         # A blank node cannot be named in a SPARQL request, so its inferences cannot be
         # deleted and re-derived one by one, nor its facts copied: recompute everything.
@@ -166,15 +185,30 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
     old = _normalised(_construct(store, _ABOUT, [INFERRED_GRAPH], NODES=_values(area)))
     # One request: the area's inferences change at once, and the stale mark of kb.recovery (a
     # statement about the inferred graph itself, which described the old state) goes with them.
+    # A new stamp (kb.reasoning.stamp) replaces the old one in the same request: the model and a
+    # new run id, no sizes (counting every graph would cost more than this whole run at scale).
     graph = iri(INFERRED_GRAPH)
+    model = stamp.model_digest(store, [r.text for r in rules()])
     store.update(
         f"{_data('DELETE', old - new)} ;\n{_data('INSERT', new - old)} ;\n"
-        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} ?p ?o }} }}"
+        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} ?p ?o }} }} ;\n"
+        f"INSERT DATA {{ GRAPH {graph} {{\n{stamp.triples(model, stamp.new_run())}\n}} }}"
     )
-    count = store.count(INFERRED_GRAPH)
+    count = stamp.inferred_count(store)
     seconds = time.perf_counter() - started
     log.info("re-inferred around %d resources in %d passes (%.3f s)", len(area), passes, seconds)
-    return InferenceRun(inferred_triples=count, passes=passes, seconds=seconds)
+    touched = nodes_of(cast("Iterable[Triple]", _triples((old - new) | (new - old))))
+    return InferenceRun(
+        inferred_triples=count, passes=passes, seconds=seconds, touched=frozenset(touched)
+    )
+
+
+def _triples(lines: set[bytes]) -> Graph:
+    """N-Triples lines as an rdflib graph (a change's few triples)."""
+    graph = Graph()
+    if lines:
+        graph.parse(data=b"\n".join(sorted(lines)), format="nt")
+    return graph
 
 
 _TOUCHING = """

@@ -18,6 +18,7 @@ first of these that applies, and of several organisations the first by IRI, so t
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import typing
@@ -43,6 +44,7 @@ from kb.namespaces import (
 )
 from kb.prefixes import Prefixes
 from kb.progress import ProgressReport
+from kb.reasoning import stamp
 from kb.sparql.text import iri, node_name, term
 from kb.store import Store
 from kb.store.terms import ntriples_terms
@@ -202,6 +204,7 @@ def validate(
         raise InputError(
             f"unknown validation engine {engine!r}", hint="use one of " + ", ".join(ENGINES)
         )
+    inferences = stamp.read(store)  # which inferences this run checks, read before it starts
     existing = set(store.graphs())
     graphs = [g for g in [*knowledge_graphs(store), INFERRED_GRAPH] if g in existing]
     shapes = _graph_from(store, [SHAPES_GRAPH])
@@ -247,8 +250,100 @@ def validate(
         prefixes=Prefixes.load(store),
     )
     if save:
-        _save(store, raw_triples(), findings)
+        checked = None
+        if inferences is not None and not inferences.stale:
+            checked = (inferences.run, _shapes_digest(shapes))
+        _save(store, raw_triples(), findings, checked)
     return report
+
+
+#: The validation graph's stamp: the inference run it checked, and the shapes it checked with.
+CHECKED_RUN = URIRef(VALIDATION_GRAPH + "#inferenceRun")
+CHECKED_SHAPES = URIRef(VALIDATION_GRAPH + "#shapes")
+#: The message a finding shows, saved when a result has several (their order is not kept).
+FINDING_MESSAGE = URIRef(VALIDATION_GRAPH + "#findingMessage")
+_OWN_STATEMENTS = frozenset({CHECKED_RUN, CHECKED_SHAPES, FINDING_MESSAGE})
+
+
+def _shapes_digest(shapes: Graph) -> str:
+    """Digest of the shapes, blank-node labels left out (each install relabels them)."""
+
+    def text(node: Node) -> str:
+        return "_" if isinstance(node, BNode) else node.n3()
+
+    lines = sorted(f"{text(s)} {text(p)} {text(o)}" for s, p, o in shapes)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+_SAVED_RESULTS = f"""
+PREFIX sh: <{SH}>
+SELECT ?result ?focus ?shape ?severity ?message ?path ?value ?chosen WHERE {{
+  GRAPH <{VALIDATION_GRAPH}> {{
+    ?report sh:result ?result .
+    ?result sh:focusNode ?focus ; sh:sourceShape ?shape ; sh:resultSeverity ?severity .
+    OPTIONAL {{ ?result sh:resultMessage ?message }}
+    OPTIONAL {{ ?result sh:resultPath ?path }}
+    OPTIONAL {{ ?result sh:value ?value }}
+    OPTIONAL {{ ?result <{FINDING_MESSAGE}> ?chosen }}
+  }}
+}}
+"""
+
+
+def saved_report(store: Store) -> ValidationReport | None:
+    """The saved report, if it checked the current inferences with the current shapes; else None.
+
+    What a start-up serves instead of validating again when nothing changed. The report is read
+    back from the validation graph and turned into findings the way :func:`validate` does, so it
+    equals the report that was saved; ``None`` when there is none, when it was saved for other
+    inferences (a write since, or a run cut short) or other shapes, or when the inferred graph
+    carries a stale mark.
+    """
+    inferences = stamp.read(store)
+    if inferences is None or inferences.stale:
+        return None
+    graph = iri(VALIDATION_GRAPH)
+    marks = store.query(
+        f"SELECT ?p ?o WHERE {{ GRAPH {graph} {{ {graph} ?p ?o }} }}", union_default_graph=False
+    )
+    saved = {str(p): str(o) for p, o in marks.rows if p is not None and o is not None}
+    if saved.get(str(CHECKED_RUN)) != inferences.run:
+        return None
+    shapes = _graph_from(store, [SHAPES_GRAPH])
+    if saved.get(str(CHECKED_SHAPES)) != _shapes_digest(shapes):
+        return None
+    verdict = store.query(
+        f"ASK {{ GRAPH {graph} {{ ?report <{SH.conforms}> true }} }}", union_default_graph=False
+    )
+    rows = store.query(_SAVED_RESULTS, union_default_graph=False).rows
+    by_node: dict[Node, _Result] = {}
+    for node, focus, shape, severity, message, path, value, chosen in rows:
+        if node is None or focus is None or shape is None or severity is None:
+            continue
+        known = by_node.get(node)
+        if known is None or (chosen is not None and known.message != chosen):
+            by_node[node] = _Result(node, focus, shape, severity, chosen or message, path, value)
+    findings = _findings(store, list(by_node.values()), shapes)
+    return ValidationReport(
+        conforms=bool(verdict.boolean),
+        findings=tuple(sorted((f for _, f in findings), key=_finding_order)),
+        raw_graph=raw_graph_of(store),
+    )
+
+
+def raw_graph_of(store: Store) -> Callable[[], Graph]:
+    """A function that reads the saved raw report back (without srkb's annotations)."""
+
+    def raw_graph() -> Graph:
+        report = Graph()
+        report.parse(data=store.dump("nt", graph=VALIDATION_GRAPH), format="nt")
+        annotations = {*_OWN_STATEMENTS, SRKB.precondition, SRKB.concernsOrganisation}
+        for triple in list(report):
+            if triple[1] in annotations:
+                report.remove(triple)
+        return report
+
+    return raw_graph
 
 
 def _run_pyshacl(store: Store, graphs: Sequence[str], shapes: Graph) -> tuple[bool, Graph]:
@@ -306,8 +401,18 @@ def _results_of(report: Graph) -> list[_Result]:
     ]
 
 
-def _finding_order(finding: Finding) -> tuple[str, int, str, str]:
-    return (finding.organisation or "", finding.precondition, finding.source_shape, finding.focus)
+def _finding_order(finding: Finding) -> tuple[str, int, str, str, str, str, str, str]:
+    """A total order, so that equal reports list their findings alike however they were found."""
+    return (
+        finding.organisation or "",
+        finding.precondition,
+        finding.source_shape,
+        finding.focus,
+        finding.value or "",
+        finding.path or "",
+        finding.message,
+        finding.severity,
+    )
 
 
 def _findings(store: Store, results: list[_Result], shapes: Graph) -> list[tuple[Node, Finding]]:
@@ -381,7 +486,12 @@ def _collect(
             )
 
 
-def _save(store: Store, triples: Iterable[Triple], findings: list[tuple[Node, Finding]]) -> None:
+def _save(
+    store: Store,
+    triples: Iterable[Triple],
+    findings: list[tuple[Node, Finding]],
+    checked: tuple[str, str] | None = None,
+) -> None:
     """Replace the validation graph with the raw report, each result annotated with its finding.
 
     One update request (drop and insert), so readers see the old report or the new one; on a
@@ -392,12 +502,24 @@ def _save(store: Store, triples: Iterable[Triple], findings: list[tuple[Node, Fi
     prefixed names and blank nodes with short labels, which made saving 50,000 results about twice
     as fast.
     """
+    triples = list(triples)
+    messages: dict[Node, int] = {}
+    for s, p, _o in triples:
+        if p == SH.resultMessage:
+            messages[s] = messages.get(s, 0) + 1
     if store.capabilities.remote:
         # A remote store writes a graph its own way (blank nodes as skolem IRIs, requests of a
         # size the endpoint parses, large graphs staged and moved into place by one request).
         everything: list[tuple[Identifier, ...]] = [
             cast("tuple[Identifier, ...]", t) for t in triples
         ]
+        for node, finding in findings:
+            if messages.get(node, 0) > 1:
+                everything.append((node, FINDING_MESSAGE, Literal(finding.message)))  # type: ignore[arg-type]
+        if checked is not None:
+            report = URIRef(VALIDATION_GRAPH)
+            everything.append((report, CHECKED_RUN, Literal(checked[0])))
+            everything.append((report, CHECKED_SHAPES, Literal(checked[1])))
         for node, finding in findings:
             everything.append((node, SRKB.precondition, Literal(finding.precondition)))  # type: ignore[arg-type]
             if finding.organisation:
@@ -432,7 +554,13 @@ def _save(store: Store, triples: Iterable[Triple], findings: list[tuple[Node, Fi
             # so a blank-node organisation is recorded by its printable name, "_:label" (the
             # property is an annotation property: a literal value is allowed).
             lines.append(f"{n3(node)} {concerns} {n3(Literal(finding.organisation))} .")
+        if messages.get(node, 0) > 1:  # several messages: which one the finding shows
+            lines.append(f"{n3(node)} {n3(FINDING_MESSAGE)} {n3(Literal(finding.message))} .")
     graph = iri(VALIDATION_GRAPH)
+    if checked is not None:  # the stamp: which inferences and shapes this report checked
+        run, shapes = checked
+        lines.append(f"{graph} {n3(CHECKED_RUN)} {n3(Literal(run))} .")
+        lines.append(f"{graph} {n3(CHECKED_SHAPES)} {n3(Literal(shapes))} .")
     store.update(
         f"PREFIX sh: <{SH}>\nPREFIX srkb: <{SRKB}>\nDROP SILENT GRAPH {graph} ;\n"
         f"INSERT DATA {{ GRAPH {graph} {{\n" + "\n".join(lines) + "\n} }"

@@ -40,6 +40,9 @@ def test_every_srkb_step_runs_and_is_reported(tmp_path: Path) -> None:
     assert steps["load"]["info"]["triples"] == size["triples"]
     assert steps["infer"]["info"]["inferred"] > 0
     assert steps["validate"]["info"]["findings"] > 0
+    assert "current" in steps["infer-unchanged"]["info"]["output"], "it inferred again"
+    assert steps["start"]["info"]["reused_inferences"], "the start inferred again"
+    assert len(steps["write"]["info"]["writes"]) == len(steps["write"]["info"]["hub_writes"]) == 5
     assert all(rows >= 0 for rows in steps["questions"]["info"]["rows"].values())
     results = tmp_path / "results"
     (saved,) = results.glob("*.json")

@@ -27,7 +27,8 @@ def inferred(store: Store) -> set[Triple]:
         f"SELECT ?s ?p ?o WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}",
         union_default_graph=False,
     )
-    return {(str(s), str(p), str(o)) for s, p, o in result.rows}
+    # Statements about the graph itself (its stamp: a new run id every run) are bookkeeping.
+    return {(str(s), str(p), str(o)) for s, p, o in result.rows if str(s) != INFERRED_GRAPH}
 
 
 def load_graph(store: Store, name: str, graph: Graph) -> None:

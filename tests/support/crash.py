@@ -80,7 +80,14 @@ def contents(store: OxigraphStore) -> Contents:
 
 
 def inferred_lines(store: OxigraphStore) -> set[str]:
-    return set(store.dump("nt", graph=INFERRED_GRAPH).decode("utf-8").splitlines())
+    """The inferred graph's lines but its stamp (a new run id every run; a stale mark stays)."""
+    stamps = tuple(f"<{INFERRED_GRAPH}> <{INFERRED_GRAPH}#{name}> " for name in STAMP_FIELDS)
+    lines = store.dump("nt", graph=INFERRED_GRAPH).decode("utf-8").splitlines()
+    return {line for line in lines if not line.startswith(stamps)}
+
+
+#: The fields of the inferred graph's stamp (kb.reasoning.stamp).
+STAMP_FIELDS = ("model", "run", "data")
 
 
 def inference_is_fresh(store: OxigraphStore) -> tuple[bool, str]:
