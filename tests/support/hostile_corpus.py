@@ -167,7 +167,7 @@ PARAMETERS: dict[str, str] = {
     "relative": "../../etc/passwd",
     "space": "urn:a b",
     "angle": "urn:a>{",
-    "giant": "urn:" + "a" * 100_000,
+    "giant": "urn:" + "a" * 60_000,  # httpx sends at most 64 KiB of query string
     "nul": "urn:a\x00",
     "percent": "%FF%FE",
     "empty": "",
