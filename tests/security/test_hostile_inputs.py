@@ -1,0 +1,157 @@
+"""Issue 12's reproductions, one test each, at the door where each broke (CLI, kb).
+
+Each was checked to fail before its fix: a signal (rc -11, SIGSEGV), a traceback, or a wrong
+answer. The HTTP doors are in ``test_hostile_requests.py``; the whole corpus in
+``test_hostile_corpus.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kb.errors import InputError, QuerySyntaxError
+from kb.guards import (
+    MAX_DOCUMENT_NESTING,
+    MAX_SPARQL_NESTING,
+    MAX_SPARQL_OPERATORS,
+    check_document,
+    scan_sparql,
+)
+from tests.support.hostile_corpus import DOCUMENTS, QUERIES
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def srkb(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``srkb ARGS`` as a user runs it, in its own process (a crash is a signal, not a hang)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SRKB_")}
+    return subprocess.run(
+        [sys.executable, "-m", "kb", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=REPOSITORY,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def assert_one_line_refusal(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    """Refused by srkb itself: exit 2, one ``error:`` line, no traceback, no signal."""
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr[-2000:]
+    assert lines[0].startswith("error: ")
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+# -- 1. SPARQL nesting and operator chains ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["plus-chain-15k", "and-chain-15k", "not-chain-30k", "parentheses-10k", "braces-10k"],
+)
+def test_the_sparql_guard_refuses_what_would_overflow_the_engine(name: str) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        scan_sparql(QUERIES[name])
+    limit = str(MAX_SPARQL_OPERATORS) if "chain" in name else str(MAX_SPARQL_NESTING)
+    assert limit in str(caught.value)
+    assert caught.value.line == 1
+    assert caught.value.column is not None
+
+
+def test_the_sparql_guard_measures_outside_strings_iris_and_comments() -> None:
+    """Brackets and operators inside literals, IRIs and comments are not structure."""
+    hidden = "(" * 5_000 + "+" * 5_000
+    text = f"SELECT * WHERE {{ ?s <urn:a{'+' * 3_000}> '{hidden}' }} # {hidden}\n"
+    assert scan_sparql(text).kind == "select"
+    assert scan_sparql('ASK { ?s ?p """a "quoted" ((( +++ """ }').kind == "ask"
+
+
+def test_the_sparql_guard_lets_long_flat_queries_through() -> None:
+    """Data-heavy but flat texts pass: long VALUES, IN lists and INSERT DATA with negatives."""
+    values = " ".join(f"<urn:x{i}>" for i in range(20_000))
+    assert scan_sparql(f"SELECT * {{ VALUES ?x {{ {values} }} }}").kind == "select"
+    numbers = ", ".join(str(-i) for i in range(20_000))
+    assert scan_sparql(f"SELECT * {{ ?s ?p ?o FILTER(?o IN ({numbers})) }}").kind == "select"
+    data = " ".join(f"<urn:s{i}> <urn:p> -{i} ." for i in range(20_000))
+    assert scan_sparql(f"INSERT DATA {{ {data} }}").kind == "update"
+
+
+@pytest.mark.parametrize(
+    ("text", "service", "load"),
+    [
+        ("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }", True, False),
+        ("select * { service silent <http://x/> { } }", True, False),
+        ("PREFIX s: <urn:s#> SELECT * { ?service s:SERVICE 'SERVICE' } # SERVICE", False, False),
+        ("LOAD <http://x/> INTO GRAPH <urn:g>", False, True),
+        ("INSERT DATA { <urn:a> <urn:load> 'LOAD' }", False, False),
+    ],
+)
+def test_the_sparql_guard_finds_service_and_load_as_keywords_only(
+    text: str, service: bool, load: bool
+) -> None:
+    shape = scan_sparql(text)
+    assert (shape.uses_service, shape.loads_url) == (service, load)
+
+
+def test_srkb_query_refuses_an_operator_chain_instead_of_crashing(tmp_path: Path) -> None:
+    """Issue 12 item 1: ``srkb query`` of a 30 KB ``1+1+...`` ended with SIGSEGV (rc 139)."""
+    query = tmp_path / "chain.rq"
+    query.write_text(QUERIES["plus-chain-15k"], encoding="utf-8")
+    result = srkb("--store", "memory", "query", query)
+    assert_one_line_refusal(result, str(MAX_SPARQL_OPERATORS), "operators")
+
+
+# -- 2. Document nesting and token sizes -----------------------------------------------------------
+
+
+def test_the_document_guard_does_not_need_python_to_accept_the_json() -> None:
+    """A 4,301-digit number made the old guard (json.loads) give up and let 5,000 levels by."""
+    fmt, data = DOCUMENTS["jsonld-number-then-5k-objects"]
+    with pytest.raises(InputError) as caught:
+        check_document(data, fmt, name="bomb.jsonld")
+    assert str(MAX_DOCUMENT_NESTING) in str(caught.value)
+    assert caught.value.source == "bomb.jsonld"
+    assert caught.value.line == 1
+
+
+@pytest.mark.parametrize(
+    "name", ["jsonld-5k-objects", "jsonld-10k-arrays", "ttl-100k-brackets", "trig-10k-graphs-deep"]
+)
+def test_the_document_guard_refuses_deep_nesting_in_every_format(name: str) -> None:
+    fmt, data = DOCUMENTS[name]
+    with pytest.raises(InputError, match="levels deep"):
+        check_document(data, fmt, name=name)
+
+
+def test_the_document_guard_ignores_brackets_inside_strings() -> None:
+    data = b'{"@id": "urn:a", "urn:p": "' + b"{[" * 10_000 + b'"}'
+    check_document(data, "jsonld", name="x.jsonld")
+    check_document(b'<urn:a> <urn:p> """' + b"[(" * 10_000 + b'""" .', "ttl", name="x.ttl")
+
+
+def test_srkb_load_refuses_the_number_then_nesting_bomb(tmp_path: Path) -> None:
+    """Issue 12 item 2: ``srkb load`` of this document ended with SIGSEGV (rc 139)."""
+    path = tmp_path / "bomb.jsonld"
+    path.write_bytes(DOCUMENTS["jsonld-number-then-5k-objects"][1])
+    result = srkb("--store", "memory", "load", path)
+    assert_one_line_refusal(result, "bomb.jsonld", "levels deep")
+
+
+# -- 8. Located errors, never a traceback ----------------------------------------------------------
+
+
+def test_srkb_load_refuses_a_literal_over_the_parsers_buffer_in_one_line(tmp_path: Path) -> None:
+    """Issue 12 item 8: a 17 MB literal gave a MemoryError traceback and rc 1."""
+    path = tmp_path / "big.nt"
+    path.write_bytes(DOCUMENTS["nt-giant-literal-17mb"][1])
+    result = srkb("--store", "memory", "load", path)
+    assert_one_line_refusal(result, "big.nt")
