@@ -43,9 +43,9 @@ MAX_SPARQL_NESTING = 100
 MAX_SPARQL_OPERATORS = 1000
 #: Deepest nesting of JSON arrays and objects, and of Turtle/TriG brackets, in an RDF document.
 MAX_DOCUMENT_NESTING = 500
-#: Longest literal (string or number token) in bytes: 1 MiB. Oxigraph itself stops at 16 MiB
-#: with a MemoryError.
-MAX_LITERAL_BYTES = 1024 * 1024
+#: Longest literal (string or number token) in bytes: 16 MiB, the most Oxigraph's parsers hold
+#: (beyond it they raise MemoryError, which :func:`engine_buffer_error` turns into a located error).
+MAX_LITERAL_BYTES = 16 * 1024 * 1024
 #: Longest IRI in bytes: 64 KiB.
 MAX_IRI_BYTES = 64 * 1024
 
