@@ -24,10 +24,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
-
-from pyparsing import ParseException
 
 from kb.errors import (
     ForbiddenOperationError,
@@ -39,6 +36,7 @@ from kb.errors import (
 from kb.namespaces import DEFAULT_UPDATE_GRAPH, PROVENANCE_GRAPH
 from kb.protocol.update_guard import GuardedUpdate, guard_update
 from kb.recovery import give_back_default_graph
+from kb.sparql.guard import scan_sparql
 from kb.sparql.results import GRAPH_TYPES, RESULT_TYPES, negotiate, serialize
 from kb.sparql.text import RDFLIB_PARSER_LOCK, iri
 from kb.store import QueryResult, Store
@@ -124,78 +122,51 @@ class Parsed:
     dataset: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
 
-def parse_request(text: str) -> Parsed:
-    """Classify a query or update with rdflib's parser (no store involved).
+def parse_request(text: str, *, what: str = "query") -> Parsed:
+    """Measure and classify a query or update with :func:`kb.sparql.guard.scan_sparql`.
 
-    Raises :class:`QuerySyntaxError` with the parser's message when it is neither, or when it
-    nests too deeply for rdflib's recursive parser (some 25 parentheses are enough).
+    No parser runs here: the guard refuses (:class:`QuerySyntaxError`, a 400 naming the limit)
+    what would overflow the engine's stack, and classifies the rest in linear time. Syntax
+    errors are then reported by the engine that runs the text, with their line and column. rdflib
+    used to classify requests here, under a process-wide lock, at some 8 s of CPU per megabyte
+    (a minute for 250 KB of ``&&``): one client could stall every other's queries.
     """
+    shape = scan_sparql(text, what=what)
+    dataset = None
+    if shape.kind not in ("update",) and shape.names_dataset:
+        dataset = _dataset_of(text)
+    return Parsed(
+        kind=shape.kind,
+        uses_service=shape.uses_service,
+        loads_url=shape.loads_url,
+        dataset=dataset,
+    )
+
+
+def _dataset_of(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The ``FROM``/``FROM NAMED`` IRIs of a query that names them (rdflib, only then).
+
+    Only a query with a ``FROM`` keyword is parsed by rdflib (under its lock), and only after the
+    guard has bounded its nesting and operators.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
     try:
-        return _classified(text)
+        with RDFLIB_PARSER_LOCK:
+            tree = parseQuery(text)
+    except ParseException as err:
+        raise QuerySyntaxError(
+            f"the query does not parse: {err.msg}",
+            source="query",
+            line=err.lineno,
+            column=err.col,
+        ) from err
     except RecursionError as err:
         raise QuerySyntaxError(
-            "the request nests groups, expressions or blank nodes too deeply for srkb's parser",
-            source="query",
-            hint="flatten it, e.g. with BIND or FILTER clauses one after another",
+            "the query nests too deeply for srkb's dataset reader", source="query"
         ) from err
-
-
-@lru_cache(maxsize=1024)
-def _classified(text: str) -> Parsed:
-    """The classification of one request text: parsed once (under the parser lock), then reused.
-
-    Clients repeat the same queries; rdflib takes milliseconds a parse. Errors are not cached.
-    """
-    with RDFLIB_PARSER_LOCK:
-        return _classify(text)
-
-
-def _classify(text: str) -> Parsed:
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-
-    try:
-        tree = parseQuery(text)
-    except ParseException as query_error:
-        try:
-            update = parseUpdate(text)
-        except ParseException as update_error:
-            # Report the parser that got further: a broken update is not "expected SELECT".
-            located = _located_update_error(text, update_error)
-            error, what = (
-                (located, "update") if located.loc > query_error.loc else (query_error, "query")
-            )
-            raise QuerySyntaxError(
-                f"the {what} does not parse: {error.msg}",
-                source=what,
-                line=error.lineno,
-                column=error.col,
-            ) from error
-        operations = update.request or []
-        if not operations:
-            raise QuerySyntaxError(
-                "the request is empty: it holds no query and no update operation",
-                source="query",
-                hint="send a SELECT, ASK, CONSTRUCT or DESCRIBE query (or an update to /update)",
-            ) from query_error
-        names = [r.name for r in operations]
-        return Parsed(
-            kind="update",
-            uses_service="ServiceGraphPattern" in repr(update),
-            loads_url="Load" in names,
-        )
-    name = tree[1].name
-    kind: Kind = {
-        "SelectQuery": "select",
-        "AskQuery": "ask",
-        "ConstructQuery": "construct",
-        "DescribeQuery": "describe",
-    }[name]  # type: ignore[assignment]
-    return Parsed(
-        kind=kind,
-        uses_service="ServiceGraphPattern" in repr(tree),
-        loads_url=False,
-        dataset=_query_dataset(tree),
-    )
+    return _query_dataset(tree)
 
 
 def _query_dataset(tree: object) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
@@ -215,20 +186,6 @@ def _query_dataset(tree: object) -> tuple[tuple[str, ...], tuple[str, ...]] | No
     return defaults, named
 
 
-def _located_update_error(text: str, fallback: ParseException) -> ParseException:
-    """Where the first update operation stops parsing.
-
-    rdflib's whole-update grammar is all optional, so its error always points at character 0.
-    """
-    from rdflib.plugins.sparql import parser
-
-    try:
-        (parser.Prologue + parser.Update1).parse_string(text)
-    except ParseException as err:
-        return err
-    return fallback
-
-
 def media_types_for(kind: Kind) -> tuple[str, ...]:
     """The media types a result of this kind can be served in, the default first."""
     return GRAPH_TYPES if kind in ("construct", "describe") else RESULT_TYPES
@@ -241,7 +198,7 @@ def check_query(text: str, *, allow_service: bool = False) -> Parsed:
     must pass here first. Raises :class:`ForbiddenOperationError` for an update and
     :class:`NetworkAccessRefusedError` for ``SERVICE`` unless allowed.
     """
-    parsed = parse_request(text)
+    parsed = parse_request(text, what="query")
     if parsed.kind == "update":
         raise ForbiddenOperationError(
             "this endpoint is read-only: send updates to /update with a bearer token"
@@ -260,7 +217,7 @@ def check_update(text: str, *, allow_load: bool = False) -> Parsed:
     pyoxigraph executes ``LOAD <url>`` and ``SERVICE`` itself, over HTTP, so every path that runs
     a user's update must pass here first. ``SERVICE`` in an update is always refused.
     """
-    parsed = parse_request(text)
+    parsed = parse_request(text, what="update")
     if parsed.kind != "update":
         raise QuerySyntaxError("this is a query, not an update: send it to /sparql")
     if parsed.loads_url and not allow_load:

@@ -15,13 +15,8 @@ from pathlib import Path
 import pytest
 
 from kb.errors import InputError, QuerySyntaxError
-from kb.guards import (
-    MAX_DOCUMENT_NESTING,
-    MAX_SPARQL_NESTING,
-    MAX_SPARQL_OPERATORS,
-    check_document,
-    scan_sparql,
-)
+from kb.interchange.guards import MAX_DOCUMENT_NESTING, check_document
+from kb.sparql.guard import MAX_SPARQL_NESTING, MAX_SPARQL_OPERATORS, scan_sparql
 from tests.support.hostile_corpus import DOCUMENTS, QUERIES
 
 REPOSITORY = Path(__file__).resolve().parents[2]

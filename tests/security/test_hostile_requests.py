@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kb.guards import MAX_DOCUMENT_NESTING, MAX_SPARQL_OPERATORS
+from kb.interchange.guards import MAX_DOCUMENT_NESTING
+from kb.sparql.guard import MAX_SPARQL_OPERATORS
 from tests.support.app_server import API_TOKEN, AppServer, assert_problem, start_app
 from tests.support.hostile_corpus import DOCUMENTS, QUERIES
 
