@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Literal
 
 from kb.errors import (
     ForbiddenOperationError,
+    InputError,
     NetworkAccessRefusedError,
     QuerySyntaxError,
     QueryTimeoutError,
@@ -120,6 +121,7 @@ class Parsed:
     loads_url: bool
     #: A query's own dataset, ``FROM`` and ``FROM NAMED`` IRIs; None when it names none.
     dataset: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    quotes_triples: bool = False
 
 
 def parse_request(text: str, *, what: str = "query") -> Parsed:
@@ -140,6 +142,7 @@ def parse_request(text: str, *, what: str = "query") -> Parsed:
         uses_service=shape.uses_service,
         loads_url=shape.loads_url,
         dataset=dataset,
+        quotes_triples=shape.quotes_triples,
     )
 
 
@@ -227,6 +230,12 @@ def check_update(text: str, *, allow_load: bool = False) -> Parsed:
         )
     if parsed.uses_service:
         raise NetworkAccessRefusedError("SERVICE inside an update would reach the network")
+    if parsed.quotes_triples:
+        raise InputError(
+            "quoted triples (RDF-star) are not supported: srkb could store but not read them back",
+            source="update",
+            hint="state the triple itself, or describe it with a node of its own",
+        )
     return parsed
 
 

@@ -84,6 +84,8 @@ class SparqlShape:
     loads_url: bool
     #: A ``FROM`` keyword: the query names its own dataset.
     names_dataset: bool = False
+    #: RDF-star: ``<<`` or the ``TRIPLE`` function, which srkb's updates may not store.
+    quotes_triples: bool = False
 
 
 def line_column(text: str | bytes, offset: int) -> tuple[int, int]:
@@ -141,6 +143,7 @@ def scan_sparql(text: str, *, what: str = "query") -> SparqlShape:
         uses_service=shape.uses_service or decoded.uses_service,
         loads_url=shape.loads_url or decoded.loads_url,
         names_dataset=shape.names_dataset or decoded.names_dataset,
+        quotes_triples=shape.quotes_triples or decoded.quotes_triples,
     )
 
 
@@ -150,7 +153,7 @@ def _scan(text: str, what: str) -> SparqlShape:
     operators = 0  # their sum
     first_word: tuple[str, int] | None = None
     prologue_wanted = 0  # tokens still belonging to a BASE or PREFIX declaration
-    uses_service = loads_url = names_dataset = False
+    uses_service = loads_url = names_dataset = quotes_triples = False
     previous = ""  # the kind of the previous significant token
 
     def refuse(message: str, offset: int, hint: str) -> QuerySyntaxError:
@@ -190,6 +193,8 @@ def _scan(text: str, what: str) -> SparqlShape:
             operators -= chains[-1]
             chains[-1] = 0
         elif group == "operator":
+            if lexeme == "<" and text.startswith("<", match.end()):
+                quotes_triples = True
             # A sign after anything but an operand belongs to a numeric literal (``<s> <p> -5``).
             if lexeme in ("+", "-") and previous not in _OPERANDS:
                 following = text[match.end() : match.end() + 1]
@@ -213,6 +218,8 @@ def _scan(text: str, what: str) -> SparqlShape:
                 loads_url = True
             elif upper == "FROM":
                 names_dataset = True
+            elif upper == "TRIPLE":
+                quotes_triples = True
         if first_word is None:
             if prologue_wanted:  # the name and IRI of a PREFIX, the IRI of a BASE
                 prologue_wanted -= 1
@@ -241,7 +248,11 @@ def _scan(text: str, what: str) -> SparqlShape:
             "check the query's first keyword",
         )
     return SparqlShape(
-        kind=kind, uses_service=uses_service, loads_url=loads_url, names_dataset=names_dataset
+        kind=kind,
+        uses_service=uses_service,
+        loads_url=loads_url,
+        names_dataset=names_dataset,
+        quotes_triples=quotes_triples,
     )
 
 
