@@ -31,6 +31,7 @@ from kb import __version__
 from kb.config import Settings, load_settings
 from kb.knowledge_base import KnowledgeBase
 from kb.protocol.sparql_endpoint import QueryThreads, open_workers
+from kb.store.terms import quiet_literal_warnings
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redactor = log_redaction.install(config)  # tokens in a URL must not reach the access log
+        quiet_literal_warnings()  # anyone's ill-typed literal must not put a traceback in the log
         kb = await run_in_threadpool(KnowledgeBase.open, config)
         app.state.kb = kb
         app.state.settings = config

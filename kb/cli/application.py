@@ -27,6 +27,7 @@ from kb.config import Settings, load_settings
 from kb.errors import SrkbError
 from kb.namespaces import curie
 from kb.store import Store, open_store
+from kb.store.terms import quiet_literal_warnings
 
 T = TypeVar("T")
 
@@ -176,6 +177,7 @@ def main_options(
     state.overrides = {k: v for k, v in given.items() if v is not None}
     state.timeout = timeout if timeout is not None else _env_timeout()
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
+    quiet_literal_warnings()
 
 
 def _env_timeout() -> float | None:

@@ -54,7 +54,7 @@ IMPORT_MEDIA = {
 # The child: runs each CLI invocation in-process and reports it. Exit codes 0 (done) and those
 # of srkb's own errors (1, 2, 3...) are fine; an exception that is not srkb's is a traceback.
 DRIVER = r"""
-import json, sys, traceback
+import json, logging, sys, traceback
 from typer.testing import CliRunner
 from kb.cli import app
 
@@ -62,12 +62,13 @@ runner = CliRunner()
 for line in sys.stdin:
     name, args = json.loads(line)
     print(json.dumps({"begin": name}), flush=True)
+    logging.root.handlers.clear()  # as in a fresh process: srkb's logging writes to this run
     result = runner.invoke(app, args, catch_exceptions=True)
     problem = None
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         problem = "".join(traceback.format_exception(result.exception))
     print(json.dumps({"end": name, "code": result.exit_code, "problem": problem,
-                      "output": result.output[-400:]}), flush=True)
+                      "output": result.output[:300] + result.output[-300:]}), flush=True)
 """
 
 
