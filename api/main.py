@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from api import errors, log_redaction
-from api.limits import ConcurrencyLimit, RateLimit
+from api.limits import BodyTimeout, ConcurrencyLimit, RateLimit
 from api.routes import (
     ecosystem,
     exports,
@@ -77,7 +77,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     # Added last runs first: a client over its rate is refused before it takes a request slot.
-    app.add_middleware(ConcurrencyLimit, limit=config.max_concurrent_requests)
+    app.add_middleware(BodyTimeout, seconds=config.body_timeout)
+    app.add_middleware(
+        ConcurrencyLimit,
+        limit=config.max_concurrent_requests,
+        per_client=config.max_client_requests,
+    )
     app.add_middleware(RateLimit, rate=config.rate_limit, burst=config.rate_limit_burst)
     app.include_router(import_routes.router)
     for module in (pages, sparql, ecosystem, resources, exports, validation, graph_store, maps):

@@ -39,6 +39,7 @@ def serve(
     """Serve the knowledge base over HTTP (SPARQL endpoint, questions, linked data, reports)."""
     import uvicorn
 
+    from api.connections import protocol_with
     from api.main import create_app
 
     def body() -> None:
@@ -52,6 +53,12 @@ def serve(
             max_upload_bytes=max_upload_bytes,
         )
         err.print(f"serving {settings.store} on http://{settings.host}:{settings.port}")
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            http=protocol_with(settings.header_timeout),  # slow headers are cut off
+        )
 
     run(body)
