@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # is on disk, else in threads whose abandoned queries are bounded
         # (kb.protocol.sparql_endpoint).
         app.state.query_threads = QueryThreads(config.max_abandoned_queries)
-        app.state.query_workers = open_workers(kb.store, config.query_workers)
+        app.state.query_workers = open_workers(kb.store, config.query_workers, config.query_memory)
         log.info("srkb serving %s", kb.store.location)
         try:
             yield

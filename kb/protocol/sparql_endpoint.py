@@ -345,8 +345,8 @@ def run_update(store: Store, update: str | GuardedUpdate, *, allow_load: bool = 
         store.update(f"{give_back_default_graph()} ;\n{_PRUNE_PROVENANCE}")
 
 
-def open_workers(store: Store, size: int) -> QueryWorkers | None:
+def open_workers(store: Store, size: int, memory_mib: int = 0) -> QueryWorkers | None:
     """Killable query processes for ``/sparql`` when the store offers them, else None (threads)."""
     if size <= 0 or not store.capabilities.query_workers:
         return None
-    return store.open_query_workers(size)
+    return store.open_query_workers(size, memory_mib * 1024 * 1024)

@@ -94,7 +94,7 @@ class OxigraphStore:
         """Nothing to group: every write is its own transaction (see :meth:`Store.atomic`)."""
         return nullcontext()
 
-    def open_query_workers(self, size: int) -> QueryWorkers | None:
+    def open_query_workers(self, size: int, memory_bytes: int = 0) -> QueryWorkers | None:
         """Killable query processes reading checkpoints of this on-disk store (None in memory).
 
         None too when the checkpoints' directory cannot be made next to the store: the server
@@ -105,7 +105,7 @@ class OxigraphStore:
         from kb.store.query_workers import QueryWorkers
 
         try:
-            workers = QueryWorkers(self._store, self._path.resolve(), size)
+            workers = QueryWorkers(self._store, self._path.resolve(), size, memory_bytes)
         except OSError as err:  # no room for checkpoints next to the store: threads will do
             log.warning("queries run in threads, and cannot be stopped: %s", err)
             return None

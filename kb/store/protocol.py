@@ -201,8 +201,11 @@ class Store(Protocol):
         """
         ...
 
-    def open_query_workers(self, size: int) -> QueryWorkers | None:
-        """Start ``size`` killable query processes (``capabilities.query_workers``), or None."""
+    def open_query_workers(self, size: int, memory_bytes: int = 0) -> QueryWorkers | None:
+        """Start ``size`` killable query processes (``capabilities.query_workers``), or None.
+
+        Each may allocate ``memory_bytes`` of data memory (0: no cap).
+        """
         ...
 
 

@@ -624,7 +624,7 @@ class RemoteStore:
         self.load([ParsedSource("inference", target, "nt", quads)], replace_graphs=[target])
         return len(derived), passes
 
-    def open_query_workers(self, size: int) -> QueryWorkers | None:
+    def open_query_workers(self, size: int, memory_bytes: int = 0) -> QueryWorkers | None:
         """None: queries run on the endpoint, under its own limits."""
         return None
 

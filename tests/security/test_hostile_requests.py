@@ -158,3 +158,26 @@ def test_a_connection_that_never_finishes_its_headers_is_closed(tmp_path: Path) 
         assert httpx.get(server.url("/health"), timeout=10).status_code == 200
     finally:
         server.stop()
+
+
+GROWING = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?b ?c ?d ?e ?f ?g ?h ?i"
+
+
+def test_a_query_that_grows_without_bound_meets_the_memory_cap(tmp_path: Path) -> None:
+    """Item 5: one cartesian query grew a worker to 11 GB under the 30 s timeout."""
+    server = start_app(
+        tmp_path,
+        store=str(tmp_path / "store"),
+        settings={"SRKB_QUERY_MEMORY": "256", "SRKB_QUERY_TIMEOUT": "60"},
+    )
+    try:
+        with server.client(timeout=90) as client:
+            started = time.monotonic()
+            answer = client.post("/sparql", data={"query": GROWING})
+            problem = assert_problem(answer, 503)
+            assert "SRKB_QUERY_MEMORY" in problem["detail"]
+            assert time.monotonic() - started < 55  # the cap, not the timeout, stopped it
+            small = client.post("/sparql", data={"query": "ASK { ?s ?p ?o }"})
+            assert small.status_code == 200, small.text  # a fresh worker answers the next one
+    finally:
+        server.stop()
