@@ -345,6 +345,40 @@ def run_update(store: Store, update: str | GuardedUpdate, *, allow_load: bool = 
         store.update(f"{give_back_default_graph()} ;\n{_PRUNE_PROVENANCE}")
 
 
+def run_once(store: Store, text: str, *, timeout: float, memory_mib: int = 0) -> QueryResult:
+    """Run one user query for a process that asks once (``srkb query``), with the service's limits.
+
+    On an embedded on-disk store the query runs in a worker process, stopped at ``timeout`` or at
+    ``memory_mib`` of data memory, as ``/sparql``'s are; elsewhere in a daemon thread given up at
+    ``timeout`` (the process then exits, and the thread with it). A remote store's own HTTP
+    timeout applies too.
+    """
+    workers = store.open_query_workers(1, memory_mib * 1024 * 1024)
+    if workers is not None:
+        try:
+            return workers.query(
+                text, default_graphs=None, named_graphs=None, limit=None, timeout=timeout
+            )
+        finally:
+            workers.close()
+    outcome: list[QueryResult | BaseException] = []
+
+    def answer() -> None:
+        try:
+            outcome.append(store.query(text))
+        except BaseException as err:  # handed to the caller below
+            outcome.append(err)
+
+    thread = threading.Thread(target=answer, name="srkb-query-once", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        raise QueryTimeoutError(f"the query took longer than the {timeout:g} s limit")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
 def open_workers(store: Store, size: int, memory_mib: int = 0) -> QueryWorkers | None:
     """Killable query processes for ``/sparql`` when the store offers them, else None (threads)."""
     if size <= 0 or not store.capabilities.query_workers:

@@ -359,6 +359,9 @@ class _Worker:
             [sys.executable, "-P", str(Path(__file__).resolve()), str(memory_bytes)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            # Its failures come back as replies, or as its exit status (an allocation over the
+            # memory cap makes Oxigraph print a line and abort): nothing for the server's log.
+            stderr=subprocess.DEVNULL,
             close_fds=True,
         )
         worker = cls(process)

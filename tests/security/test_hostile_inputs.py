@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,11 @@ from tests.support.hostile_corpus import DOCUMENTS, QUERIES
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
-def srkb(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def srkb(
+    *args: str | Path, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``srkb ARGS`` as a user runs it, in its own process (a crash is a signal, not a hang)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SRKB_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SRKB_")} | (env or {})
     return subprocess.run(
         [sys.executable, "-m", "kb", *map(str, args)],
         capture_output=True,
@@ -150,3 +153,37 @@ def test_srkb_load_refuses_a_literal_over_the_parsers_buffer_in_one_line(tmp_pat
     path.write_bytes(DOCUMENTS["nt-giant-literal-17mb"][1])
     result = srkb("--store", "memory", "load", path)
     assert_one_line_refusal(result, "big.nt")
+
+
+# -- 5. srkb query has the service's limits --------------------------------------------------------
+
+VALUES_1000 = " ".join(str(i) for i in range(1_000))
+ENDLESS = (
+    f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?a {{ {VALUES_1000} }} "
+    f"VALUES ?b {{ {VALUES_1000} }} VALUES ?c {{ {VALUES_1000} }} }}"
+)
+
+
+def test_srkb_query_gives_up_at_the_query_timeout(tmp_path: Path) -> None:
+    """Item 5: ``srkb query`` applied no timeout to the embedded store (1e9 rows ran on)."""
+    query = tmp_path / "endless.rq"
+    query.write_text(ENDLESS, encoding="utf-8")
+    env = {"SRKB_QUERY_TIMEOUT": "2"}
+    started = time.monotonic()
+    result = srkb("--store", "memory", "query", query, env=env, timeout=60)
+    assert time.monotonic() - started < 30
+    assert_one_line_refusal(result, "2 s")
+
+
+def test_srkb_query_on_a_disk_store_meets_the_memory_cap(tmp_path: Path) -> None:
+    """Item 5: the CLI honours SRKB_QUERY_MEMORY as the service does (a worker process)."""
+    store = tmp_path / "store"
+    assert srkb("--store", store, "demo").returncode == 0
+    query = tmp_path / "growing.rq"
+    query.write_text(
+        "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?b ?c ?d ?e ?f ?g ?h ?i",
+        encoding="utf-8",
+    )
+    env = {"SRKB_QUERY_MEMORY": "256", "SRKB_QUERY_TIMEOUT": "60"}
+    result = srkb("--store", store, "query", query, env=env, timeout=120)
+    assert_one_line_refusal(result, "SRKB_QUERY_MEMORY")
