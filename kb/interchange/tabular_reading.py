@@ -21,6 +21,7 @@ from typing import Literal
 import yaml
 
 from kb.errors import InputError
+from kb.interchange.spreadsheet_cells import restore
 from kb.interchange.tabular_mapping import ABOUT_SHEET
 
 #: Tabular formats by short name; ``csv`` is a directory or a .zip of ``<kind>.csv`` files.
@@ -376,7 +377,8 @@ def _cell_text(value: object) -> str | None:
         return str(int(value))
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
-    return str(value).strip()
+    # srkb's own exports quote text a spreadsheet could run (kb.interchange.spreadsheet_cells).
+    return restore(str(value).strip())
 
 
 def _column_letter(index: int) -> str:
