@@ -187,3 +187,22 @@ def test_srkb_query_on_a_disk_store_meets_the_memory_cap(tmp_path: Path) -> None
     env = {"SRKB_QUERY_MEMORY": "256", "SRKB_QUERY_TIMEOUT": "60"}
     result = srkb("--store", store, "query", query, env=env, timeout=120)
     assert_one_line_refusal(result, "SRKB_QUERY_MEMORY")
+
+
+# -- 9. error lists are capped -----------------------------------------------------------------
+
+
+def test_an_import_with_thousands_of_problems_lists_the_first_hundred() -> None:
+    """Item 9: 400k duplicate ids gave a 179 MB error; the list is capped, the count is not."""
+    from kb.interchange.importing import parse_tabular
+    from kb.interchange.tabular_reading import MAX_LISTED, ImportValidationError
+
+    rows = "".join(f"  - {{id: Same, label: Org {i}}}\n" for i in range(2_000))
+    text = "base: https://example.org/eco#\norganisations:\n" + rows
+    with pytest.raises(ImportValidationError) as caught:
+        parse_tabular(text.encode(), "yaml", name="dupes.yaml")
+    error = caught.value
+    assert error.total >= 1_999
+    assert len(error.problems) == MAX_LISTED == 100
+    assert f"the first 100 of {error.total:,} problems" in str(error)
+    assert len(str(error)) < 100 * 400
