@@ -206,3 +206,24 @@ def test_an_import_with_thousands_of_problems_lists_the_first_hundred() -> None:
     assert len(error.problems) == MAX_LISTED == 100
     assert f"the first 100 of {error.total:,} problems" in str(error)
     assert len(str(error)) < 100 * 400
+
+
+# -- 10. redaction of any percent-encoding ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "logged",
+    [
+        "GET /sparql?token=tok%2DSECRET%20x HTTP/1.1",  # the issue's: %2D for "-"
+        "GET /sparql?token=tok%2dSECRET+x HTTP/1.1",  # lower-case hex, "+" for the space
+        "GET /sparql?token=%74%6F%6B-%53ECRET%20x HTTP/1.1",  # letters encoded too
+        "GET /sparql?token=tok-SECRET x HTTP/1.1",
+    ],
+)
+def test_a_token_is_redacted_however_it_was_percent_encoded(logged: str) -> None:
+    """Item 10: the access log's redaction missed ``?token=tok%2DSECRET...``."""
+    from api.log_redaction import REDACTED, SecretRedactor
+
+    redacted = SecretRedactor(["tok-SECRET x"]).redact(logged)
+    assert REDACTED in redacted
+    assert "SECRET" not in redacted
