@@ -293,7 +293,14 @@ class OxigraphStore:
                 )
                 meta = with_provenance(ParsedSource(file.name, file.graph, file.fmt, []), when)
                 graph = ox.NamedNode(file.graph)
-                count = ox.Literal(str(file.triples), datatype=_XSD_INTEGER)
+                # Distinct quads of the file, as the store holds them (a file may repeat one).
+                graphs = " ".join(iri(g) for g in sorted(file.graphs))
+                counted = self._store.query(
+                    f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {graphs} }} "
+                    "GRAPH ?g { ?s ?p ?o } }"
+                )
+                assert isinstance(counted, ox.QuerySolutions)  # noqa: S101 - a SELECT
+                count = ox.Literal(str(next(iter(counted))[0].value), datatype=_XSD_INTEGER)
                 self._store.extend(
                     [
                         *(q for q in meta.quads if q.predicate != _VOID_TRIPLES),

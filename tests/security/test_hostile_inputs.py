@@ -227,3 +227,51 @@ def test_a_token_is_redacted_however_it_was_percent_encoded(logged: str) -> None
     redacted = SecretRedactor(["tok-SECRET x"]).redact(logged)
     assert REDACTED in redacted
     assert "SECRET" not in redacted
+
+
+# -- 12. source graphs and void:triples -------------------------------------------------------
+
+
+def test_two_files_of_one_name_never_share_a_graph(tmp_path: Path) -> None:
+    """Item 12: ``srkb load d1/same.nt d2/same.nt`` put both into ``source/same.nt``."""
+    from kb.interchange.loading import load_files
+    from kb.store import open_store
+
+    for folder, triple in (
+        ("d1", "<urn:a> <urn:p> <urn:b> ."),
+        ("d2", "<urn:c> <urn:p> <urn:d> ."),
+    ):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "same.nt").write_text(triple + "\n", encoding="utf-8")
+    store = open_store("memory")
+    with pytest.raises(InputError, match=r"both named 'same\.nt'"):
+        load_files(store, [tmp_path / "d1" / "same.nt", tmp_path / "d2" / "same.nt"])
+    assert store.count() == 0  # refused whole
+    result = srkb(
+        "--store", tmp_path / "store", "load", tmp_path / "d1/same.nt", tmp_path / "d2/same.nt"
+    )
+    assert_one_line_refusal(result, "same.nt")
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_void_triples_counts_the_distinct_triples_of_the_graph(tmp_path: Path, bulk: bool) -> None:
+    """A triple stated twice is counted once; one in another graph of the file counts too."""
+    from kb.interchange.loading import load_files
+    from kb.namespaces import source_graph
+    from kb.store import open_store
+
+    path = tmp_path / "twice.trig"
+    path.write_text(
+        "<urn:a> <urn:p> <urn:b> . <urn:a> <urn:p> <urn:b> . <urn:c> <urn:p> <urn:d> .\n"
+        "<urn:other> { <urn:x> <urn:p> <urn:y> . }\n",
+        encoding="utf-8",
+    )
+    store = open_store(tmp_path / "store" if bulk else "memory")
+    try:
+        load_files(store, [path], bulk_threshold=1 if bulk else None)
+        graph = source_graph("twice.trig")
+        void = "<http://rdfs.org/ns/void#triples>"
+        result = store.query(f"SELECT ?n WHERE {{ GRAPH <{graph}> {{ <{graph}> {void} ?n }} }}")
+        assert [int(row[0]) for row in result.rows] == [3]  # type: ignore[arg-type]
+    finally:
+        store.close()
