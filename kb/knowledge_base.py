@@ -121,7 +121,7 @@ class KnowledgeBase:
             self.last_inference = infer_incremental(self.store, changed)
         report = validate(self.store, save=True)
         scores = compute_readiness(self.store, report)
-        record(self.store, Run.of(report, scores))
+        record(self.store, Run.of(report, scores), keep=self.settings.history_runs)
         self._report, self._readiness = report, scores
 
     def write(self, change: Callable[[], T], changed: set[Identifier] | None = None) -> T:

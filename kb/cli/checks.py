@@ -15,6 +15,7 @@ from kb.cli.application import (
     err,
     opened_store,
     run,
+    state,
     write_text,
 )
 from kb.errors import InputError
@@ -95,7 +96,7 @@ def report(
             levels = service_levels(store)
             current = Run.of(result, scores)
             if record_run:
-                current = record(store, current)
+                current = record(store, current, keep=state.settings().history_runs)
                 err.print(
                     f"recorded validation run <{current.iri}>", highlight=False, soft_wrap=True
                 )

@@ -275,3 +275,35 @@ def test_void_triples_counts_the_distinct_triples_of_the_graph(tmp_path: Path, b
         assert [int(row[0]) for row in result.rows] == [3]  # type: ignore[arg-type]
     finally:
         store.close()
+
+
+# -- 11. history retention -------------------------------------------------------------------
+
+
+def test_the_history_keeps_the_newest_runs_only() -> None:
+    """Item 11: every run was kept for ever (190k triples a run at 1M triples)."""
+    from datetime import UTC, datetime, timedelta
+
+    from kb.interchange.loading import install_model
+    from kb.store import open_store
+    from kb.validation.history import Run, record, runs
+    from kb.validation.readiness import readiness
+    from kb.validation.shacl import validate
+
+    store = open_store("memory")
+    install_model(store)
+    report = validate(store)
+    scores = readiness(store, report)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    recorded = []
+    for day in range(7):
+        first = Run.of(report, scores)
+        run = Run(start + timedelta(days=day), first.conforms, first.findings, first.scores)
+        recorded.append(record(store, run, keep=3).iri)
+    kept = runs(store)
+    assert [r.iri for r in kept] == recorded[-3:]
+    leftovers = store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/srkb/graph/validation-history> "
+        "{ ?s ?p ?o } FILTER(STRSTARTS(STR(?s), STR(<" + recorded[0] + ">))) }"
+    )
+    assert int(leftovers.rows[0][0]) == 0  # type: ignore[arg-type]
