@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from kb.errors import (
     ForbiddenOperationError,
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Kind = Literal["select", "ask", "construct", "describe", "update"]
+T = TypeVar("T")
 
 
 #: Timed-out queries that may still run in threads before further ones are refused.
@@ -79,7 +80,7 @@ class QueryThreads:
         """Queries that timed out and are still running."""
         return self._abandoned
 
-    def run(self, call: Callable[[], QueryResult], timeout: float) -> QueryResult:
+    def run(self, call: Callable[[], T], timeout: float) -> T:
         """Run ``call`` in a thread; give up waiting after ``timeout`` seconds."""
         with self._lock:
             if self._abandoned >= self.max_abandoned:
@@ -89,18 +90,18 @@ class QueryThreads:
                 )
         future = self._pool.submit(call)
         try:
-            result: QueryResult = future.result(timeout=timeout)
+            result: T = future.result(timeout=timeout)
         except FutureTimeout as err:
             if not future.cancel():  # it runs on: count it until it ends
                 with self._lock:
                     self._abandoned += 1
                 future.add_done_callback(self._ended)
             raise QueryTimeoutError(
-                f"the query took longer than the {timeout:g} s limit and was abandoned",
+                f"the answer took longer than the {timeout:g} s limit and was abandoned",
             ) from err
         return result
 
-    def _ended(self, _future: Future[QueryResult]) -> None:
+    def _ended(self, _future: Future[Any]) -> None:
         with self._lock:
             self._abandoned -= 1
 
