@@ -307,3 +307,27 @@ def test_the_history_keeps_the_newest_runs_only() -> None:
         "{ ?s ?p ?o } FILTER(STRSTARTS(STR(?s), STR(<" + recorded[0] + ">))) }"
     )
     assert int(leftovers.rows[0][0]) == 0  # type: ignore[arg-type]
+
+
+# -- 3. classifying a request takes no shared lock --------------------------------------------
+
+
+def test_the_query_policy_does_not_wait_for_rdflibs_parser_lock() -> None:
+    """Item 3: requests were classified by rdflib under one process-wide lock (55 s for one).
+
+    With the lock held elsewhere (as a 250 KB request being parsed held it), a 250 KB query is
+    still classified: the guard needs no parser and no lock.
+    """
+    import threading
+
+    from kb.protocol.sparql_endpoint import check_query
+    from kb.sparql.text import RDFLIB_PARSER_LOCK
+
+    values = " ".join(f"<urn:x{i}>" for i in range(18_000))
+    text = f"SELECT * WHERE {{ VALUES ?x {{ {values} }} ?x ?p ?o }}"
+    done = threading.Event()
+    with RDFLIB_PARSER_LOCK:
+        worker = threading.Thread(target=lambda: (check_query(text), done.set()), daemon=True)
+        worker.start()
+        finished = done.wait(timeout=20)
+    assert finished, "check_query waited for rdflib's parser lock"
