@@ -312,16 +312,3 @@ def _parse_jsonld_with_network(
         for s, p, o, _g in dataset.quads((None, None, None, None))
     ]
     return ParsedSource(name=name, graph=graph, fmt="jsonld", quads=quads)
-
-
-def reserialise(data: bytes, from_fmt: str, to_fmt: str) -> bytes:
-    """Re-serialise srkb's own RDF output (trusted: no guard) from one format to another.
-
-    Oxigraph streams it, in native code: the union graph as JSON-LD at a million triples takes
-    seconds, where parsing it into rdflib and serialising took 149 s and 4.8 GB.
-    """
-    triples = (
-        ox.Triple(q.subject, q.predicate, q.object)
-        for q in ox.parse(data, format=OX_FORMATS[from_fmt])
-    )
-    return bytes(ox.serialize(triples, format=OX_FORMATS[to_fmt]) or b"")

@@ -72,10 +72,10 @@ for line in sys.stdin:
 """
 
 
-def _invocations(folder: Path) -> list[tuple[str, list[str]]]:
-    """Every CLI invocation of the corpus, each on a fresh memory store."""
+def _invocations(folder: Path, store: str = "memory") -> list[tuple[str, list[str]]]:
+    """Every CLI invocation of the corpus, on ``store`` (a fresh memory store each by default)."""
     calls: list[tuple[str, list[str]]] = []
-    base = ["--store", "memory"]
+    base = ["--store", store]
     for name, (fmt, data) in DOCUMENTS.items():
         path = folder / f"{name}.{SUFFIX[fmt]}"
         path.write_bytes(data)
@@ -99,7 +99,17 @@ def _invocations(folder: Path) -> list[tuple[str, list[str]]]:
 
 def test_every_cli_door_survives_the_corpus(tmp_path: Path) -> None:
     """No CLI invocation of the corpus ends its process by a signal or with a traceback."""
-    calls = _invocations(tmp_path)
+    _drive_the_cli(_invocations(tmp_path))
+
+
+@pytest.mark.slow
+def test_every_cli_door_survives_the_corpus_on_a_disk_store(tmp_path: Path) -> None:
+    """The same on an on-disk store: big files take the bulk loader's streaming check, and
+    queries run in a worker process with the memory cap."""
+    _drive_the_cli(_invocations(tmp_path, str(tmp_path / "store")))
+
+
+def _drive_the_cli(calls: list[tuple[str, list[str]]]) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SRKB_")}
     child = subprocess.run(
         [sys.executable, "-c", DRIVER],
