@@ -269,15 +269,27 @@ def run_query(
     if not any(dataset) and parsed.dataset is not None:
         defaults, named = list(parsed.dataset[0]), list(parsed.dataset[1])
     text = with_base(text, base)
-    if workers is not None:
-        result = workers.query(
-            text, default_graphs=defaults, named_graphs=named, limit=limit, timeout=timeout
-        )
-    else:
-        result = (threads or _THREADS).run(
-            lambda: store.query(text, default_graphs=defaults, named_graphs=named, limit=limit),
-            timeout,
-        )
+    try:
+        if workers is not None:
+            result = workers.query(
+                text, default_graphs=defaults, named_graphs=named, limit=limit, timeout=timeout
+            )
+        else:
+            result = (threads or _THREADS).run(
+                lambda: store.query(text, default_graphs=defaults, named_graphs=named, limit=limit),
+                timeout,
+            )
+    except QuerySyntaxError as err:
+        # The engine locates errors in the text it ran: the client's is one line shorter.
+        if base is None or err.line is None or err.line < 2:
+            raise
+        raise QuerySyntaxError(
+            err.reason.replace(f"at {err.line}:", f"at {err.line - 1}:", 1),
+            source=err.source,
+            line=err.line - 1,
+            column=err.column,
+            hint=err.hint,
+        ) from err
     return media_type, serialize(result, media_type)
 
 
