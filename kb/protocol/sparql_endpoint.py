@@ -41,6 +41,7 @@ from kb.sparql.guard import scan_sparql
 from kb.sparql.results import GRAPH_TYPES, RESULT_TYPES, negotiate, serialize
 from kb.sparql.text import RDFLIB_PARSER_LOCK, iri
 from kb.store import QueryResult, Store
+from kb.store.terms import check_update_syntax
 
 if TYPE_CHECKING:
     from kb.store.query_workers import QueryWorkers
@@ -237,6 +238,7 @@ def check_update(text: str, *, allow_load: bool = False) -> Parsed:
             source="update",
             hint="state the triple itself, or describe it with a node of its own",
         )
+    check_update_syntax(text)  # located by the engine, in the client's own text
     return parsed
 
 

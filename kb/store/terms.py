@@ -112,3 +112,18 @@ def quiet_literal_warnings() -> None:
     logger = logging.getLogger("rdflib.term")
     if not any(isinstance(f, OneLineLiteralWarnings) for f in logger.filters):
         logger.addFilter(OneLineLiteralWarnings())
+
+
+def check_update_syntax(text: str) -> None:
+    """Raise Oxigraph's located :class:`QuerySyntaxError` if an update does not parse.
+
+    Oxigraph has no parser of its own to call, so the update runs on an empty scratch store in
+    memory, where it has nothing to change; only its syntax error, if any, is kept. The caller has
+    refused ``LOAD`` and ``SERVICE`` and bounded the text (:mod:`kb.sparql.guard`) first.
+    """
+    try:
+        ox.Store().update(text, base_iri="http://localhost/")
+    except SyntaxError as err:
+        raise syntax_error(err, "update") from err
+    except (RuntimeError, ValueError, OSError):
+        return  # failed while running on nothing: not a syntax error
