@@ -238,7 +238,8 @@ def check_update(text: str, *, allow_load: bool = False) -> Parsed:
             source="update",
             hint="state the triple itself, or describe it with a node of its own",
         )
-    check_update_syntax(text)  # located by the engine, in the client's own text
+    if not parsed.loads_url:  # a scratch run would fetch what an allowed LOAD names
+        check_update_syntax(text)  # located by the engine, in the client's own text
     return parsed
 
 
