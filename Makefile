@@ -104,9 +104,16 @@ bench: install-test
 BENCH_LOAD_SIZE ?= 100k
 BENCH_LOAD_DURATION ?= 30
 BENCH_LOAD_CLIENTS ?= 8
+# Then issue 12's attacks, one at a time and all at once, each for BENCH_ATTACK_SECONDS while
+# BENCH_ATTACK_CLIENTS clients measure the one-organisation routes (bench/attack_load.py).
+# Results: bench/results/attack-<date>.json and bench/results/attack-latest.md.
+BENCH_ATTACK_SECONDS ?= 15
+BENCH_ATTACK_CLIENTS ?= 4
 bench-load: install
 	$(PY) -m bench.api_load --cold-start --size $(BENCH_LOAD_SIZE) \
 	  --duration $(BENCH_LOAD_DURATION) --clients $(BENCH_LOAD_CLIENTS)
+	$(PY) -m bench.attack_load --size $(BENCH_LOAD_SIZE) --seconds $(BENCH_ATTACK_SECONDS) \
+	  --clients $(BENCH_ATTACK_CLIENTS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

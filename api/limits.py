@@ -7,6 +7,12 @@ body read: the answer (``application/problem+json`` with ``Retry-After``) is sen
   that many are in flight, rather than queueing it: a queue only grows under overload, and every
   waiting request holds a connection and memory. The default (32) stays below the 40 threads
   anyio lends synchronous routes, so that a server at its limit still has threads for ``/health``.
+  Within it, one client address may have at most ``SRKB_MAX_CLIENT_REQUESTS`` in flight (503
+  beyond), so that one client (32 connections trickling their bodies a byte at a time, say)
+  cannot take every slot from the others.
+* :class:`BodyTimeout` (``SRKB_BODY_TIMEOUT``) answers 408 to a request whose body has not
+  arrived within that time, or pauses that long between two parts, and so frees its slot; the
+  headers have their own timeout in :mod:`api.connections`.
 * :class:`RateLimit` (``SRKB_RATE_LIMIT``, ``SRKB_RATE_LIMIT_BURST``) is a token bucket per client
   address answering 429. The address is the TCP peer's: ``X-Forwarded-For`` is not trusted, so
   behind a reverse proxy every client shares one bucket (rate-limit at the proxy instead).
@@ -16,12 +22,14 @@ body read: the answer (``application/problem+json`` with ``Retry-After``) is sen
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
 
@@ -40,35 +48,98 @@ def _exempt(scope: Scope) -> bool:
     return scope["type"] != "http" or path in EXEMPT
 
 
-class ConcurrencyLimit:
-    """Answer 503 to a request that arrives while ``limit`` requests are being served."""
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+
+class ConcurrencyLimit:
+    """Answer 503 when ``limit`` requests are being served, or ``per_client`` from its client.
+
+    ``0`` turns either limit off.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, per_client: int = 0) -> None:
         self.app = app
         self.limit = limit
+        self.per_client = per_client
         self.in_flight = 0
+        self.by_client: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the request, or refuse it at once when the server is at its limit."""
-        if self.limit <= 0 or _exempt(scope):
+        if (self.limit <= 0 and self.per_client <= 0) or _exempt(scope):
             await self.app(scope, receive, send)
             return
-        # One event loop serves every request, and nothing awaits between the test and the
-        # increment, so the counter needs no lock.
-        if self.in_flight >= self.limit:
-            response = problem(
-                503,
-                f"the server is serving its limit of {self.limit} requests at once; "
-                "try again shortly",
+        # One event loop serves every request, and nothing awaits between the tests and the
+        # increments, so the counters need no lock.
+        client = _client(scope)
+        refusal = None
+        if 0 < self.per_client <= self.by_client[client]:
+            refusal = (
+                f"this client address already has {self.per_client} requests in flight, the "
+                "most one client may have (SRKB_MAX_CLIENT_REQUESTS); try again shortly"
             )
+        elif 0 < self.limit <= self.in_flight:
+            refusal = (
+                f"the server is serving its limit of {self.limit} requests at once; "
+                "try again shortly"
+            )
+        if refusal is not None:
+            response = problem(503, refusal)
             response.headers["Retry-After"] = "1"
             await response(scope, receive, send)
             return
         self.in_flight += 1
+        self.by_client[client] += 1
         try:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
+            self.by_client[client] -= 1
+            if self.by_client[client] <= 0:
+                del self.by_client[client]
+
+
+class BodyTimeout:
+    """Answer 408 when a request's body is not in after ``seconds``, or pauses that long.
+
+    The route reads the body through the wrapped ``receive``: a part that does not come in time
+    raises an HTTP 408 there (rendered as problem JSON like every error), and the server closes
+    the connection, whose body it never finished reading. Once the body is complete, ``receive``
+    is left alone (a streaming response waits on it for the client to go away).
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request with a deadline on its body."""
+        if scope["type"] != "http" or self.seconds <= 0:
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.seconds
+        reading = True
+
+        async def timed_receive() -> Message:
+            nonlocal reading
+            if not reading:
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                raise HTTPException(
+                    408,
+                    f"the request body did not arrive within {self.seconds:g} s "
+                    "(SRKB_BODY_TIMEOUT)",
+                ) from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                reading = False
+            return message
+
+        await self.app(scope, timed_receive, send)
 
 
 class RateLimit:
@@ -111,8 +182,7 @@ class RateLimit:
         if self.rate <= 0 or _exempt(scope):
             await self.app(scope, receive, send)
             return
-        client = scope.get("client")
-        wait = self.wait(str(client[0]) if client else "unknown")
+        wait = self.wait(_client(scope))
         if wait > 0:
             response = problem(
                 429,

@@ -3,15 +3,17 @@
 srkb never logs a token itself, but clients do put tokens where they do not belong (``?token=`` in
 a URL, a path, a query's text), and uvicorn's access log prints every request line. While the app
 runs, a filter on every logging handler replaces each configured secret (write and read tokens,
-the remote store's password and token), as written and URL-encoded, with ``[redacted]``, in the
+the remote store's password and token), as written and in any percent-encoding a client may choose
+(each character as itself or as ``%XX`` of its UTF-8 bytes, hex digits in either case, ``+`` for a
+space: ``?token=tok%2DSECRET`` decodes to the token, so it is blanked), with ``[redacted]``, in the
 message, its arguments (uvicorn's access formatter reads them one by one) and any traceback text.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
-from urllib.parse import quote, quote_plus
 
 from kb.config import Settings
 
@@ -23,21 +25,21 @@ class SecretRedactor(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        forms = {form for s in secrets if s for form in (s, quote(s, safe=""), quote_plus(s))}
-        self.forms = sorted(forms, key=len, reverse=True)
+        self.forms = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self.pattern = (
+            re.compile("|".join(_encodings(s) for s in self.forms)) if self.forms else None
+        )
 
     def redact(self, text: str) -> str:
-        """``text`` with every secret blanked."""
-        for form in self.forms:
-            text = text.replace(form, REDACTED)
-        return text
+        """``text`` with every secret blanked, however it was percent-encoded."""
+        return text if self.pattern is None else self.pattern.sub(REDACTED, text)
 
     def _clean(self, value: object) -> object:
         if isinstance(value, str):
             return self.redact(value)
         if isinstance(value, bytes):
             return self.redact(value.decode("utf-8", "replace")).encode()
-        if self.forms and any(f in repr(value) for f in self.forms):
+        if self.pattern is not None and self.pattern.search(repr(value)):
             return self.redact(repr(value))
         return value
 
@@ -56,6 +58,22 @@ class SecretRedactor(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
         return True
+
+
+def _encodings(secret: str) -> str:
+    """A pattern for ``secret`` written with any of its characters percent-encoded."""
+
+    def byte(value: int) -> str:
+        digits = f"{value:02X}"
+        return "%" + "".join(f"[{d}{d.lower()}]" if d.isalpha() else d for d in digits)
+
+    parts = []
+    for character in secret:
+        forms = [re.escape(character), "".join(byte(b) for b in character.encode())]
+        if character == " ":
+            forms.append(r"\+")
+        parts.append("(?:" + "|".join(forms) + ")")
+    return "".join(parts)
 
 
 def secrets_of(settings: Settings) -> list[str]:

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from api import errors, log_redaction
-from api.limits import ConcurrencyLimit, RateLimit
+from api.limits import BodyTimeout, ConcurrencyLimit, RateLimit
 from api.routes import (
     ecosystem,
     exports,
@@ -32,6 +32,7 @@ from kb.config import Settings, load_settings
 from kb.interchange.ontology_docs import prerender
 from kb.knowledge_base import KnowledgeBase
 from kb.protocol.sparql_endpoint import QueryThreads, open_workers
+from kb.store.terms import quiet_literal_warnings
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redactor = log_redaction.install(config)  # tokens in a URL must not reach the access log
+        quiet_literal_warnings()  # anyone's ill-typed literal must not put a traceback in the log
         kb = await run_in_threadpool(KnowledgeBase.open, config)
         app.state.kb = kb
         app.state.settings = config
@@ -56,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # is on disk, else in threads whose abandoned queries are bounded
         # (kb.protocol.sparql_endpoint).
         app.state.query_threads = QueryThreads(config.max_abandoned_queries)
-        app.state.query_workers = open_workers(kb.store, config.query_workers)
+        app.state.query_workers = open_workers(kb.store, config.query_workers, config.query_memory)
         # the ontology's documentation page takes seconds to make: make it now, not on the first
         # visit to /ontology (kb.interchange.ontology_docs)
         prerender(kb.store, failed=lambda error: log.warning("ontology page not made: %s", error))
@@ -79,7 +81,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     # Added last runs first: a client over its rate is refused before it takes a request slot.
-    app.add_middleware(ConcurrencyLimit, limit=config.max_concurrent_requests)
+    app.add_middleware(BodyTimeout, seconds=config.body_timeout)
+    app.add_middleware(
+        ConcurrencyLimit,
+        limit=config.max_concurrent_requests,
+        per_client=config.max_client_requests,
+    )
     app.add_middleware(RateLimit, rate=config.rate_limit, burst=config.rate_limit_burst)
     app.include_router(import_routes.router)
     for module in (pages, sparql, ecosystem, resources, exports, validation, graph_store, maps):

@@ -88,6 +88,7 @@ def unthrottled(clients: int) -> dict[str, str]:
     return {
         "SRKB_RATE_LIMIT": "0",
         "SRKB_MAX_CONCURRENT_REQUESTS": str(max(32, clients)),
+        "SRKB_MAX_CLIENT_REQUESTS": str(max(32, clients)),  # every load client is 127.0.0.1
     }
 
 

@@ -58,6 +58,35 @@ class Settings(BaseSettings):
         gt=0,
         description="Timed-out queries still running in threads before /sparql answers 503.",
     )
+    max_client_requests: int = Field(
+        8,
+        ge=0,
+        description="Requests one client address may have in flight at once (503 beyond), so "
+        "that one client cannot take every slot of SRKB_MAX_CONCURRENT_REQUESTS; 0 means no limit.",
+    )
+    body_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a request's body may take to arrive, and the longest pause between "
+        "two of its parts; beyond either the request is answered 408 and its slot freed.",
+    )
+    header_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a connection may take to send a request's headers; then it is closed.",
+    )
+    query_memory: int = Field(
+        2048,
+        ge=0,
+        description="MiB of memory a query worker may allocate (RLIMIT_DATA); a query that needs "
+        "more is stopped and answered 503; 0 means no cap.",
+    )
+    history_runs: int = Field(
+        50,
+        ge=0,
+        description="Validation runs the history keeps (older ones are dropped as new ones are "
+        "recorded); 0 keeps every run.",
+    )
     allow_service: bool = Field(False, description="Allow SPARQL SERVICE (network access).")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)

@@ -89,6 +89,10 @@ class EndpointAnswerError(StoreUnavailableError):
     """
 
 
+class QueryMemoryError(StoreUnavailableError):
+    """A query needed more memory than a query may use (``SRKB_QUERY_MEMORY``) and was stopped."""
+
+
 class QueryTimeoutError(SrkbError):
     """A query ran longer than the configured timeout and was stopped."""
 

@@ -157,7 +157,7 @@ class KnowledgeBase:
         """Validate (by ``validation``, else in full), score readiness, record the run."""
         report = validate(self.store, save=True) if validation is None else validation()
         scores = compute_readiness(self.store, report)
-        record(self.store, Run.of(report, scores))
+        record(self.store, Run.of(report, scores), keep=self.settings.history_runs)
         self._report, self._readiness = report, scores
 
     def write(self, change: Callable[[], T], changed: set[Identifier] | None = None) -> T:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 
-from api.deps import KBDep, ReaderDep
+from api.deps import KBDep, ReaderDep, SettingsDep
 from api.negotiation import RDF_MEDIA, rdf_format
 from api.responses import NOT_ACCEPTABLE, PRIVATE_READ, UNAVAILABLE
 from kb.interchange.ontology_docs import ontology_html
@@ -47,6 +47,7 @@ def _stream(data: bytes, fmt: str, filename: str) -> StreamingResponse:
 @router.get("/export", responses={**CONTENT, **ERRORS})
 def export(
     kb: KBDep,
+    settings: SettingsDep,
     request: Request,
     format: Format = None,
     graph: Annotated[str | None, Query(description="Only this named graph.")] = None,
@@ -54,7 +55,10 @@ def export(
 ) -> StreamingResponse:
     """The knowledge base (TriG/N-Quads/JSON-LD keep graph names; others merge them), streamed."""
     fmt = rdf_format(request, format, ALL_FORMATS)
-    return _stream(run_export(kb.store, fmt, graph=graph, inferred=inferred), fmt, "srkb")
+    data = request.app.state.query_threads.run(  # under the query timeout, as /sparql
+        lambda: run_export(kb.store, fmt, graph=graph, inferred=inferred), settings.query_timeout
+    )
+    return _stream(data, fmt, "srkb")
 
 
 def _wants_html(request: Request, explicit: str | None) -> bool:

@@ -79,6 +79,7 @@ READ_RESPONSES: dict[int | str, dict[str, object]] = {
 @router.get(DIRECT, dependencies=[ReaderDep], include_in_schema=False)
 def get_graph(
     kb: KBDep,
+    settings: SettingsDep,
     request: Request,
     graph: GraphParam = None,
     default: DefaultParam = None,
@@ -87,9 +88,11 @@ def get_graph(
     """A named graph, or the default graph (the user's, as writes see it)."""
     name = _target(request).graph
     fmt = rdf_format(request, format, FORMATS)
-    return StreamingResponse(
-        iter_chunks(graph_store.read(kb, name, fmt)), media_type=RDF_MEDIA[fmt]
+    # Under the query timeout, as /sparql: a whole-store dump must not hold a thread for minutes.
+    data = request.app.state.query_threads.run(
+        lambda: graph_store.read(kb, name, fmt), settings.query_timeout
     )
+    return StreamingResponse(iter_chunks(data), media_type=RDF_MEDIA[fmt])
 
 
 @router.head(STORE, dependencies=[ReaderDep], responses=READ_RESPONSES)

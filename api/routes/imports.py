@@ -36,6 +36,7 @@ PROBLEM_SCHEMA: dict[str, object] = {
     "type": "object",
     "properties": {
         "detail": {"type": "string"},
+        "total": {"type": "integer", "description": "How many problems there are in all."},
         "problems": {
             "type": "array",
             "items": {
@@ -52,8 +53,8 @@ RESPONSES: dict[int | str, dict[str, object]] = {
     201: {"description": "Imported into a new source graph"},
     204: {"description": "Imported, replacing the source graph of an earlier import"},
     400: {
-        "description": "The input has problems; nothing was imported. Every problem is listed, "
-        "located by file, sheet, row and column (YAML: line)",
+        "description": "The input has problems; nothing was imported. The first 100 problems "
+        "are listed, located by file, sheet, row and column (YAML: line); total counts them all",
         "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
     },
     401: {"description": "Missing or invalid bearer token"},
@@ -101,5 +102,10 @@ async def import_ecosystem(
     try:
         created = await run_in_threadpool(import_upload, kb, body, fmt=fmt, name=source)
     except ImportValidationError as error:
-        return problem(400, str(error), problems=[p.as_dict() for p in error.problems])
+        return problem(
+            400,
+            str(error),
+            problems=[p.as_dict() for p in error.problems],  # the first MAX_LISTED of them
+            total=error.total,
+        )
     return Response(status_code=201 if created else 204)

@@ -29,6 +29,7 @@ from kb.errors import ServerHoldsStoreError, SrkbError, StoreBusyError
 from kb.prefixes import Prefixes
 from kb.progress import Stage, report, terminal_progress
 from kb.store import Store, open_store
+from kb.store.terms import quiet_literal_warnings
 
 T = TypeVar("T")
 
@@ -278,6 +279,7 @@ def main_options(
     state.server = server.rstrip("/") if server else None
     state.timeout = timeout if timeout is not None else _env_timeout()
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr)
+    quiet_literal_warnings()
 
 
 def _env_timeout() -> float | None:

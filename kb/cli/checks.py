@@ -103,7 +103,7 @@ def report(
                     soft_wrap=True,
                 )
             elif record_run:
-                current = record(store, current)
+                current = record(store, current, keep=state.settings().history_runs)
                 err.print(
                     f"recorded validation run <{current.iri}>", highlight=False, soft_wrap=True
                 )

@@ -31,7 +31,7 @@ def query(
     (network access) unless allowed.
     """
     from kb.ecosystem.questions import question
-    from kb.protocol.sparql_endpoint import check_query
+    from kb.protocol.sparql_endpoint import check_query, run_once
 
     def body() -> None:
         if (file is None) == (name is None):
@@ -47,10 +47,14 @@ def query(
                 ) from error
         else:
             text = question(str(name)).sparql
-        check_query(text, allow_service=allow_service or state.settings().allow_service)
+        settings = state.settings()
+        check_query(text, allow_service=allow_service or settings.allow_service)
         check_format(fmt)
         with opened_store(read_only=True) as store:
-            result = store.query(text)
+            # the service's limits: SRKB_QUERY_TIMEOUT, SRKB_QUERY_MEMORY
+            result = run_once(
+                store, text, timeout=settings.query_timeout, memory_mib=settings.query_memory
+            )
             if result.kind == "ask":
                 out.print("true" if result.boolean else "false")
             elif result.kind == "graph":

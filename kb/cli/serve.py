@@ -84,6 +84,7 @@ def serve(
     """Serve the knowledge base over HTTP (SPARQL endpoint, questions, linked data, reports)."""
     import uvicorn
 
+    from api.connections import protocol_with
     from api.main import create_app
 
     def body() -> None:
@@ -99,7 +100,11 @@ def serve(
         err.print(f"serving {settings.store} on http://{settings.host}:{settings.port}")
         with announced(settings.store, settings.host, settings.port):
             uvicorn.run(
-                create_app(settings), host=settings.host, port=settings.port, log_level="info"
+                create_app(settings),
+                host=settings.host,
+                port=settings.port,
+                log_level="info",
+                http=protocol_with(settings.header_timeout),  # slow headers are cut off
             )
 
     run(body)

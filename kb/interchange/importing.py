@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from kb.errors import InputError
-from kb.interchange.loading import LoadedSource, write_sources
+from kb.interchange.loading import LoadedSource, refuse_same_names, write_sources
 from kb.interchange.tabular_mapping import (
     ID_COLUMN,
     KIND_BY_NAME,
@@ -502,7 +502,9 @@ def import_files(
     Each file replaces its own source graph (like ``srkb load``); inference is not run here.
     ``progress`` hears each file's rows as they are checked.
     """
-    return write_sources(store, parse_tabular_files(paths, progress))
+    files = [Path(p) for p in paths]
+    refuse_same_names(files)
+    return write_sources(store, parse_tabular_files(files, progress))
 
 
 def import_upload(kb: KnowledgeBase, body: bytes, *, fmt: str, name: str) -> bool:

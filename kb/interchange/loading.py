@@ -132,6 +132,26 @@ def write_sources(store: Store, sources: Sequence[ParsedSource]) -> list[LoadedS
     return [LoadedSource(s.name, s.graph, s.fmt, len(s)) for s in sources]
 
 
+def refuse_same_names(files: Sequence[Path]) -> None:
+    """Refuse a batch in which two different files have the same name.
+
+    A file's source graph is named after its name (never its path, which would show the
+    machine's layout in exports); two files of one name would share a graph, each replacing the
+    other's data and provenance (``void:triples`` of whichever came last).
+    """
+    seen: dict[str, Path] = {}
+    for path in files:
+        other = seen.setdefault(path.name, path)
+        if other != path and other.resolve() != path.resolve():
+            raise InputError(
+                f"{other} and {path} are both named {path.name!r}: their source graph "
+                f"<{source_graph(path.name)}> would hold both, each replacing the other",
+                source=path,
+                hint="rename one of them, or load them one at a time if one should replace "
+                "the other",
+            )
+
+
 def load_files(
     store: Store,
     paths: Iterable[str | Path],
@@ -149,6 +169,7 @@ def load_files(
     for how that stays all-or-nothing); ``bulk_threshold=None`` turns that off.
     """
     files = [Path(p) for p in paths]
+    refuse_same_names(files)
     bulk_store = _bulk_store(store, bulk_threshold)
     big = _big_files(files, fmt, bulk_threshold) if bulk_store is not None else set()
     if bulk_store is None or not big:

@@ -6,14 +6,18 @@ parsers never fetch from the network: a remote JSON-LD ``@context`` is refused, 
 external entities are not resolved. Only when the caller allows network access is a JSON-LD
 document with remote contexts handed to rdflib, which fetches them.
 
-Two formats are checked before Oxigraph sees them (:func:`check_structure`), because its parsers
+Every document is measured before Oxigraph sees it (:func:`check_structure`), because its parsers
 recurse once per level and take time quadratic in the depth: a JSON-LD document nested 4,000 levels
 deep (100 KB) overflows the stack and kills the process, and RDF/XML nested 100,000 levels takes
-minutes. So JSON-LD deeper than Python's recursion limit (about 1,000 levels) and RDF/XML deeper
-than :data:`MAX_XML_DEPTH` are refused, as is RDF/XML that is not well-formed (Oxigraph silently
-accepts a truncated document) or that declares entities (Oxigraph expands internal ones: a 1 KB
-"billion laughs" document becomes gigabytes). Quoted triples (RDF-star) are refused too: srkb's
-queries and exports cannot read them back.
+minutes. JSON-LD, Turtle, TriG, N-Triples and N-Quads are scanned by :mod:`kb.interchange.guards`
+(nesting deeper than :data:`~kb.interchange.guards.MAX_DOCUMENT_NESTING`, oversized tokens; it
+does not need Python's JSON parser to accept the document); RDF/XML deeper than
+:data:`MAX_XML_DEPTH` is refused, as is RDF/XML that is not well-formed (Oxigraph silently accepts
+a truncated document) or that declares entities (Oxigraph expands internal ones: a 1 KB "billion
+laughs" document becomes gigabytes). Literals and IRIs over the size limits of
+:mod:`kb.sparql.guard` are refused in every format, whatever path (in memory or bulk) reads them,
+and a token over Oxigraph's own 16 MiB buffer is a located error rather than a MemoryError.
+Quoted triples (RDF-star) are refused too: srkb's queries and exports cannot read them back.
 
 Blank-node labels are local to the document they appear in (RDF 1.1, 3.4): each parse renames them
 to fresh labels, so ``_:o`` in two files, two requests or two loads of one file is two nodes, never
@@ -22,7 +26,6 @@ one (the bulk loader renames them too). Within a document a label still names on
 
 from __future__ import annotations
 
-import json
 import re
 import xml.parsers.expat
 from pathlib import Path
@@ -31,7 +34,9 @@ from typing import TYPE_CHECKING, cast
 import pyoxigraph as ox
 
 from kb.errors import InputError, NetworkAccessRefusedError
+from kb.interchange.guards import check_document, engine_buffer_error
 from kb.progress import ProgressReport, Stage, report
+from kb.sparql.guard import MAX_IRI_BYTES, MAX_LITERAL_BYTES
 from kb.store.source import BULK_FORMATS, CheckedFile, ParsedSource, refuse_quoted_triples
 from kb.store.terms import OX_FORMATS, to_oxigraph
 
@@ -115,7 +120,10 @@ def parse_source(
         ) from err
     except ValueError as err:  # invalid IRIs, bad UTF-8 and similar
         raise InputError(f"{fmt} data is not valid: {err}", source=name) from err
+    except MemoryError as err:  # a token over the parser's buffer
+        raise engine_buffer_error(err, fmt, name) from err
     for q in quads:
+        check_term_sizes(q, name)
         if isinstance(q.graph_name, ox.BlankNode):
             # SPARQL Update cannot name a graph by a blank node, so no backend could keep it.
             raise InputError(
@@ -151,6 +159,7 @@ def check_file(
             count += 1
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(Stage(f"checking {name}", count))
+            check_term_sizes(quad, name)
             if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
                 refuse_quoted_triples(quad, name)
             if fmt in ("trig", "nq"):
@@ -172,10 +181,42 @@ def check_file(
         raise InputError(f"{fmt} data is not valid: {err}", source=name) from err
     except OSError as err:
         raise InputError(f"cannot read the file: {err.strerror or err}", source=name) from err
+    except MemoryError as err:  # a token over the parser's buffer
+        raise engine_buffer_error(err, fmt, name) from err
     prefixes = dict(getattr(parser, "prefixes", None) or {})
     return CheckedFile(
         path, name, fmt, graph, base_iri, count, frozenset({graph, *named}), prefixes
     )
+
+
+def check_term_sizes(quad: ox.Quad, name: str) -> None:
+    """Refuse a parsed quad whose literal or IRIs are over the size limits (cheap: lengths only)."""
+    for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
+        if isinstance(term, ox.Literal):
+            if len(term.value) > MAX_LITERAL_BYTES // 4 and (
+                len(term.value.encode()) > MAX_LITERAL_BYTES
+            ):
+                raise InputError(
+                    f"a literal is longer than the limit of {MAX_LITERAL_BYTES} bytes "
+                    f"(subject {_short(quad.subject)})",
+                    source=name,
+                    hint="keep large values out of the knowledge base, or split them",
+                )
+        elif (
+            isinstance(term, ox.NamedNode)
+            and len(term.value) > MAX_IRI_BYTES // 4
+            and len(term.value.encode()) > MAX_IRI_BYTES
+        ):
+            raise InputError(
+                f"an IRI is longer than the limit of {MAX_IRI_BYTES} bytes ({term.value[:60]}...)",
+                source=name,
+                hint="shorten it",
+            )
+
+
+def _short(term: object) -> str:
+    text = str(term)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 #: Deepest nesting of XML elements srkb parses (RDF/XML is a few levels deep in practice).
@@ -183,28 +224,11 @@ MAX_XML_DEPTH = 1000
 
 
 def check_structure(data: bytes, fmt: str, *, name: str) -> None:
-    """Refuse JSON-LD and RDF/XML that would crash or stall Oxigraph's parsers (see above)."""
-    if fmt == "jsonld":
-        _check_json_depth(data, name)
-    elif fmt == "rdfxml":
+    """Refuse documents that would crash or stall Oxigraph's parsers (see above)."""
+    if fmt == "rdfxml":
         _check_xml(data, name)
-
-
-def _discard(_pairs: object) -> None:
-    return None
-
-
-def _check_json_depth(data: bytes, name: str) -> None:
-    try:  # C speed; objects are dropped as soon as they are read, so memory stays small
-        json.loads(data, object_pairs_hook=_discard)
-    except RecursionError as err:
-        raise InputError(
-            "the JSON-LD document is nested too deeply (more than about 1,000 levels)",
-            source=name,
-            hint="flatten it: refer to nodes by @id instead of nesting them",
-        ) from err
-    except ValueError:
-        return  # not JSON: the JSON-LD parser reports where
+    else:
+        check_document(data, fmt, name=name)
 
 
 class _RefusedError(Exception):
@@ -216,8 +240,30 @@ def _check_xml(data: bytes, name: str) -> None:
     parser = xml.parsers.expat.ParserCreate()
     depth = 0
 
-    def start(_name: str, _attributes: object) -> None:
-        nonlocal depth
+    text = 0  # characters of text in the current element
+
+    def refuse_size(what: str) -> None:
+        raise _RefusedError(
+            InputError(
+                f"the RDF/XML document holds {what} longer than the limit of "
+                f"{MAX_LITERAL_BYTES} bytes",
+                source=name,
+                line=parser.CurrentLineNumber,
+                column=parser.CurrentColumnNumber + 1,
+            )
+        )
+
+    def characters(data: str) -> None:
+        nonlocal text
+        text += len(data)
+        if text > MAX_LITERAL_BYTES:
+            refuse_size("a text")
+
+    def start(_name: str, attributes: dict[str, str]) -> None:
+        nonlocal depth, text
+        text = 0
+        if any(len(value) > MAX_LITERAL_BYTES for value in attributes.values()):
+            refuse_size("an attribute")
         depth += 1
         if depth > MAX_XML_DEPTH:
             raise _RefusedError(
@@ -230,8 +276,9 @@ def _check_xml(data: bytes, name: str) -> None:
             )
 
     def end(_name: str) -> None:
-        nonlocal depth
+        nonlocal depth, text
         depth -= 1
+        text = 0
 
     def entity(
         entity_name: str,
@@ -256,6 +303,7 @@ def _check_xml(data: bytes, name: str) -> None:
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
     parser.EntityDeclHandler = entity
     try:
         parser.Parse(data, True)

@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from rdflib import BNode, Graph, Literal, URIRef
@@ -30,6 +30,7 @@ from rdflib.term import Node
 
 from kb.errors import InputError, NotFoundError
 from kb.interchange.importing import IRI_SCHEMES
+from kb.interchange.spreadsheet_cells import needs_quote, neutralise
 from kb.interchange.tabular_mapping import (
     ABOUT_SHEET,
     ID_COLUMN,
@@ -369,6 +370,17 @@ def _cell(value: Value | None) -> str | None:
     return ", ".join(value) if isinstance(value, list) else value
 
 
+def _as_text(cell: Any) -> None:
+    """Keep a workbook cell text, never a formula, whatever it starts with (OWASP).
+
+    openpyxl stores a string that starts with ``=`` as a formula; typed as a string, with Excel's
+    quote-prefix style, the cell shows and re-imports the exact text, and no spreadsheet runs it.
+    """
+    if isinstance(cell.value, str) and needs_quote(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
 def to_xlsx(doc: TabularDocument) -> bytes:
     """The document as a workbook: an ``about`` sheet, then one sheet per kind (all of them)."""
     from openpyxl import Workbook
@@ -403,6 +415,8 @@ def to_xlsx(doc: TabularDocument) -> bytes:
         sheet.freeze_panes = "A2"
         for row in doc.tables.get(kind.name) or []:
             sheet.append([_cell(row.get(h)) for h in kind.headers])
+            for written in sheet[sheet.max_row]:
+                _as_text(written)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -425,7 +439,7 @@ def to_csv_zip(doc: TabularDocument) -> bytes:
             writer = csv.writer(text, lineterminator="\n")
             writer.writerow(kind.headers)
             for row in doc.tables.get(kind.name) or []:
-                writer.writerow([_cell(row.get(h)) or "" for h in kind.headers])
+                writer.writerow([neutralise(_cell(row.get(h)) or "") for h in kind.headers])
             archive.writestr(f"{kind.name}.csv", text.getvalue())
     return out.getvalue()
 

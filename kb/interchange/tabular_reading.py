@@ -21,14 +21,15 @@ from typing import Literal
 import yaml
 
 from kb.errors import InputError
+from kb.interchange.spreadsheet_cells import restore
 from kb.interchange.tabular_mapping import ABOUT_SHEET
 
 #: Tabular formats by short name; ``csv`` is a directory or a .zip of ``<kind>.csv`` files.
 TABULAR_FORMATS = ("yaml", "xlsx", "csv")
 #: Most bytes a workbook or a .zip of CSV files may unpack to (a guard against zip bombs).
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
-#: Most problems listed in the error's message (all are kept in ``problems``).
-MAX_LISTED = 50
+#: Most problems an import error keeps and lists (the rest are counted in ``total``).
+MAX_LISTED = 100
 
 Style = Literal["yaml", "workbook", "csv"]
 
@@ -108,15 +109,20 @@ class ImportProblem:
 
 
 class ImportValidationError(InputError):
-    """The input has problems; nothing was imported. ``problems`` lists every one, located."""
+    """The input has problems; nothing was imported.
+
+    ``problems`` keeps the first :data:`MAX_LISTED`, located, and ``total`` counts them all: a
+    workbook of 400,000 duplicate ids must not become a 179 MB answer.
+    """
 
     def __init__(self, problems: Sequence[ImportProblem]) -> None:
-        self.problems = tuple(problems)
-        count = len(self.problems)
-        self.summary = f"{count} problem{'s' if count != 1 else ''} found; nothing was imported"
-        lines = [f"\n  {p}" for p in self.problems[:MAX_LISTED]]
+        self.total = len(problems)
+        self.problems = tuple(problems[:MAX_LISTED])
+        count = self.total
+        self.summary = f"{count:,} problem{'s' if count != 1 else ''} found; nothing was imported"
         if count > MAX_LISTED:
-            lines.append(f"\n  ... and {count - MAX_LISTED} more")
+            self.summary += f" (the first {MAX_LISTED} of {count:,} problems are listed)"
+        lines = [f"\n  {p}" for p in self.problems]
         super().__init__(self.summary + ":" + "".join(lines))
 
 
@@ -376,7 +382,8 @@ def _cell_text(value: object) -> str | None:
         return str(int(value))
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
-    return str(value).strip()
+    # srkb's own exports quote text a spreadsheet could run (kb.interchange.spreadsheet_cells).
+    return restore(str(value).strip())
 
 
 def _column_letter(index: int) -> str:

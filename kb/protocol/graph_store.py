@@ -14,6 +14,7 @@ what format): a graph holds exactly the triples written to it, so a GET after a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -25,6 +26,7 @@ from kb.interchange.parsing import parse_source
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import DCTERMS, DEFAULT_UPDATE_GRAPH, PROV, PROVENANCE_GRAPH
 from kb.protocol.update_guard import refuse_own_graph
+from kb.sparql.guard import MAX_IRI_BYTES
 from kb.sparql.text import iri, term
 from kb.store.source import ParsedSource, insert_data_request
 
@@ -32,9 +34,25 @@ from kb.store.source import ParsedSource, insert_data_request
 DEFAULT_WRITE_GRAPH = DEFAULT_UPDATE_GRAPH
 
 
+#: An absolute IRI as a graph name: a scheme, then no character an IRI may not hold.
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|\\^`]*")
+
+
+def graph_iri(name: str) -> str:
+    """``name``, if a graph can be named by it; else a 400 that names it (never a ValueError)."""
+    if len(name) > MAX_IRI_BYTES or not _ABSOLUTE_IRI.fullmatch(name):
+        shown = name if len(name) <= 200 else name[:200] + "..."
+        raise InputError(
+            f"the graph {shown!r} is not an absolute IRI",
+            source="graph",
+            hint="name the graph by an absolute IRI, such as urn:example:g or https://example.org/g",
+        )
+    return name
+
+
 def target(graph: str | None) -> str:
     """The named graph a write goes to; refuses srkb's own graphs (403, naming the graph)."""
-    name = graph or DEFAULT_WRITE_GRAPH
+    name = graph_iri(graph) if graph else DEFAULT_WRITE_GRAPH
     refuse_own_graph(name, "the Graph Store")
     return name
 

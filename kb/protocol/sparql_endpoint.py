@@ -24,13 +24,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
-
-from pyparsing import ParseException
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from kb.errors import (
     ForbiddenOperationError,
+    InputError,
     NetworkAccessRefusedError,
     QuerySyntaxError,
     QueryTimeoutError,
@@ -39,9 +37,11 @@ from kb.errors import (
 from kb.namespaces import DEFAULT_UPDATE_GRAPH, PROVENANCE_GRAPH
 from kb.protocol.update_guard import GuardedUpdate, guard_update
 from kb.recovery import give_back_default_graph
+from kb.sparql.guard import scan_sparql
 from kb.sparql.results import GRAPH_TYPES, RESULT_TYPES, negotiate, serialize
 from kb.sparql.text import RDFLIB_PARSER_LOCK, iri
 from kb.store import QueryResult, Store
+from kb.store.terms import check_update_syntax
 
 if TYPE_CHECKING:
     from kb.store.query_workers import QueryWorkers
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Kind = Literal["select", "ask", "construct", "describe", "update"]
+T = TypeVar("T")
 
 
 #: Timed-out queries that may still run in threads before further ones are refused.
@@ -80,7 +81,7 @@ class QueryThreads:
         """Queries that timed out and are still running."""
         return self._abandoned
 
-    def run(self, call: Callable[[], QueryResult], timeout: float) -> QueryResult:
+    def run(self, call: Callable[[], T], timeout: float) -> T:
         """Run ``call`` in a thread; give up waiting after ``timeout`` seconds."""
         with self._lock:
             if self._abandoned >= self.max_abandoned:
@@ -90,18 +91,18 @@ class QueryThreads:
                 )
         future = self._pool.submit(call)
         try:
-            result: QueryResult = future.result(timeout=timeout)
+            result: T = future.result(timeout=timeout)
         except FutureTimeout as err:
             if not future.cancel():  # it runs on: count it until it ends
                 with self._lock:
                     self._abandoned += 1
                 future.add_done_callback(self._ended)
             raise QueryTimeoutError(
-                f"the query took longer than the {timeout:g} s limit and was abandoned",
+                f"the answer took longer than the {timeout:g} s limit and was abandoned",
             ) from err
         return result
 
-    def _ended(self, _future: Future[QueryResult]) -> None:
+    def _ended(self, _future: Future[Any]) -> None:
         with self._lock:
             self._abandoned -= 1
 
@@ -122,80 +123,55 @@ class Parsed:
     loads_url: bool
     #: A query's own dataset, ``FROM`` and ``FROM NAMED`` IRIs; None when it names none.
     dataset: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    quotes_triples: bool = False
 
 
-def parse_request(text: str) -> Parsed:
-    """Classify a query or update with rdflib's parser (no store involved).
+def parse_request(text: str, *, what: str = "query") -> Parsed:
+    """Measure and classify a query or update with :func:`kb.sparql.guard.scan_sparql`.
 
-    Raises :class:`QuerySyntaxError` with the parser's message when it is neither, or when it
-    nests too deeply for rdflib's recursive parser (some 25 parentheses are enough).
+    No parser runs here: the guard refuses (:class:`QuerySyntaxError`, a 400 naming the limit)
+    what would overflow the engine's stack, and classifies the rest in linear time. Syntax
+    errors are then reported by the engine that runs the text, with their line and column. rdflib
+    used to classify requests here, under a process-wide lock, at some 8 s of CPU per megabyte
+    (a minute for 250 KB of ``&&``): one client could stall every other's queries.
     """
+    shape = scan_sparql(text, what=what)
+    dataset = None
+    if shape.kind not in ("update",) and shape.names_dataset:
+        dataset = _dataset_of(text)
+    return Parsed(
+        kind=shape.kind,
+        uses_service=shape.uses_service,
+        loads_url=shape.loads_url,
+        dataset=dataset,
+        quotes_triples=shape.quotes_triples,
+    )
+
+
+def _dataset_of(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The ``FROM``/``FROM NAMED`` IRIs of a query that names them (rdflib, only then).
+
+    Only a query with a ``FROM`` keyword is parsed by rdflib (under its lock), and only after the
+    guard has bounded its nesting and operators.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
     try:
-        return _classified(text)
+        with RDFLIB_PARSER_LOCK:
+            tree = parseQuery(text)
+    except ParseException as err:
+        raise QuerySyntaxError(
+            f"the query does not parse: {err.msg}",
+            source="query",
+            line=err.lineno,
+            column=err.col,
+        ) from err
     except RecursionError as err:
         raise QuerySyntaxError(
-            "the request nests groups, expressions or blank nodes too deeply for srkb's parser",
-            source="query",
-            hint="flatten it, e.g. with BIND or FILTER clauses one after another",
+            "the query nests too deeply for srkb's dataset reader", source="query"
         ) from err
-
-
-@lru_cache(maxsize=1024)
-def _classified(text: str) -> Parsed:
-    """The classification of one request text: parsed once (under the parser lock), then reused.
-
-    Clients repeat the same queries; rdflib takes milliseconds a parse. Errors are not cached.
-    """
-    with RDFLIB_PARSER_LOCK:
-        return _classify(text)
-
-
-def _classify(text: str) -> Parsed:
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-
-    try:
-        tree = parseQuery(text)
-    except ParseException as query_error:
-        try:
-            update = parseUpdate(text)
-        except ParseException as update_error:
-            # Report the parser that got further: a broken update is not "expected SELECT".
-            located = _located_update_error(text, update_error)
-            error, what = (
-                (located, "update") if located.loc > query_error.loc else (query_error, "query")
-            )
-            raise QuerySyntaxError(
-                f"the {what} does not parse: {error.msg}",
-                source=what,
-                line=error.lineno,
-                column=error.col,
-            ) from error
-        operations = update.request or []
-        if not operations:
-            raise QuerySyntaxError(
-                "the request is empty: it holds no query and no update operation",
-                source="query",
-                hint="send a SELECT, ASK, CONSTRUCT or DESCRIBE query (or an update to /update)",
-            ) from query_error
-        names = [r.name for r in operations]
-        return Parsed(
-            kind="update",
-            uses_service="ServiceGraphPattern" in repr(update),
-            loads_url="Load" in names,
-        )
-    name = tree[1].name
-    kind: Kind = {
-        "SelectQuery": "select",
-        "AskQuery": "ask",
-        "ConstructQuery": "construct",
-        "DescribeQuery": "describe",
-    }[name]  # type: ignore[assignment]
-    return Parsed(
-        kind=kind,
-        uses_service="ServiceGraphPattern" in repr(tree),
-        loads_url=False,
-        dataset=_query_dataset(tree),
-    )
+    return _query_dataset(tree)
 
 
 def _query_dataset(tree: object) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
@@ -215,20 +191,6 @@ def _query_dataset(tree: object) -> tuple[tuple[str, ...], tuple[str, ...]] | No
     return defaults, named
 
 
-def _located_update_error(text: str, fallback: ParseException) -> ParseException:
-    """Where the first update operation stops parsing.
-
-    rdflib's whole-update grammar is all optional, so its error always points at character 0.
-    """
-    from rdflib.plugins.sparql import parser
-
-    try:
-        (parser.Prologue + parser.Update1).parse_string(text)
-    except ParseException as err:
-        return err
-    return fallback
-
-
 def media_types_for(kind: Kind) -> tuple[str, ...]:
     """The media types a result of this kind can be served in, the default first."""
     return GRAPH_TYPES if kind in ("construct", "describe") else RESULT_TYPES
@@ -241,7 +203,7 @@ def check_query(text: str, *, allow_service: bool = False) -> Parsed:
     must pass here first. Raises :class:`ForbiddenOperationError` for an update and
     :class:`NetworkAccessRefusedError` for ``SERVICE`` unless allowed.
     """
-    parsed = parse_request(text)
+    parsed = parse_request(text, what="query")
     if parsed.kind == "update":
         raise ForbiddenOperationError(
             "this endpoint is read-only: send updates to /update with a bearer token"
@@ -260,7 +222,7 @@ def check_update(text: str, *, allow_load: bool = False) -> Parsed:
     pyoxigraph executes ``LOAD <url>`` and ``SERVICE`` itself, over HTTP, so every path that runs
     a user's update must pass here first. ``SERVICE`` in an update is always refused.
     """
-    parsed = parse_request(text)
+    parsed = parse_request(text, what="update")
     if parsed.kind != "update":
         raise QuerySyntaxError("this is a query, not an update: send it to /sparql")
     if parsed.loads_url and not allow_load:
@@ -270,6 +232,14 @@ def check_update(text: str, *, allow_load: bool = False) -> Parsed:
         )
     if parsed.uses_service:
         raise NetworkAccessRefusedError("SERVICE inside an update would reach the network")
+    if parsed.quotes_triples:
+        raise InputError(
+            "quoted triples (RDF-star) are not supported: srkb could store but not read them back",
+            source="update",
+            hint="state the triple itself, or describe it with a node of its own",
+        )
+    if not parsed.loads_url:  # a scratch run would fetch what an allowed LOAD names
+        check_update_syntax(text)  # located by the engine, in the client's own text
     return parsed
 
 
@@ -302,15 +272,27 @@ def run_query(
     if not any(dataset) and parsed.dataset is not None:
         defaults, named = list(parsed.dataset[0]), list(parsed.dataset[1])
     text = with_base(text, base)
-    if workers is not None:
-        result = workers.query(
-            text, default_graphs=defaults, named_graphs=named, limit=limit, timeout=timeout
-        )
-    else:
-        result = (threads or _THREADS).run(
-            lambda: store.query(text, default_graphs=defaults, named_graphs=named, limit=limit),
-            timeout,
-        )
+    try:
+        if workers is not None:
+            result = workers.query(
+                text, default_graphs=defaults, named_graphs=named, limit=limit, timeout=timeout
+            )
+        else:
+            result = (threads or _THREADS).run(
+                lambda: store.query(text, default_graphs=defaults, named_graphs=named, limit=limit),
+                timeout,
+            )
+    except QuerySyntaxError as err:
+        # The engine locates errors in the text it ran: the client's is one line shorter.
+        if base is None or err.line is None or err.line < 2:
+            raise
+        raise QuerySyntaxError(
+            err.reason.replace(f"at {err.line}:", f"at {err.line - 1}:", 1),
+            source=err.source,
+            line=err.line - 1,
+            column=err.column,
+            hint=err.hint,
+        ) from err
     return media_type, serialize(result, media_type)
 
 
@@ -379,8 +361,42 @@ def run_update(store: Store, update: str | GuardedUpdate, *, allow_load: bool = 
         store.update(f"{give_back_default_graph()} ;\n{_PRUNE_PROVENANCE}")
 
 
-def open_workers(store: Store, size: int) -> QueryWorkers | None:
+def run_once(store: Store, text: str, *, timeout: float, memory_mib: int = 0) -> QueryResult:
+    """Run one user query for a process that asks once (``srkb query``), with the service's limits.
+
+    On an embedded on-disk store the query runs in a worker process, stopped at ``timeout`` or at
+    ``memory_mib`` of data memory, as ``/sparql``'s are; elsewhere in a daemon thread given up at
+    ``timeout`` (the process then exits, and the thread with it). A remote store's own HTTP
+    timeout applies too.
+    """
+    workers = store.open_query_workers(1, memory_mib * 1024 * 1024)
+    if workers is not None:
+        try:
+            return workers.query(
+                text, default_graphs=None, named_graphs=None, limit=None, timeout=timeout
+            )
+        finally:
+            workers.close()
+    outcome: list[QueryResult | BaseException] = []
+
+    def answer() -> None:
+        try:
+            outcome.append(store.query(text))
+        except BaseException as err:  # handed to the caller below
+            outcome.append(err)
+
+    thread = threading.Thread(target=answer, name="srkb-query-once", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        raise QueryTimeoutError(f"the query took longer than the {timeout:g} s limit")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def open_workers(store: Store, size: int, memory_mib: int = 0) -> QueryWorkers | None:
     """Killable query processes for ``/sparql`` when the store offers them, else None (threads)."""
     if size <= 0 or not store.capabilities.query_workers:
         return None
-    return store.open_query_workers(size)
+    return store.open_query_workers(size, memory_mib * 1024 * 1024)

@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from kb.errors import InputError
+from kb.interchange.spreadsheet_cells import neutralise
 from kb.namespaces import curie
 from kb.reporting.service_levels import ServiceLevels
 from kb.validation.history import Changes, RecordedFinding, RunSummary
@@ -66,12 +67,13 @@ def to_json(report: ValidationReport) -> str:
 
 
 def to_csv(report: ValidationReport) -> str:
-    """One row per finding, spreadsheet-friendly."""
+    """One row per finding, spreadsheet-friendly: text a spreadsheet could run is quoted (OWASP)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     for finding in report.findings:
-        writer.writerow(_row(finding))
+        row = _row(finding)
+        writer.writerow({k: neutralise(v) if isinstance(v, str) else v for k, v in row.items()})
     return buffer.getvalue()
 
 

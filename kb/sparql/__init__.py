@@ -11,4 +11,5 @@ Modules:
     text: terms, ``INSERT DATA`` blocks, parameter bindings, dataset clauses, rdflib's parser lock.
     rewrite: ``FILTER [NOT] EXISTS`` into ``MINUS`` or a join where that provably changes nothing.
     results: SPARQL results and graph serialisations, and content negotiation among them.
+    guard: measures and classifies a user's query or update before any engine parses it.
 """

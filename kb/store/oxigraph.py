@@ -99,7 +99,7 @@ class OxigraphStore:
         """Nothing to group: every write is its own transaction (see :meth:`Store.atomic`)."""
         return nullcontext()
 
-    def open_query_workers(self, size: int) -> QueryWorkers | None:
+    def open_query_workers(self, size: int, memory_bytes: int = 0) -> QueryWorkers | None:
         """Killable query processes reading checkpoints of this on-disk store (None in memory).
 
         None too when the checkpoints' directory cannot be made next to the store: the server
@@ -110,7 +110,7 @@ class OxigraphStore:
         from kb.store.query_workers import QueryWorkers
 
         try:
-            workers = QueryWorkers(self._store, self._path.resolve(), size)
+            workers = QueryWorkers(self._store, self._path.resolve(), size, memory_bytes)
         except OSError as err:  # no room for checkpoints next to the store: threads will do
             log.warning("queries run in threads, and cannot be stopped: %s", err)
             return None
@@ -219,18 +219,30 @@ class OxigraphStore:
             return bytes(self._store.dump(format=rdf_format) or b"")
         return bytes(self._store.dump(format=rdf_format, from_graph=ox.NamedNode(graph)) or b"")
 
-    def dump_graphs(self, fmt: str, graphs: Sequence[str]) -> bytes:
-        """Serialise several graphs: merged for triple formats, graph by graph for quad formats."""
+    def dump_graphs(self, fmt: str, graphs: Sequence[str], *, merged: bool = False) -> bytes:
+        """Serialise several graphs: merged for triple formats, graph by graph for quad formats.
+
+        Merged graphs are a ``CONSTRUCT`` serialised by Oxigraph itself, in native code that
+        releases the GIL (100k triples as JSON-LD: 1.1 s, while the server's other threads run),
+        rather than a Python loop over every quad (1.8 s holding it).
+        """
         rdf_format = OX_FORMATS[fmt]
+        if merged or not rdf_format.supports_datasets:
+            if not graphs:
+                return bytes(ox.serialize([], format=rdf_format) or b"")
+            union = " ".join(iri(g) for g in graphs)
+            result = self._store.query(
+                "CONSTRUCT { ?s ?p ?o } WHERE { "
+                f"VALUES ?g {{ {union} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+            )
+            assert isinstance(result, ox.QueryTriples)  # noqa: S101 - a CONSTRUCT
+            return bytes(result.serialize(format=rdf_format) or b"")
         quads = [
             q
             for g in graphs
             for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(g))
         ]
-        if rdf_format.supports_datasets:
-            return bytes(ox.serialize(quads, format=rdf_format) or b"")
-        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-        return bytes(ox.serialize(triples, format=rdf_format) or b"")
+        return bytes(ox.serialize(quads, format=rdf_format) or b"")
 
     # -- writing ----------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
@@ -300,7 +312,14 @@ class OxigraphStore:
                     ParsedSource(file.name, file.graph, file.fmt, [], dict(file.prefixes)), when
                 )
                 graph = ox.NamedNode(file.graph)
-                count = ox.Literal(str(file.triples), datatype=_XSD_INTEGER)
+                # Distinct quads of the file, as the store holds them (a file may repeat one).
+                graphs = " ".join(iri(g) for g in sorted(file.graphs))
+                counted = self._store.query(
+                    f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {graphs} }} "
+                    "GRAPH ?g { ?s ?p ?o } }"
+                )
+                assert isinstance(counted, ox.QuerySolutions)  # noqa: S101 - a SELECT
+                count = ox.Literal(str(next(iter(counted))[0].value), datatype=_XSD_INTEGER)
                 self._store.extend(
                     [
                         *(q for q in meta.quads if q.predicate != _VOID_TRIPLES),

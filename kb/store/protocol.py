@@ -154,8 +154,11 @@ class Store(Protocol):
         """Serialise the whole store (quad formats) or one named graph."""
         ...
 
-    def dump_graphs(self, fmt: str, graphs: Sequence[str]) -> bytes:
-        """Serialise several graphs: merged for triple formats, graph by graph for quad formats."""
+    def dump_graphs(self, fmt: str, graphs: Sequence[str], *, merged: bool = False) -> bytes:
+        """Serialise several graphs: merged, or graph by graph in a quad format.
+
+        Triple formats always merge them; quad formats keep each graph's name unless ``merged``.
+        """
         ...
 
     def graphs(self) -> list[str]:
@@ -201,8 +204,11 @@ class Store(Protocol):
         """
         ...
 
-    def open_query_workers(self, size: int) -> QueryWorkers | None:
-        """Start ``size`` killable query processes (``capabilities.query_workers``), or None."""
+    def open_query_workers(self, size: int, memory_bytes: int = 0) -> QueryWorkers | None:
+        """Start ``size`` killable query processes (``capabilities.query_workers``), or None.
+
+        Each may allocate ``memory_bytes`` of data memory (0: no cap).
+        """
         ...
 
 

@@ -26,6 +26,7 @@ server went) and, should that not happen, when its parent process changes.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -33,6 +34,7 @@ import pickle
 import queue
 import select
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -52,6 +54,8 @@ log = logging.getLogger(__name__)
 
 #: How long a new worker may take to say it is ready.
 SPAWN_SECONDS = 30.0
+#: How much a worker defers to the server's threads for CPU (``nice``): see :func:`_limit_self`.
+WORKER_NICENESS = 10
 #: How long to wait for a killed or closed worker to be reaped.
 REAP_SECONDS = 5.0
 _HEADER = struct.Struct("!Q")
@@ -180,6 +184,8 @@ def _answer(
         )
     except (ValueError, OSError) as err:
         return ("error", "input", f"the query failed: {err}", None, None)
+    except MemoryError:  # Python's share of the cap ran out (Oxigraph's own aborts the process)
+        return ("error", "memory", "the query needed more memory than its cap", None, None)
 
 
 def _dataset(default_graphs: list[str] | None, named_graphs: list[str] | None) -> dict[str, Any]:
@@ -202,8 +208,25 @@ def _watch_parent(parent: int) -> None:
             os._exit(0)
 
 
-def _serve() -> None:
+def _limit_self(memory_bytes: int) -> None:
+    """Cap this process's data memory, and yield the CPU to the server's own threads.
+
+    ``RLIMIT_DATA`` bounds the heap and private mappings (not the store's memory-mapped files):
+    an allocation beyond it fails, which ends a query that grows without bound (Oxigraph aborts
+    the process; the server answers 503 and starts another worker). The nice value lets anyone's
+    query use an idle CPU without slowing the service's other answers on a busy one.
+    """
+    import resource
+
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
+
+
+def _serve(memory_bytes: int = 0) -> None:
     """The worker's loop: answer queries read from stdin on stdout until stdin closes."""
+    _limit_self(memory_bytes)
     reply_fd = os.dup(1)
     os.dup2(2, 1)  # a stray print must not corrupt the replies
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
@@ -330,12 +353,15 @@ class _Worker:
         self._output = process.stdout.fileno()
 
     @classmethod
-    def spawn(cls) -> _Worker:
-        """Start a worker and wait (bounded) until it is ready."""
+    def spawn(cls, memory_bytes: int = 0) -> _Worker:
+        """Start a worker (its data memory capped if ``memory_bytes``); wait until it is ready."""
         process = subprocess.Popen(  # noqa: S603 - this file, run by this interpreter
-            [sys.executable, "-P", str(Path(__file__).resolve())],
+            [sys.executable, "-P", str(Path(__file__).resolve()), str(memory_bytes)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            # Its failures come back as replies, or as its exit status (an allocation over the
+            # memory cap makes Oxigraph print a line and abort): nothing for the server's log.
+            stderr=subprocess.DEVNULL,
             close_fds=True,
         )
         worker = cls(process)
@@ -379,8 +405,9 @@ class QueryWorkers:
     so the next query finds a fresh one.
     """
 
-    def __init__(self, store: ox.Store, directory: Path, size: int) -> None:
+    def __init__(self, store: ox.Store, directory: Path, size: int, memory_bytes: int = 0) -> None:
         self.size = size
+        self.memory_bytes = memory_bytes
         self.snapshots = Snapshots(store, directory)
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._slots = threading.BoundedSemaphore(size)
@@ -404,7 +431,7 @@ class QueryWorkers:
 
     def _replace(self) -> None:
         try:
-            worker = _Worker.spawn()
+            worker = _Worker.spawn(self.memory_bytes)
         except (WorkerGoneError, OSError) as err:
             log.error("could not start a query worker: %s", err)
         else:
@@ -439,7 +466,7 @@ class QueryWorkers:
                     raise TimeoutError from None
                 if self._starting:
                     continue
-                return _Worker.spawn()
+                return _Worker.spawn(self.memory_bytes)
             if worker.alive:
                 return worker
             self._retire(worker)
@@ -454,7 +481,7 @@ class QueryWorkers:
         timeout: float,
     ) -> QueryResult:
         """Answer a query in a worker; kill the worker if the answer takes over ``timeout``."""
-        from kb.errors import QueryTimeoutError, StoreUnavailableError
+        from kb.errors import QueryMemoryError, QueryTimeoutError, StoreUnavailableError
 
         deadline = time.monotonic() + timeout
         if self._closed:
@@ -495,6 +522,8 @@ class QueryWorkers:
                     raise QueryTimeoutError(
                         f"the query took longer than the {timeout:g} s limit and was stopped"
                     ) from None
+                if self.memory_bytes and worker.process.returncode == -signal.SIGABRT:
+                    raise QueryMemoryError(self._memory_message()) from None
                 raise StoreUnavailableError(f"the query worker failed: {err}") from err
             # The worker has ``snapshot`` open now, and no other: it keeps the hold on it.
             self.snapshots.release(worker.opened)
@@ -503,6 +532,12 @@ class QueryWorkers:
         finally:
             self._slots.release()
         return _result(reply)
+
+    def _memory_message(self) -> str:
+        return (
+            f"the query needed more than the {self.memory_bytes // (1024 * 1024)} MiB a query "
+            "may use (SRKB_QUERY_MEMORY) and was stopped"
+        )
 
     def close(self) -> None:
         """Stop every worker and remove the checkpoints."""
@@ -528,7 +563,7 @@ def _result(reply: tuple[Any, ...]) -> QueryResult:
     """
     from rdflib import BNode, Literal, URIRef
 
-    from kb.errors import InputError, ResultLimitError, StoreUnavailableError
+    from kb.errors import InputError, QueryMemoryError, ResultLimitError, StoreUnavailableError
     from kb.sparql.results import QueryResult
     from kb.store.terms import syntax_error
 
@@ -567,8 +602,10 @@ def _result(reply: tuple[Any, ...]) -> QueryResult:
         raise syntax_error(error, "query")
     if what == "unavailable":
         raise StoreUnavailableError(message)
+    if what == "memory":
+        raise QueryMemoryError(message)
     raise InputError(message, source="query")
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)

@@ -493,14 +493,14 @@ class RemoteStore:
         triples = self._construct_graph(graph)
         return bytes(ox.serialize(triples, format=rdf_format) or b"")
 
-    def dump_graphs(self, fmt: str, graphs: Sequence[str]) -> bytes:
+    def dump_graphs(self, fmt: str, graphs: Sequence[str], *, merged: bool = False) -> bytes:
         """Serialise several graphs, fetched with one SELECT and written by Oxigraph's writers."""
         rdf_format = OX_FORMATS[fmt]
         text = bind_column(
             "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "g", [URIRef(g) for g in graphs]
         )
         rows = self.query(text, union_default_graph=False).rows
-        if rdf_format.supports_datasets:
+        if rdf_format.supports_datasets and not merged:
             quads = [
                 ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g))  # type: ignore[arg-type]
                 for s, p, o, g in rows
@@ -624,7 +624,7 @@ class RemoteStore:
         self.load([ParsedSource("inference", target, "nt", quads)], replace_graphs=[target])
         return len(derived), passes
 
-    def open_query_workers(self, size: int) -> QueryWorkers | None:
+    def open_query_workers(self, size: int, memory_bytes: int = 0) -> QueryWorkers | None:
         """None: queries run on the endpoint, under its own limits."""
         return None
 

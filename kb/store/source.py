@@ -91,6 +91,15 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
+def own_triples(source: ParsedSource) -> int:
+    """The distinct quads the source writes (in its graph and any a TriG/N-Quads file names).
+
+    What ``void:triples`` states: what the store holds from it, not the number of statements
+    read (a file may say a triple twice; the graph holds it once).
+    """
+    return len(set(source.quads))
+
+
 def with_provenance(source: ParsedSource, when: datetime) -> ParsedSource:
     """Return the source plus PROV/VoID statements about its own graph, inside that graph."""
     graph = ox.NamedNode(source.graph)
@@ -109,7 +118,10 @@ def with_provenance(source: ParsedSource, when: datetime) -> ParsedSource:
             _PROV + "generatedAtTime",
             ox.Literal(when.isoformat(), datatype=xsd(_XSD + "dateTime")),
         ),
-        quad(_VOID + "triples", ox.Literal(str(len(source)), datatype=xsd(_XSD + "integer"))),
+        quad(
+            _VOID + "triples",
+            ox.Literal(str(own_triples(source)), datatype=xsd(_XSD + "integer")),
+        ),
         *(quad(DECLARES_PREFIX, ox.Literal(d)) for d in declaration_literals(source.prefixes)),
     ]
     return ParsedSource(

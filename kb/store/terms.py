@@ -7,6 +7,7 @@ literals, language tags, blank nodes) are the same everywhere.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 
@@ -85,3 +86,44 @@ def syntax_error(err: SyntaxError, what: str) -> QuerySyntaxError:
     return QuerySyntaxError(
         f"the {what} does not parse: {message}", source=what, line=line, column=column
     )
+
+
+class OneLineLiteralWarnings(logging.Filter):
+    """Keeps rdflib's "failed to convert Literal" warnings to one line, without a traceback.
+
+    rdflib logs a traceback whenever a literal's lexical form does not fit its datatype
+    (``"abc"^^xsd:integer``, or an integer of more than 4,300 digits, which Python refuses to
+    convert): data anyone may send, so each one would put a traceback in the log. Installed by
+    the edges (``srkb``, the API) on the ``rdflib.term`` logger; the library configures nothing.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Drop the traceback of conversion warnings; pass every record."""
+        if record.exc_info and "Failed to convert Literal" in str(record.msg):
+            error = record.exc_info[1]
+            record.msg = f"{record.msg} ({type(error).__name__}: {str(error)[:200]})"
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def quiet_literal_warnings() -> None:
+    """Install :class:`OneLineLiteralWarnings` on rdflib's term logger (idempotent)."""
+    logger = logging.getLogger("rdflib.term")
+    if not any(isinstance(f, OneLineLiteralWarnings) for f in logger.filters):
+        logger.addFilter(OneLineLiteralWarnings())
+
+
+def check_update_syntax(text: str) -> None:
+    """Raise Oxigraph's located :class:`QuerySyntaxError` if an update does not parse.
+
+    Oxigraph has no parser of its own to call, so the update runs on an empty scratch store in
+    memory, where it has nothing to change; only its syntax error, if any, is kept. The caller has
+    refused ``LOAD`` and ``SERVICE`` and bounded the text (:mod:`kb.sparql.guard`) first.
+    """
+    try:
+        ox.Store().update(text, base_iri="http://localhost/")
+    except SyntaxError as err:
+        raise syntax_error(err, "update") from err
+    except (RuntimeError, ValueError, OSError):
+        return  # failed while running on nothing: not a syntax error

@@ -306,8 +306,24 @@ def _node(value: str) -> Identifier:
     return Literal(value)
 
 
-def record(store: Store, run: Run) -> Run:
-    """Append ``run`` to the history graph (one atomic ``INSERT DATA``); return it with its IRI."""
+def _forget(drop: list[RunSummary]) -> str:
+    """An update removing these runs with their findings and scores (``<run>``, ``<run>/...``)."""
+    runs_ = " ".join(iri(r.iri) for r in drop)
+    graph = iri(HISTORY_GRAPH)
+    return (
+        f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ VALUES ?run {{ {runs_} }} "
+        f"GRAPH {graph} {{ ?s ?p ?o }} "
+        'FILTER(?s = ?run || STRSTARTS(STR(?s), CONCAT(STR(?run), "/"))) }'
+    )
+
+
+def record(store: Store, run: Run, *, keep: int = 0) -> Run:
+    """Append ``run`` to the history graph; return it with its IRI.
+
+    With ``keep`` (``SRKB_HISTORY_RUNS``), runs older than the newest ``keep`` are dropped in the
+    same update request, so the history stays bounded (at 1M triples a run records some 190k
+    triples) and a reader never sees it with a run missing and the new one not yet there.
+    """
     stamp = run.time.strftime("%Y%m%dT%H%M%S.%fZ")
     subject = URIRef(f"{RUN_PREFIX}{stamp}-{uuid.uuid4().hex[:8]}")
     triples: list[tuple[Identifier, ...]] = [
@@ -343,7 +359,13 @@ def record(store: Store, run: Run) -> Run:
         ]
         if s.label:
             triples.append((node, HIST.organisationLabel, Literal(s.label)))
-    store.update(insert_data(HISTORY_GRAPH, triples))
+    update = insert_data(HISTORY_GRAPH, triples)
+    if keep > 0:
+        earlier = runs(store)
+        drop = earlier[: max(0, len(earlier) + 1 - keep)]
+        if drop:
+            update += " ;\n" + _forget(drop)
+    store.update(update)
     return Run(
         time=run.time,
         conforms=run.conforms,

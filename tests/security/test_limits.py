@@ -297,6 +297,11 @@ def test_the_defaults_are_the_documented_ones() -> None:
         "SRKB_MAX_UPLOAD_BYTES": "max_upload_bytes",
         "SRKB_QUERY_WORKERS": "query_workers",
         "SRKB_MAX_ABANDONED_QUERIES": "max_abandoned_queries",
+        "SRKB_MAX_CLIENT_REQUESTS": "max_client_requests",
+        "SRKB_BODY_TIMEOUT": "body_timeout",
+        "SRKB_HEADER_TIMEOUT": "header_timeout",
+        "SRKB_QUERY_MEMORY": "query_memory",
+        "SRKB_HISTORY_RUNS": "history_runs",
     }
     assert set(documented) == set(names)
     for variable, field in names.items():
