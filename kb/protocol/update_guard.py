@@ -44,7 +44,7 @@ from rdflib.term import URIRef, Variable
 
 from kb.errors import InputError, QuerySyntaxError, WriteRefusedError
 from kb.namespaces import GRAPH_BASE, SOURCE_GRAPH_PREFIX
-from kb.sparql.rewrite import mask
+from kb.sparql.rewrite import brace_depths, mask
 from kb.sparql.text import RDFLIB_PARSER_LOCK, iri
 
 #: CLEAR/DROP of ALL or NAMED: a keyword, not part of a prefixed name or a variable.
@@ -248,7 +248,7 @@ def guard_update(
                     hint="write it as DELETE { … } WHERE { … }",
                 )
         modifies = sum(1 for op in raw if getattr(op, "name", "") == "Modify")
-        depths = _depths(masked)
+        depths = brace_depths(masked)
         using_at = [m.start() for m in _WHERE.finditer(masked) if depths[m.start()] == 0]
         if len(using_at) != modifies:
             raise InputError(
@@ -260,16 +260,3 @@ def guard_update(
         clauses += [f"USING NAMED {iri(g)}" for g in using_named_graphs]
         using = " ".join(clauses) + " "
     return GuardedUpdate(text, tuple(sweeps), tuple(using_at), using, frozenset(targets), base)
-
-
-def _depths(masked: str) -> list[int]:
-    """The brace depth at each index of ``masked`` (0 outside every group)."""
-    depths = []
-    depth = 0
-    for ch in masked:
-        if ch == "}":
-            depth -= 1
-        depths.append(depth)
-        if ch == "{":
-            depth += 1
-    return depths

@@ -130,7 +130,7 @@ def rewrite_exists(query: str, bound: Iterable[str] = ()) -> str:
     body = masked[opening + 1 : closing]
     if re.search(r"\bVALUES\b", body, re.IGNORECASE):  # VALUES may leave variables UNDEF
         return query
-    depths = _depths(body)
+    depths = brace_depths(body)
     clauses = [m for m in _EXISTS.finditer(body) if depths[m.start()] == 0]
     if not clauses:
         return query
@@ -167,8 +167,8 @@ def rewrite_exists(query: str, bound: Iterable[str] = ()) -> str:
     return out[:end_of_group] + " ".join(added) + " " + out[end_of_group:]
 
 
-def _depths(masked: str) -> list[int]:
-    """The brace depth at each index of ``masked``."""
+def brace_depths(masked: str) -> list[int]:
+    """The brace depth at each index of ``masked`` (0 outside every group; see :func:`mask`)."""
     depths = []
     depth = 0
     for ch in masked:
