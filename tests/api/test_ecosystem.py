@@ -61,10 +61,17 @@ def expected_rows(rows: list[list[Any]]) -> set[tuple[str | None, ...]]:
     return {tuple(CAMPUS.cell(c) for c in row) for row in rows}
 
 
-def actual_rows(
-    items: list[dict[str, str | None]], columns: list[str]
-) -> set[tuple[str | None, ...]]:
-    return {tuple(item[c] for c in columns) for item in items}
+def lexical(value: object) -> str | None:
+    """An answer's cell as text: numbers come as JSON numbers, booleans as JSON booleans."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def actual_rows(items: list[dict[str, object]], columns: list[str]) -> set[tuple[str | None, ...]]:
+    return {tuple(lexical(item[c]) for c in columns) for item in items}
 
 
 def diff(expected: set[tuple[str | None, ...]], actual: set[tuple[str | None, ...]]) -> str:
