@@ -13,7 +13,7 @@ PORT ?= 8000
 STORE ?= data/demo-store
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install install-test system-deps bench bench-load clean
+.PHONY: run test test-extended lint install install-test system-deps bench bench-load clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,10 @@ lint: install-test
 
 test: system-deps install-test lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# More cases of the property and corpus checks (the extended marker), not part of `make test`.
+test-extended: system-deps install-test
+	$(VENV)/bin/pytest -m extended $(PYTEST_ARGS)
 
 # Benchmarks, not part of `make test`: generate, load, infer, validate, ask, impact, report at
 # BENCH_SIZES triples beside rdflib/owlrl/pySHACL (capped at BENCH_CAP s), then HTTP latency and

@@ -97,7 +97,7 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-@pytest.mark.slow
+@pytest.mark.extended
 @SETTINGS
 @given(ecosystem=ecosystems(max_organisations=6, gaps=True), data=st.data())
 def test_random_writes_and_deletions_validate_as_a_full_run(

@@ -20,7 +20,7 @@ names in srkb (Skolem constants, RDF 1.1 section 3.5), so HermiT is given the sa
 source's blank nodes replaced by IRIs of their own.
 
 Three fixed and two generated ecosystems run in ``make test`` (HermiT takes about 3 s each); the
-``slow`` marker runs forty more.
+``extended`` marker (``make test-extended``) runs forty more.
 """
 
 from __future__ import annotations
@@ -242,7 +242,7 @@ def test_messy_ecosystems_agree_with_pyshacl_and_hermit(messy: Messy) -> None:
     check(messy.sources())
 
 
-@pytest.mark.slow
+@pytest.mark.extended
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(messy=messy_ecosystems())
 def test_many_messy_ecosystems_agree_with_pyshacl_and_hermit(messy: Messy) -> None:

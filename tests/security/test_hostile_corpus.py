@@ -109,13 +109,13 @@ def test_the_cli_doors_that_crashed_survive_the_corpus(tmp_path: Path) -> None:
     _drive_the_cli(_invocations(tmp_path, everything=False))
 
 
-@pytest.mark.slow
+@pytest.mark.extended
 def test_every_cli_door_survives_the_corpus(tmp_path: Path) -> None:
     """Every verb that reads a file or a value: ``import``, ``explain``, ``ask``, ``export`` too."""
     _drive_the_cli(_invocations(tmp_path))
 
 
-@pytest.mark.slow
+@pytest.mark.extended
 def test_every_cli_door_survives_the_corpus_on_a_disk_store(tmp_path: Path) -> None:
     """The same on an on-disk store: big files take the bulk loader's streaming check, and
     queries run in a worker process with the memory cap."""

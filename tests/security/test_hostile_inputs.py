@@ -175,7 +175,7 @@ def test_srkb_query_gives_up_at_the_query_timeout(tmp_path: Path) -> None:
     assert_one_line_refusal(result, "2 s")
 
 
-@pytest.mark.slow  # the mechanism is tested over HTTP in test_hostile_requests.py
+@pytest.mark.extended  # the mechanism is tested over HTTP in test_hostile_requests.py
 def test_srkb_query_on_a_disk_store_meets_the_memory_cap(tmp_path: Path) -> None:
     """Item 5: the CLI honours SRKB_QUERY_MEMORY as the service does (a worker process)."""
     store = tmp_path / "store"

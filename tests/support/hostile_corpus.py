@@ -4,7 +4,7 @@ Each entry is small enough to send many times in a test run (the biggest are abo
 each one crashed, stalled or confused some engine before the guards in :mod:`kb.guards`: SPARQL
 operator chains and nesting that overflow Oxigraph's stack, a JSON-LD document that Python's JSON
 parser refuses (a 4,301-digit number) before a nesting that Oxigraph recurses into, giant tokens,
-odd encodings and truncated files. ``SLOW_*`` entries are bigger and run only under ``-m slow``.
+odd encodings and truncated files. ``SLOW_*`` entries are bigger and run only under ``-m extended``.
 """
 
 from __future__ import annotations
