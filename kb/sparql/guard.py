@@ -125,8 +125,9 @@ def scan_sparql(text: str, *, what: str = "query") -> SparqlShape:
     ``SERVICE`` and ``LOAD`` are found as keywords anywhere outside strings, IRIs and comments
     (a prefixed name or variable of that spelling is not one), so none can hide from the policy.
 
-    >>> scan_sparql("PREFIX ex: <http://example.org/> SELECT * { ?s ex:service ?o }")
-    SparqlShape(kind='select', uses_service=False, loads_url=False)
+    >>> shape = scan_sparql("PREFIX ex: <http://example.org/> SELECT * { ?s ex:service ?o }")
+    >>> shape.kind, shape.uses_service, shape.loads_url
+    ('select', False, False)
     """
     if "\\u" not in text and "\\U" not in text:
         return _scan(text, what)
