@@ -523,9 +523,13 @@ def _save(
         for node, finding in findings:
             everything.append((node, SRKB.precondition, Literal(finding.precondition)))  # type: ignore[arg-type]
             if finding.organisation:
-                everything.append(
-                    (node, SRKB.concernsOrganisation, URIRef(finding.organisation))  # type: ignore[arg-type]
+                # a blank-node organisation by its printable name, "_:label", as below
+                organisation = (
+                    Literal(finding.organisation)
+                    if finding.organisation.startswith("_:")
+                    else URIRef(finding.organisation)
                 )
+                everything.append((node, SRKB.concernsOrganisation, organisation))  # type: ignore[arg-type]
         store.replace_graph(VALIDATION_GRAPH, everything)
         return
     text: dict[Node, str] = {}
