@@ -614,7 +614,7 @@ def test_a_list_of_graphs_answered_late_does_not_hide_a_graph_written_meanwhile(
     answered = threading.Event()
 
     def late(endpoint: HostileEndpoint, handler: BaseHTTPRequestHandler, seen: Seen) -> None:
-        if seen.kind == "query" and "DISTINCT ?g" in seen.text and not answered.is_set():
+        if seen.kind == "query" and "GROUP BY ?g" in seen.text and not answered.is_set():
             status, content_type, body = relay(endpoint, seen)  # the list as it is now...
             answered.set()
             endpoint.release.wait(timeout=5)  # ...delivered after the update below
