@@ -41,7 +41,7 @@ from kb.sparql.guard import scan_sparql
 from kb.sparql.results import GRAPH_TYPES, RESULT_TYPES, negotiate, serialize
 from kb.sparql.text import RDFLIB_PARSER_LOCK, iri
 from kb.store import QueryResult, Store
-from kb.store.terms import check_query_syntax, check_update_syntax
+from kb.store.terms import check_update_syntax
 
 if TYPE_CHECKING:
     from kb.store.query_workers import QueryWorkers
@@ -213,8 +213,6 @@ def check_query(text: str, *, allow_service: bool = False) -> Parsed:
             "SERVICE would make the server query another endpoint over the network",
             hint="it is off by default; an operator can enable it with SRKB_ALLOW_SERVICE=true",
         )
-    if not parsed.uses_service:  # a scratch run would call the SERVICE an operator allowed
-        check_query_syntax(text)  # the same located error whatever the backend
     return parsed
 
 

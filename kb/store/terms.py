@@ -114,21 +114,6 @@ def quiet_literal_warnings() -> None:
         logger.addFilter(OneLineLiteralWarnings())
 
 
-def check_query_syntax(text: str) -> None:
-    """Raise Oxigraph's located :class:`QuerySyntaxError` if a query does not parse.
-
-    Run on an empty scratch store in memory (answered at once, there being no data), so that a
-    syntax error reads the same on every backend, a remote endpoint's included. The caller has
-    refused ``SERVICE`` (which would still be sent) and bounded the text first.
-    """
-    try:
-        ox.Store().query(text, base_iri="http://localhost/")
-    except SyntaxError as err:
-        raise syntax_error(err, "query") from err
-    except (RuntimeError, ValueError, OSError):
-        return  # failed while running on nothing: not a syntax error
-
-
 def check_update_syntax(text: str) -> None:
     """Raise Oxigraph's located :class:`QuerySyntaxError` if an update does not parse.
 

@@ -348,7 +348,17 @@ def test_accept_quality_values_choose_the_format(http: httpx.Client) -> None:
 # -- errors and policies ---------------------------------------------------------------------------
 
 
-def test_a_malformed_query_is_400_with_the_parsers_message(http: httpx.Client) -> None:
+def test_a_malformed_query_is_400_with_the_parsers_message(
+    http: httpx.Client, request: pytest.FixtureRequest
+) -> None:
+    if "virtuoso" in request.node.name:
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="on Virtuoso the store's own message comes back (a 400, without Oxigraph's "
+                "line and column): the query is checked by the engine that runs it",
+            )
+        )
     response = http.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p }"})
     problem = assert_problem(response, 400)
     assert "does not parse" in problem["detail"]
