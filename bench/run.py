@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import plot
 from bench.machine import facts
 from kb.generate import orgs_for_triples
 from tests.support.servers import OxigraphServer, start_oxigraph
@@ -487,6 +488,9 @@ def write_results(report: dict[str, Any], results: Path, prefix: str = "") -> Pa
         n += 1
     path.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
     (results / f"{prefix}latest.md").write_text(markdown(report), encoding="utf-8")
+    data = plot.curves([report])
+    if any(len(points) > 1 for points in data.values()):  # a curve needs two sizes
+        (results / f"{prefix}cost-curve.svg").write_text(plot.svg(data), encoding="utf-8")
     return path
 
 
