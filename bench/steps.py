@@ -230,7 +230,7 @@ def step_start_reinfer(params: Params) -> Result:
     return {"seconds": seconds}
 
 
-#: The organisations each write of :func:`step_write` adds (one small organisation's graph).
+#: How many writes of each kind :func:`step_write` times when ``--rounds`` does not say.
 WRITES = 5
 
 
@@ -258,7 +258,8 @@ def step_write(params: Params) -> Result:
     the data, incremental inference, validation, readiness and the history record. The
     organisation consumes a service of the benchmark's intermediary and registers a component of
     a platform provider (``write``), or of a global vendor, a hub (``hub_write``). Median of
-    :data:`WRITES` writes each; the graphs are dropped again afterwards (untimed).
+    ``--rounds`` writes each (:data:`WRITES` by default); the graphs are dropped again afterwards
+    (untimed).
     """
     from kb.knowledge_base import KnowledgeBase
     from kb.protocol import graph_store
@@ -275,9 +276,10 @@ def step_write(params: Params) -> Result:
         graph_store.put(kb, graph, body, "ttl")
         return time.perf_counter() - started
 
+    writes = int(params.get("rounds") or WRITES)
     ready()
-    plain = sorted(put(i, who["provider"]) for i in range(WRITES))
-    hub = sorted(put(WRITES + i, who["global_vendor"]) for i in range(WRITES))
+    plain = sorted(put(i, who["provider"]) for i in range(writes))
+    hub = sorted(put(writes + i, who["global_vendor"]) for i in range(writes))
     for graph in graphs:
         graph_store.delete(kb, graph)
     kb.close()
