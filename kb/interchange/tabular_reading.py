@@ -185,6 +185,10 @@ class RawDocument:
 # -- YAML ------------------------------------------------------------------------------------------
 
 _NULL_TAG = "tag:yaml.org,2002:null"
+#: libyaml's safe loader when PyYAML was built with it: the same events, nodes and marks as the
+#: pure-Python one, about 7x faster (a 2 MB upload is parsed in about a second of the server's
+#: time instead of ten, which other requests would wait for).
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _YamlReader:
@@ -244,7 +248,7 @@ class _YamlReader:
         try:
             aliases = [
                 event.start_mark.line + 1
-                for event in yaml.parse(text, Loader=yaml.SafeLoader)
+                for event in yaml.parse(text, Loader=_YAML_LOADER)
                 if isinstance(event, yaml.AliasEvent) and event.start_mark is not None
             ]
             for line in aliases:
@@ -255,7 +259,7 @@ class _YamlReader:
                 )
             if aliases:
                 return self.doc
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            root = yaml.compose(text, Loader=_YAML_LOADER)
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
             at = mark.line + 1 if mark else None
