@@ -15,6 +15,8 @@ srkb is expected to answer 503 meanwhile and carry on afterwards without a resta
   write) is kept as *pending* and retried by a background thread until the endpoint answers; the
   next write or report also runs it first, so nothing is built on an unfinished refresh. Meanwhile
   the cached report is dropped: it would describe data srkb cannot vouch for.
+* A write is never answered as an error once applied: its refresh failing only makes it
+  :class:`Written` with ``pending=True`` (the API's ``Srkb-Refresh: pending`` header).
 * Inference after a write is incremental only when the inferred graph was current before it: a
   stale mark already there (a write whose answer was lost and that landed late, another process
   killed mid-write) makes it a full run.
@@ -29,13 +31,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from rdflib.term import Identifier
 
 from kb import resources
 from kb.config import Settings
-from kb.errors import EndpointAnswerError, QueryTimeoutError, SrkbError, StoreUnavailableError
+from kb.errors import EndpointAnswerError, QueryTimeoutError, StoreUnavailableError
 from kb.interchange.loading import LoadedSource, install_model, write_sources
 from kb.reasoning.incremental import infer_incremental
 from kb.reasoning.inference import InferenceRun, infer, infer_if_needed
@@ -51,12 +54,34 @@ from kb.validation.shacl import ValidationReport, saved_report, validate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+U = TypeVar("U")
 
 #: The errors that mean "the store is not there right now", after which srkb retries later.
 UNAVAILABLE = (StoreUnavailableError, QueryTimeoutError)
 #: Seconds before the background thread first retries pending work, and the most between tries.
 RETRY_FIRST = 0.5
 RETRY_MAX = 5.0
+
+
+@dataclass(frozen=True)
+class Written(Generic[T]):
+    """What an applied write answers: the change's result, and whether its refresh is pending.
+
+    ``pending`` means inference and validation could not follow the write (the store stopped
+    answering, or they failed); srkb retries them, and the data is applied either way.
+    """
+
+    value: T
+    pending: bool = False
+
+    @property
+    def refresh(self) -> str:
+        """``"pending"`` or ``"done"``: the API's ``Srkb-Refresh`` header."""
+        return "pending" if self.pending else "done"
+
+    def with_value(self, value: U) -> Written[U]:
+        """The same write answering ``value`` (what a caller makes of the change's result)."""
+        return Written(value, self.pending)
 
 
 class KnowledgeBase:
@@ -160,8 +185,14 @@ class KnowledgeBase:
         record(self.store, Run.of(report, scores), keep=self.settings.history_runs)
         self._report, self._readiness = report, scores
 
-    def write(self, change: Callable[[], T], changed: set[Identifier] | None = None) -> T:
+    def write(self, change: Callable[[], T], changed: set[Identifier] | None = None) -> Written[T]:
         """Apply a change, then refresh, with no other write in between.
+
+        Returns the change's result and whether the refresh is still pending. Once the change is
+        applied nothing raises: a refresh that fails (the store gone, a fault in inference or
+        validation) is logged, kept as pending work and retried, and the write is answered as
+        applied with ``pending=True``. What raises is a write that was not applied (or whose
+        answer from a remote store was lost, so srkb cannot know).
 
         ``changed`` names the resources the change touches, when the caller knows them, so that
         only their neighbourhood is re-inferred.
@@ -175,7 +206,7 @@ class KnowledgeBase:
             self._settle()
             return self._write(change, changed)
 
-    def _write(self, change: Callable[[], T], changed: set[Identifier] | None) -> T:
+    def _write(self, change: Callable[[], T], changed: set[Identifier] | None) -> Written[T]:
         """:meth:`write` without the lock and the pending work (the caller holds the lock)."""
         try:
             if changed is not None and is_stale(self.store):
@@ -185,23 +216,26 @@ class KnowledgeBase:
             # Not applied, or (an answer lost) applied with its stale mark: refresh in full later.
             self._defer(self.refresh)
             raise
+        # From here on the write is applied: whatever happens to its refresh, the answer says so
+        # (an error now would tell the client it was not). A refresh that cannot follow is kept
+        # as pending work (the cached report is dropped meanwhile) and runs again in the
+        # background and before the next write or report; the stale mark stays until it has.
         try:
             self.refresh(changed)
         except UNAVAILABLE as err:
-            self._defer(self.refresh)
-            raise type(err)(
-                f"the write was applied, but inference and validation could not follow: {err}; "
-                "srkb completes them when the store answers again"
-            ) from err
-        except SrkbError:
-            # The write is applied: answering an error now would tell the client it was not.
-            # The refresh is kept as pending work (the cached report is dropped meanwhile) and
-            # runs again before the next write or report.
+            log.warning(
+                "the write was applied, but inference and validation could not follow (%s); "
+                "srkb completes them when the store answers again",
+                err,
+            )
+        except Exception:  # applied is applied: logged, and the refresh is retried
             log.exception("the write was applied, but inference or validation failed; retrying")
-            self._defer(self.refresh)
-        return result
+        else:
+            return Written(result, pending=False)
+        self._defer(self.refresh)
+        return Written(result, pending=True)
 
-    def load(self, sources: Sequence[ParsedSource]) -> list[LoadedSource]:
+    def load(self, sources: Sequence[ParsedSource]) -> Written[list[LoadedSource]]:
         """Write parsed sources (all-or-nothing) and refresh."""
         return self.write(lambda: write_sources(self.store, sources))
 

@@ -19,7 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import read_body
 from api.deps import KBDep, ReaderDep, SettingsDep, WriterDep
 from api.negotiation import RDF_MEDIA, rdf_format
-from api.responses import NOT_ACCEPTABLE, UNAVAILABLE
+from api.responses import NOT_ACCEPTABLE, REFRESH_HEADERS, UNAVAILABLE, written
+from kb.knowledge_base import Written
 from kb.protocol import graph_store
 from kb.protocol.graph_store_requests import GraphTarget, documents, identify
 from kb.protocol.graph_store_requests import rdf_format as body_format
@@ -33,8 +34,8 @@ DefaultParam = Annotated[
 ]
 FORMATS = ("ttl", "trig", "nt", "nq", "jsonld", "rdfxml")
 WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
-    201: {"description": "Graph created"},
-    204: {"description": "Graph replaced, merged or deleted"},
+    201: {"description": "Graph created", "headers": REFRESH_HEADERS},
+    204: {"description": "Graph replaced, merged or deleted", "headers": REFRESH_HEADERS},
     400: {
         "description": "Malformed RDF (with line and column), or neither/both of graph and default"
     },
@@ -109,10 +110,10 @@ def head_graph(
     return Response(media_type=RDF_MEDIA[rdf_format(request, format, FORMATS)])
 
 
-def _written(created: bool, target: GraphTarget) -> Response:
+def _written(created: Written[bool], target: GraphTarget) -> Response:
     if target.new and target.graph is not None:
-        return Response(status_code=201, headers={"Location": target.graph})
-    return Response(status_code=201 if created else 204)
+        return written(201, created, {"Location": target.graph})
+    return written(201 if created.value else 204, created)
 
 
 @router.put(
@@ -170,5 +171,4 @@ def delete_graph(
     kb: KBDep, request: Request, graph: GraphParam = None, default: DefaultParam = None
 ) -> Response:
     """Drop a graph."""
-    graph_store.delete(kb, _target(request).graph)
-    return Response(status_code=204)
+    return written(204, graph_store.delete(kb, _target(request).graph))

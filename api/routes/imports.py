@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import media_type, read_body
 from api.deps import KBDep, SettingsDep, WriterDep
 from api.errors import problem
-from api.responses import UNAVAILABLE
+from api.responses import REFRESH_HEADERS, UNAVAILABLE, written
 from kb.interchange.importing import ImportValidationError, import_upload
 from kb.interchange.tabular_export import XLSX_MEDIA
 
@@ -50,8 +50,11 @@ PROBLEM_SCHEMA: dict[str, object] = {
     },
 }
 RESPONSES: dict[int | str, dict[str, object]] = {
-    201: {"description": "Imported into a new source graph"},
-    204: {"description": "Imported, replacing the source graph of an earlier import"},
+    201: {"description": "Imported into a new source graph", "headers": REFRESH_HEADERS},
+    204: {
+        "description": "Imported, replacing the source graph of an earlier import",
+        "headers": REFRESH_HEADERS,
+    },
     400: {
         "description": "The input has problems; nothing was imported. The first 100 problems "
         "are listed, located by file, sheet, row and column (YAML: line); total counts them all",
@@ -108,4 +111,4 @@ async def import_ecosystem(
             problems=[p.as_dict() for p in error.problems],  # the first MAX_LISTED of them
             total=error.total,
         )
-    return Response(status_code=201 if created else 204)
+    return written(201 if created.value else 204, created)

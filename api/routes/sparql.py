@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.bodies import read_body
 from api.deps import KBDep, ReaderDep, SettingsDep, WriterDep
-from api.responses import NOT_ACCEPTABLE, PRIVATE_READ, UNAVAILABLE
+from api.responses import NOT_ACCEPTABLE, PRIVATE_READ, REFRESH_HEADERS, UNAVAILABLE, written
 from kb.config import Settings
 from kb.interchange.describe import service_description, void_description
 from kb.knowledge_base import KnowledgeBase
@@ -172,7 +172,7 @@ async def sparql_post(
     summary="SPARQL 1.1 Update (bearer token); inference and validation run again afterwards",
     status_code=204,
     responses={
-        204: {"description": "Applied"},
+        204: {"description": "Applied", "headers": REFRESH_HEADERS},
         400: {
             "description": "Malformed update, a query, two update parameters, LOAD/SERVICE "
             "(refused), or using-graph-uri with USING/WITH"
@@ -222,8 +222,8 @@ async def update(kb: KBDep, settings: SettingsDep, request: Request) -> Response
         using_graphs=operation.using_graphs,
         using_named_graphs=operation.using_named_graphs,
     )
-    await run_in_threadpool(kb.write, lambda: run_update(kb.store, guarded))
-    return Response(status_code=204)
+    applied = await run_in_threadpool(kb.write, lambda: run_update(kb.store, guarded))
+    return written(204, applied)
 
 
 @router.get(

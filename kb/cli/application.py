@@ -197,7 +197,9 @@ def write_then_infer(
     ``then`` sees its result once it is applied, before inference.
 
     The inferred graph is marked stale with the write, so a process killed before inference ends
-    leaves a store that infers again when opened; ``--no-infer`` leaves it so on purpose.
+    leaves a store that infers again when opened; ``--no-infer`` leaves it so on purpose. Once the
+    write is applied, inference failing (a remote store gone) is a warning on stderr and exit 0,
+    not an error: the data is there, and the stale mark has the next command infer.
     """
     from kb.interchange.loading import install_model
     from kb.knowledge_base import apply_write
@@ -212,7 +214,17 @@ def write_then_infer(
         if then is not None:
             then(result)
         if infer_after:
-            infer_with_progress(store)
+            try:
+                infer_with_progress(store)
+            except SrkbError as error:
+                # The data is written: exiting with an error would say it was not. The inferred
+                # graph keeps its stale mark, so the next command that opens the store infers.
+                err.print(
+                    f"warning: the data is written, but inference could not follow: {error}; "
+                    "it runs again when the store is next opened (or run srkb infer)",
+                    soft_wrap=True,
+                    highlight=False,
+                )
         return result
 
 

@@ -71,7 +71,7 @@ from kb.progress import ProgressReport, Stage, report
 from kb.store.source import ParsedSource
 
 if TYPE_CHECKING:
-    from kb.knowledge_base import KnowledgeBase
+    from kb.knowledge_base import KnowledgeBase, Written
     from kb.store import Store
 
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".xlsx": "xlsx", ".zip": "csv"}
@@ -507,15 +507,15 @@ def import_files(
     return write_sources(store, parse_tabular_files(files, progress))
 
 
-def import_upload(kb: KnowledgeBase, body: bytes, *, fmt: str, name: str) -> bool:
+def import_upload(kb: KnowledgeBase, body: bytes, *, fmt: str, name: str) -> Written[bool]:
     """Import an uploaded body into a knowledge base (checked, then one write and a refresh).
 
-    Returns True if the source graph is new, False if it replaced an earlier import.
+    Answers True if the source graph is new, False if it replaced an earlier import, and whether
+    the refresh is pending (:class:`kb.knowledge_base.Written`).
     """
     parsed = parse_tabular(body, fmt, name=name)
     created = parsed.graph not in kb.store.graphs()
-    kb.load([parsed])
-    return created
+    return kb.load([parsed]).with_value(created)
 
 
 __all__ = [

@@ -23,7 +23,7 @@ from rdflib.term import Identifier
 
 from kb.errors import InputError, NotFoundError
 from kb.interchange.parsing import parse_source
-from kb.knowledge_base import KnowledgeBase
+from kb.knowledge_base import KnowledgeBase, Written
 from kb.namespaces import DCTERMS, DEFAULT_UPDATE_GRAPH, PROV, PROVENANCE_GRAPH
 from kb.protocol.update_guard import refuse_own_graph
 from kb.sparql.guard import MAX_IRI_BYTES
@@ -134,7 +134,7 @@ def _nodes_in(kb: KnowledgeBase, name: str) -> set[Identifier]:
     return {row[0] for row in result.rows if row[0] is not None}
 
 
-def put(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
+def put(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> Written[bool]:
     """Replace a graph with the body (all-or-nothing); True if the graph is new."""
     name = target(graph)
     parsed = parse_document(body, fmt, name)
@@ -142,18 +142,18 @@ def put(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
     changed = _nodes_in(kb, name) | parsed.nodes()
     text = insert_data_request([parsed], [name])
     provenance = _provenance(name, [fmt], datetime.now(UTC))
-    kb.write(lambda: kb.store.update(f"{text} ;\n{provenance}"), changed)
-    return created
+    written = kb.write(lambda: kb.store.update(f"{text} ;\n{provenance}"), changed)
+    return written.with_value(created)
 
 
-def post(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> bool:
+def post(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> Written[bool]:
     """Merge the body into a graph (all-or-nothing); True if the graph is new."""
     return post_documents(kb, graph, [("body", fmt, body)])
 
 
 def post_documents(
     kb: KnowledgeBase, graph: str | None, documents: Sequence[tuple[str, str, bytes]]
-) -> bool:
+) -> Written[bool]:
     """Merge RDF documents (``(name, format, bytes)``, the parts of a multipart body) at once.
 
     True if the graph is new.
@@ -164,14 +164,16 @@ def post_documents(
     nodes: set[Identifier] = set().union(*(p.nodes() for p in parsed))
     text = insert_data_request(parsed)
     provenance = _provenance(name, [fmt for _label, fmt, _data in documents], datetime.now(UTC))
-    kb.write(lambda: kb.store.update(f"{text} ;\n{provenance}" if text else provenance), nodes)
-    return created
+    written = kb.write(
+        lambda: kb.store.update(f"{text} ;\n{provenance}" if text else provenance), nodes
+    )
+    return written.with_value(created)
 
 
-def delete(kb: KnowledgeBase, graph: str | None) -> None:
+def delete(kb: KnowledgeBase, graph: str | None) -> Written[None]:
     """Drop a graph and its provenance record; NotFoundError if it does not exist."""
     name = target(graph)
     exists(kb, name)
     changed = _nodes_in(kb, name)
     forget = f"DELETE WHERE {{ GRAPH {iri(PROVENANCE_GRAPH)} {{ {iri(name)} ?p ?o }} }}"
-    kb.write(lambda: kb.store.update(f"DROP SILENT GRAPH {iri(name)} ;\n{forget}"), changed)
+    return kb.write(lambda: kb.store.update(f"DROP SILENT GRAPH {iri(name)} ;\n{forget}"), changed)

@@ -35,9 +35,12 @@ def test_a_write_whose_validation_fails_afterwards_is_answered_as_applied(
 
     monkeypatch.setattr(knowledge_base, "validate", failing_once)
     try:
-        kb.write(lambda: kb.store.update(INSERT))  # no exception: the write is applied
+        written = kb.write(lambda: kb.store.update(INSERT))  # no exception: it is applied
+        assert written.pending
+        assert written.refresh == "pending"
         assert "http://example.org/g" in kb.store.graphs()
         kb.report()  # the missed refresh runs first, now successfully
         assert len(calls) >= 2
+        assert not kb.write(lambda: kb.store.update(INSERT)).pending
     finally:
         kb.close()
