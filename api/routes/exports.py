@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -11,10 +12,11 @@ from api.deps import KBDep, ReaderDep, SettingsDep
 from api.negotiation import RDF_MEDIA, rdf_format
 from api.responses import NOT_ACCEPTABLE, PRIVATE_READ, UNAVAILABLE
 from kb.interchange.ontology_docs import ontology_html
-from kb.interchange.rdf_export import export as run_export
+from kb.interchange.rdf_export import export_to
 from kb.namespaces import ONTOLOGY_GRAPH, SHAPES_GRAPH
 from kb.sparql.results import negotiate
 from kb.store import iter_chunks
+from kb.store.streaming import stream
 
 router = APIRouter(tags=["Exports"], dependencies=[ReaderDep])
 
@@ -36,9 +38,9 @@ Format = Annotated[
 ]
 
 
-def _stream(data: bytes, fmt: str, filename: str) -> StreamingResponse:
+def _stream(data: bytes | Iterator[bytes], fmt: str, filename: str) -> StreamingResponse:
     return StreamingResponse(
-        iter_chunks(data),
+        iter_chunks(data) if isinstance(data, bytes) else data,
         media_type=RDF_MEDIA[fmt],
         headers={"Content-Disposition": f'inline; filename="{filename}.{fmt}"', "Vary": "Accept"},
     )
@@ -53,12 +55,17 @@ def export(
     graph: Annotated[str | None, Query(description="Only this named graph.")] = None,
     inferred: Annotated[bool, Query(description="Include the inferred graph.")] = True,
 ) -> StreamingResponse:
-    """The knowledge base (TriG/N-Quads/JSON-LD keep graph names; others merge them), streamed."""
+    """The knowledge base (TriG/N-Quads/JSON-LD keep graph names; others merge them), streamed.
+
+    Made and sent under the query timeout: past it, the stream is closed unfinished.
+    """
     fmt = rdf_format(request, format, ALL_FORMATS)
-    data = request.app.state.query_threads.run(  # under the query timeout, as /sparql
-        lambda: run_export(kb.store, fmt, graph=graph, inferred=inferred), settings.query_timeout
+    body = stream(
+        lambda output: export_to(output, kb.store, fmt, graph=graph, inferred=inferred),
+        timeout=settings.query_timeout,
+        what="the export",
     )
-    return _stream(data, fmt, "srkb")
+    return _stream(body, fmt, "srkb")
 
 
 def _wants_html(request: Request, explicit: str | None) -> bool:

@@ -24,7 +24,7 @@ from kb.knowledge_base import Written
 from kb.protocol import graph_store
 from kb.protocol.graph_store_requests import GraphTarget, documents, identify
 from kb.protocol.graph_store_requests import rdf_format as body_format
-from kb.store import iter_chunks
+from kb.store.streaming import stream
 
 router = APIRouter(tags=["Graph Store"])
 
@@ -89,11 +89,13 @@ def get_graph(
     """A named graph, or the default graph (the user's, as writes see it)."""
     name = _target(request).graph
     fmt = rdf_format(request, format, FORMATS)
-    # Under the query timeout, as /sparql: a whole-store dump must not hold a thread for minutes.
-    data = request.app.state.query_threads.run(
-        lambda: graph_store.read(kb, name, fmt), settings.query_timeout
+    # Made and sent under the query timeout, as /sparql: past it, the stream is closed unfinished.
+    body = stream(
+        lambda output: graph_store.read_to(output, kb, name, fmt),
+        timeout=settings.query_timeout,
+        what="the graph",
     )
-    return StreamingResponse(iter_chunks(data), media_type=RDF_MEDIA[fmt])
+    return StreamingResponse(body, media_type=RDF_MEDIA[fmt])
 
 
 @router.head(STORE, dependencies=[ReaderDep], responses=READ_RESPONSES)

@@ -14,9 +14,11 @@ what format): a graph holds exactly the triples written to it, so a GET after a 
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import IO
 
 from rdflib import XSD, Literal
 from rdflib.term import Identifier
@@ -102,8 +104,15 @@ def read(kb: KnowledgeBase, graph: str | None, fmt: str) -> bytes:
     The default graph always exists (empty until something is written to it); so does a graph
     PUT empty.
     """
+    output = io.BytesIO()
+    read_to(output, kb, graph, fmt)
+    return output.getvalue()
+
+
+def read_to(output: IO[bytes], kb: KnowledgeBase, graph: str | None, fmt: str) -> None:
+    """:func:`read`, written into ``output`` as it is made (for streamed answers)."""
     exists(kb, graph)
-    return kb.store.dump(fmt, graph=graph or DEFAULT_WRITE_GRAPH)
+    kb.store.dump_to(output, fmt, graph=graph or DEFAULT_WRITE_GRAPH)
 
 
 def _provenance(name: str, fmts: Sequence[str], when: datetime) -> str:

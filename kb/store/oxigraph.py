@@ -7,12 +7,13 @@ reopens in a fraction of a second.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -209,6 +210,12 @@ class OxigraphStore:
 
     def dump(self, fmt: str, *, graph: str | None = None) -> bytes:
         """Serialise one named graph (any format) or the whole store (quad formats only)."""
+        output = io.BytesIO()
+        self.dump_to(output, fmt, graph=graph)
+        return output.getvalue()
+
+    def dump_to(self, output: IO[bytes], fmt: str, *, graph: str | None = None) -> None:
+        """:meth:`dump` written into ``output`` by Oxigraph as it goes (native code, no GIL)."""
         rdf_format = OX_FORMATS[fmt]
         if graph is None:
             if not rdf_format.supports_datasets:
@@ -216,33 +223,56 @@ class OxigraphStore:
                     f"the whole store holds several named graphs; {fmt} cannot name graphs",
                     hint="choose trig or nq, or export one graph",
                 )
-            return bytes(self._store.dump(format=rdf_format) or b"")
-        return bytes(self._store.dump(format=rdf_format, from_graph=ox.NamedNode(graph)) or b"")
+            self._store.dump(output, format=rdf_format)
+            return
+        self._store.dump(output, format=rdf_format, from_graph=ox.NamedNode(graph))
 
     def dump_graphs(self, fmt: str, graphs: Sequence[str], *, merged: bool = False) -> bytes:
-        """Serialise several graphs: merged for triple formats, graph by graph for quad formats.
+        """Serialise several graphs: merged for triple formats, graph by graph for quad formats."""
+        output = io.BytesIO()
+        self.dump_graphs_to(output, fmt, graphs, merged=merged)
+        return output.getvalue()
+
+    def dump_graphs_to(
+        self, output: IO[bytes], fmt: str, graphs: Sequence[str], *, merged: bool = False
+    ) -> None:
+        """:meth:`dump_graphs` written into ``output`` as it is made.
 
         Merged graphs are a ``CONSTRUCT`` serialised by Oxigraph itself, in native code that
         releases the GIL (100k triples as JSON-LD: 1.1 s, while the server's other threads run),
-        rather than a Python loop over every quad (1.8 s holding it).
+        rather than a Python loop over every quad (1.8 s holding it). N-Quads are each graph's
+        N-Triples dump (native too) with the graph's name added to every line; TriG and JSON-LD
+        by graph are Oxigraph's writers over the quads, read lazily.
         """
         rdf_format = OX_FORMATS[fmt]
         if merged or not rdf_format.supports_datasets:
             if not graphs:
-                return bytes(ox.serialize([], format=rdf_format) or b"")
+                ox.serialize([], output, format=rdf_format)
+                return
             union = " ".join(iri(g) for g in graphs)
             result = self._store.query(
                 "CONSTRUCT { ?s ?p ?o } WHERE { "
                 f"VALUES ?g {{ {union} }} GRAPH ?g {{ ?s ?p ?o }} }}"
             )
             assert isinstance(result, ox.QueryTriples)  # noqa: S101 - a CONSTRUCT
-            return bytes(result.serialize(format=rdf_format) or b"")
-        quads = [
+            result.serialize(output, format=rdf_format)
+            return
+        if rdf_format == ox.RdfFormat.N_QUADS:
+            for g in graphs:
+                named = _NamingLines(output, iri(g).encode())
+                self._store.dump(
+                    cast(IO[bytes], named),
+                    format=ox.RdfFormat.N_TRIPLES,
+                    from_graph=ox.NamedNode(g),
+                )
+                named.close_lines()
+            return
+        quads = (
             q
             for g in graphs
             for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(g))
-        ]
-        return bytes(ox.serialize(quads, format=rdf_format) or b"")
+        )
+        ox.serialize(quads, output, format=rdf_format)
 
     # -- writing ----------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
@@ -454,3 +484,33 @@ def scratch_store(*ntriples: bytes) -> OxigraphStore:
     for data in ntriples:
         scratch.add_ntriples(data)
     return scratch
+
+
+class _NamingLines(io.RawIOBase):
+    """Writes N-Triples lines into ``output`` as N-Quads lines of one graph.
+
+    An N-Triples line ends with `` .`` and a newline, and no other newline occurs in it (literals
+    escape theirs), so naming the graph is putting its IRI before every line's end.
+    """
+
+    def __init__(self, output: IO[bytes], graph: bytes) -> None:
+        super().__init__()
+        self._output, self._end = output, b" " + graph + b" .\n"
+        self._partial = b""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        text = self._partial + bytes(data)
+        cut = text.rfind(b"\n") + 1
+        self._partial = text[cut:]
+        if cut:
+            self._output.write(text[:cut].replace(b" .\n", self._end))
+        return len(data)
+
+    def close_lines(self) -> None:
+        """Write a last line that had no newline (Oxigraph ends every line with one)."""
+        if self._partial.strip():
+            self._output.write(self._partial.rstrip().removesuffix(b".").rstrip() + self._end)
+        self._partial = b""

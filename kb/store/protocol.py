@@ -161,6 +161,16 @@ class Store(Protocol):
         """
         ...
 
+    def dump_to(self, output: IO[bytes], fmt: str, *, graph: str | None = None) -> None:
+        """:meth:`dump`, written into ``output`` as it is made (see :mod:`kb.store.streaming`)."""
+        ...
+
+    def dump_graphs_to(
+        self, output: IO[bytes], fmt: str, graphs: Sequence[str], *, merged: bool = False
+    ) -> None:
+        """:meth:`dump_graphs`, written into ``output`` as it is made."""
+        ...
+
     def graphs(self) -> list[str]:
         """Return the IRIs of the non-empty named graphs."""
         ...

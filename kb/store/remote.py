@@ -44,7 +44,7 @@ import time
 import urllib.error
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -492,6 +492,20 @@ class RemoteStore:
             return bytes(ox.serialize(quads, format=rdf_format) or b"")
         triples = self._construct_graph(graph)
         return bytes(ox.serialize(triples, format=rdf_format) or b"")
+
+    def dump_to(self, output: IO[bytes], fmt: str, *, graph: str | None = None) -> None:
+        """:meth:`dump` into ``output``, received whole and then written.
+
+        Not streamed through: the triples are checked complete and converted before they are
+        passed on; each request to the endpoint is under the store's timeout.
+        """
+        output.write(self.dump(fmt, graph=graph))
+
+    def dump_graphs_to(
+        self, output: IO[bytes], fmt: str, graphs: Sequence[str], *, merged: bool = False
+    ) -> None:
+        """:meth:`dump_graphs` into ``output`` (received whole, as :meth:`dump_to`)."""
+        output.write(self.dump_graphs(fmt, graphs, merged=merged))
 
     def dump_graphs(self, fmt: str, graphs: Sequence[str], *, merged: bool = False) -> bytes:
         """Serialise several graphs, fetched with one SELECT and written by Oxigraph's writers."""
