@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import streams
 from kb.errors import (
     EndpointAnswerError,
     ForbiddenOperationError,
@@ -142,6 +143,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, error: Exception) -> JSONResponse:
+        if streams.expired(error):  # a stream cut at its deadline: logged once, where it was cut
+            return problem(503, str(error))  # never sent: the answer had started
         request_id = uuid.uuid4().hex
         log.error("request %s failed", request_id, exc_info=error)
         return problem(500, "the server failed; quote the request id", request_id=request_id)

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from api import errors, log_redaction
+from api import errors, log_redaction, streams
 from api.limits import BodyTimeout, ConcurrencyLimit, RateLimit
 from api.routes import (
     ecosystem,
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redactor = log_redaction.install(config)  # tokens in a URL must not reach the access log
         quiet_literal_warnings()  # anyone's ill-typed literal must not put a traceback in the log
+        expired = streams.install()  # a stream cut at its deadline: one line, not a traceback
         kb = await run_in_threadpool(KnowledgeBase.open, config)
         app.state.kb = kb
         app.state.settings = config
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.query_threads.close()
             kb.close()
             log_redaction.uninstall(redactor)
+            streams.uninstall(expired)
 
     app = FastAPI(
         title="srkb",
