@@ -175,11 +175,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--store", action="append", required=True, type=Path)
     parser.add_argument("--old", type=Path, help="a work tree of the code to compare with")
+    parser.add_argument("--new", type=Path, default=ROOT, help="the code measured (this tree)")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=300.0, help="SRKB_QUERY_TIMEOUT")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    trees = {"new": ROOT} | ({"old": args.old.resolve()} if args.old else {})
+    trees = {"new": args.new.resolve()} | ({"old": args.old.resolve()} if args.old else {})
     report: dict[str, Any] = {"load_before": os.getloadavg(), "stores": {}}
     for store in args.store:
         figures = measure(trees, store, args.reps, args.timeout)
