@@ -45,7 +45,6 @@ from kb.sparql.text import bind_column, iri, term
 from kb.store import Store
 from kb.validation import compiled as validation_sparql
 from kb.validation.shacl import (
-    _OWN_GRAPHS,
     CHECKED_RUN,
     CHECKED_SHAPES,
     FINDING_MESSAGE,
@@ -57,6 +56,7 @@ from kb.validation.shacl import (
     _Result,
     _shapes_digest,
     raw_graph_of,
+    reads_union,
     validate,
 )
 
@@ -113,9 +113,7 @@ def validate_around(
     existing = set(store.graphs())
     graphs = [g for g in [*knowledge_graphs(store), INFERRED_GRAPH] if g in existing]
     shapes = _graph_from(store, [SHAPES_GRAPH])
-    # As in a full run: the embedded store reads its union default graph when only srkb's own
-    # graphs lie outside the data (several times faster than a dataset of named graphs).
-    union = not store.capabilities.remote and existing - set(graphs) <= _OWN_GRAPHS
+    union = reads_union(store, existing, graphs)  # as in a full run
     compiled = validation_sparql.run(store, graphs, shapes, union=union, foci=foci) if foci else ()
     nodes = [BNode() for _ in compiled]
     results = [

@@ -36,6 +36,7 @@ from kb.namespaces import (
     HISTORY_GRAPH,
     INFERRED_GRAPH,
     INFERRED_STAGING_GRAPH,
+    PROVENANCE_GRAPH,
     SH,
     SHAPES_GRAPH,
     SRKB,
@@ -180,8 +181,22 @@ def _text(graph: Graph, subject: Node, predicate: URIRef) -> str | None:
     return None if value is None else str(value)
 
 
-#: Graphs srkb writes for itself: never data to validate.
-_OWN_GRAPHS = frozenset({SHAPES_GRAPH, VALIDATION_GRAPH, HISTORY_GRAPH, INFERRED_STAGING_GRAPH})
+#: Graphs srkb writes for itself: never data to validate. The provenance graph (when and in what
+#: format each Graph Store write came) is one: after the first write through the API it is there,
+#: and must not turn the union default graph off.
+_OWN_GRAPHS = frozenset(
+    {SHAPES_GRAPH, VALIDATION_GRAPH, HISTORY_GRAPH, INFERRED_STAGING_GRAPH, PROVENANCE_GRAPH}
+)
+
+
+def reads_union(store: Store, existing: set[str], graphs: list[str]) -> bool:
+    """Whether a run over ``graphs`` can read the embedded store's union default graph instead.
+
+    It can when only srkb's own graphs (:data:`_OWN_GRAPHS`) lie outside the data: they never
+    match a shape's data patterns (the tests compare both ways), and one index lookup a pattern
+    is several times faster than one a named graph.
+    """
+    return not store.capabilities.remote and existing - set(graphs) <= _OWN_GRAPHS
 
 
 def validate(
@@ -213,11 +228,7 @@ def validate(
     raw_graph: Graph | Callable[[], Graph]
     raw_triples: Callable[[], Iterable[Triple]]
     if engine == "sparql":
-        # srkb's own graphs (shapes, reports, history) never match a shape's data patterns (the
-        # tests compare both ways), so when only they lie outside the data, the embedded store
-        # can read its union default graph: one index lookup a pattern instead of one a graph.
-        others = existing - set(graphs)
-        union = not store.capabilities.remote and others <= _OWN_GRAPHS
+        union = reads_union(store, existing, graphs)
         compiled = validation_sparql.run(store, graphs, shapes, union=union, progress=progress)
         conforms = validation_sparql.conforms(compiled)
         nodes = [BNode() for _ in compiled]

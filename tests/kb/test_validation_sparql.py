@@ -24,7 +24,7 @@ from rdflib.term import Node
 from kb import resources
 from kb.errors import InputError
 from kb.interchange.loading import install_model, load_files, parse_stream, write_sources
-from kb.namespaces import HISTORY_GRAPH, SHAPES_GRAPH, SRKB, VALIDATION_GRAPH
+from kb.namespaces import HISTORY_GRAPH, PROVENANCE_GRAPH, SHAPES_GRAPH, SRKB, VALIDATION_GRAPH
 from kb.reasoning.inference import infer
 from kb.sparql.rewrite import rewrite_exists
 from kb.sparql.text import iri
@@ -37,7 +37,7 @@ from kb.validation.compiled import (
     report_triples,
     run,
 )
-from kb.validation.shacl import ENGINES, Finding, ValidationReport, validate
+from kb.validation.shacl import ENGINES, Finding, ValidationReport, reads_union, validate
 from tests.conftest import BACKENDS
 from tests.shapes import conftest as shape_tests
 from tests.shapes import (
@@ -624,7 +624,7 @@ def shapes_and_data(store: Store) -> tuple[Graph, list[str]]:
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri(SHAPES_GRAPH)} {{ ?s ?p ?o }} }}"
     for triple in store.query(query).triples:
         shapes.add(triple)
-    own = {SHAPES_GRAPH, VALIDATION_GRAPH, HISTORY_GRAPH}
+    own = {SHAPES_GRAPH, VALIDATION_GRAPH, HISTORY_GRAPH, PROVENANCE_GRAPH}
     return shapes, [g for g in store.graphs() if g not in own]
 
 
@@ -654,3 +654,19 @@ def test_union_default_graph_gives_the_findings_of_the_data_graphs(
 
 def test_union_default_graph_agrees_on_every_gap() -> None:
     assert assert_union_agrees(prepared_ecosystem(every_gap())) >= len(GAP_KINDS)
+
+
+def test_the_provenance_graph_is_srkbs_own_not_data(prepared: Callable[[str, str], Store]) -> None:
+    """A Graph Store write's provenance record neither turns the union off nor counts as data.
+
+    After the first write through the API the provenance graph is in the store; validation still
+    reads the union default graph, and finds there what the data graphs alone give.
+    """
+    store = prepared("broken-p1-unregistered-component", "disk")
+    store.update(
+        f"INSERT DATA {{ GRAPH {iri(PROVENANCE_GRAPH)} {{ <https://example.org/g> a "
+        "<http://www.w3.org/ns/prov#Entity> ; <http://purl.org/dc/terms/format> 'ttl' } }"
+    )
+    graphs = [g for g in store.graphs() if g not in {SHAPES_GRAPH, PROVENANCE_GRAPH}]
+    assert reads_union(store, set(store.graphs()), graphs)
+    assert assert_union_agrees(store) > 0
