@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import logging
 import pstats
 import statistics
 import sys
@@ -88,7 +89,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--writes", type=int, default=5)
     parser.add_argument("--hub", action="store_true", help="components of the global vendor")
     parser.add_argument("--profile", action="store_true", help="cProfile the last write")
+    parser.add_argument("--log", action="store_true", help="log what inference and validation do")
     args = parser.parse_args(argv)
+    if args.log:
+        logging.basicConfig(level=logging.WARNING, format="    %(name)s: %(message)s")
+        for name in ("kb.validation", "kb.reasoning"):
+            logging.getLogger(name).setLevel(logging.INFO)
 
     import kb.knowledge_base as knowledge_base
     from kb.config import Settings

@@ -48,7 +48,7 @@ from kb.store import Store, open_store
 from kb.store.source import ParsedSource
 from kb.validation.history import Run, record
 from kb.validation.incremental import validate_around
-from kb.validation.readiness import Readiness
+from kb.validation.readiness import Readiness, rescore
 from kb.validation.readiness import readiness as compute_readiness
 from kb.validation.shacl import ValidationReport, saved_report, validate
 
@@ -174,14 +174,25 @@ class KnowledgeBase:
             # Only the focus nodes near what changed, asserted or inferred, are checked again
             # (kb.validation.incremental).
             seeds = changed | touched
-            self._validate_and_record(lambda: validate_around(self.store, previous, seeds))
+            self._validate_and_record(lambda: validate_around(self.store, previous, seeds), seeds)
 
     def _validate_and_record(
-        self, validation: Callable[[], ValidationReport] | None = None
+        self,
+        validation: Callable[[], ValidationReport] | None = None,
+        seeds: set[Identifier] | None = None,
     ) -> None:
-        """Validate (by ``validation``, else in full), score readiness, record the run."""
+        """Validate (by ``validation``, else in full), score readiness, record the run.
+
+        With ``seeds`` (the resources a write changed, asserted or inferred) and the readiness of
+        the report before, only the organisations the write can have moved are scored again
+        (:func:`kb.validation.readiness.rescore`).
+        """
+        before, previous = self._report, self._readiness
         report = validate(self.store, save=True) if validation is None else validation()
-        scores = compute_readiness(self.store, report)
+        if seeds is not None and before is not None and previous is not None:
+            scores = rescore(self.store, report, previous, before, seeds)
+        else:
+            scores = compute_readiness(self.store, report)
         record(self.store, Run.of(report, scores), keep=self.settings.history_runs)
         self._report, self._readiness = report, scores
 

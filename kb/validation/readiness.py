@@ -32,10 +32,12 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from rdflib import URIRef
+from rdflib import BNode, URIRef
+from rdflib.term import Identifier
 
+from kb.ecosystem.questions import question
 from kb.ecosystem.views import roles_by_organisation
-from kb.namespaces import SHAPES_GRAPH
+from kb.namespaces import SHAPES_GRAPH, SRKB
 from kb.sparql.text import bind_column, iri
 from kb.store import Store
 from kb.validation.shacl import Finding, ValidationReport
@@ -384,9 +386,72 @@ def readiness(store: Store, report: ValidationReport) -> Readiness:
     for finding in report.findings:
         if finding.organisation and finding.organisation_label:
             names.setdefault(finding.organisation, finding.organisation_label)
+    by_organisation: dict[str, list[Finding]] = {}
+    for finding in report.findings:  # each organisation's own: not every finding for every one
+        if finding.organisation:
+            by_organisation.setdefault(finding.organisation, []).append(finding)
     rows = [
-        organisation_readiness(org, names.get(org), roles.get(org, ()), report.findings, all_checks)
+        organisation_readiness(
+            org, names.get(org), roles.get(org, ()), by_organisation.get(org, ()), all_checks
+        )
         for org in organisations
+    ]
+    rows.sort(key=lambda o: ((o.label or o.organisation).casefold(), o.organisation))
+    return Readiness(
+        organisations=tuple(rows), preconditions=tuple(sorted(all_checks)), checks=all_checks
+    )
+
+
+def rescore(
+    store: Store,
+    report: ValidationReport,
+    previous: Readiness,
+    before: ValidationReport,
+    seeds: Iterable[Identifier],
+) -> Readiness:
+    """:func:`readiness` after a write, scoring again only the organisations it can have moved.
+
+    ``previous`` is the readiness of ``before`` (the report before the write); ``seeds`` are the
+    resources whose asserted or inferred triples the write changed. An organisation's row depends
+    on its roles and label (its own triples: it is a seed if they changed) and its findings (its
+    row moves only if one of them is new or gone): those organisations are scored again, every
+    other row is kept. Gives what :func:`readiness` gives (the tests compare both); a blank-node
+    seed (which no query can name) makes it score everyone.
+    """
+    nodes = set(seeds)
+    old, new = set(before.findings), set(report.findings)
+    wanted = {str(n) for n in nodes if isinstance(n, URIRef)}
+    wanted |= {f.organisation for f in old ^ new if f.organisation}
+    if any(isinstance(n, BNode) for n in nodes) or any(o.startswith("_:") for o in wanted):
+        return readiness(store, report)
+    all_checks = checks(store)
+    roles: dict[str, set[str]] = {}
+    if wanted:
+        sparql = bind_column(
+            question("organisation-roles").sparql, "organisation", map(URIRef, sorted(wanted))
+        )
+        for organisation, role in store.query(sparql).rows:
+            roles.setdefault(str(organisation), set()).add(str(role).removeprefix(str(SRKB)))
+    by_organisation: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        if finding.organisation in wanted:
+            by_organisation.setdefault(finding.organisation, []).append(finding)
+    scored = set(roles) | set(by_organisation)
+    names = labels(store, scored)
+    for org, found in by_organisation.items():
+        for finding in found:
+            if finding.organisation_label:
+                names.setdefault(org, finding.organisation_label)
+    rows = [o for o in previous.organisations if o.organisation not in wanted]
+    rows += [
+        organisation_readiness(
+            org,
+            names.get(org),
+            sorted(roles.get(org, ())),
+            by_organisation.get(org, ()),
+            all_checks,
+        )
+        for org in scored
     ]
     rows.sort(key=lambda o: ((o.label or o.organisation).casefold(), o.organisation))
     return Readiness(

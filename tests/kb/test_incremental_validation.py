@@ -20,6 +20,7 @@ from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import source_graph
 from kb.reasoning.incremental import nodes_of
 from kb.validation import incremental as validation_incremental
+from kb.validation.readiness import readiness
 from kb.validation.shacl import ValidationReport, saved_report, validate
 from tests.support.generate import Ecosystem, ecosystems
 
@@ -68,6 +69,8 @@ def assert_same(kb: KnowledgeBase) -> None:
     extra = set(saved.findings) - set(full.findings)
     assert (missing, extra) == (set(), set())
     assert saved.findings == full.findings
+    # Readiness rescored for the organisations a write moved equals scoring everyone again.
+    assert kb.readiness() == readiness(kb.store, full)
 
 
 def split(graph: Graph, parts: list[int]) -> list[Graph]:
