@@ -218,12 +218,85 @@ class CompiledShape:
     def focused(self, foci: Iterable[Identifier]) -> str:
         """The query restricted to the focus nodes among ``foci``, for re-validating a few.
 
-        Every target subquery starts with the focus nodes' ``VALUES`` block. Targets only ever
-        appear joined (never under MINUS or a negation), so each remaining focus node gets
-        exactly the rows the whole query gives it.
+        Targets only ever appear joined (never under MINUS or a negation), so binding ``?this``
+        to the focus nodes where the targets bind it leaves each of them exactly the rows the
+        whole query gives it. The focus nodes' ``VALUES`` block goes (:func:`_bind_foci`) into
+        every target subquery, before it (so the engine starts the join from the few focus nodes,
+        not from every instance of the target classes), and into each ``MINUS`` about ``?this``
+        in the scope the targets bind: otherwise the engine evaluates the negated part over the
+        whole data for a handful of focus nodes.
         """
         values = "VALUES ?this { " + " ".join(term(f) for f in sorted(foci, key=str)) + " }"
-        return self.query.replace(FOCI_MARK, values)
+        return _bind_foci(self.query, values)
+
+
+_TARGETS_START = f"{{ SELECT DISTINCT ?this WHERE {{ {FOCI_MARK}"
+_TOKEN = re.compile(
+    r"""(?P<skip>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|<[^<>\s]*>|\#[^\n]*)"""
+    r"|(?P<select>\bSELECT\b)|(?P<minus>\bMINUS\s*\{)|(?P<open>\{)|(?P<close>\})",
+    re.IGNORECASE,
+)
+
+
+def _bind_foci(query: str, values: str) -> str:
+    """``query`` with ``values`` (``VALUES ?this``) where :meth:`CompiledShape.focused` says.
+
+    Scopes are tracked by braces: a ``SELECT``'s group is a new scope for ``?this``. A MINUS gets
+    the block only when the scope it is in holds a target subquery (there ``?this`` is the focus
+    node, bound to the focus nodes); one in a subquery of its own, or not mentioning ``?this``
+    (adding the variable would change what it removes), is left as it is.
+    """
+    inserts: list[tuple[int, str]] = []
+    # Per open brace: (is a SELECT's group, holds targets) for scopes; None for plain groups.
+    stack: list[list[bool] | None] = []
+    select_pending = False
+    for match in _TOKEN.finditer(query):
+        kind = match.lastgroup
+        if kind == "select":
+            select_pending = True
+        elif kind == "open":
+            if select_pending and query.startswith(FOCI_MARK, match.end() + 1):
+                scope = next((s for s in reversed(stack) if s is not None), None)
+                if scope is not None:
+                    scope[1] = True
+            stack.append([True, False] if select_pending else None)
+            select_pending = False
+        elif kind == "minus":
+            stack.append(None)
+            scope = next((s for s in reversed(stack) if s is not None), None)
+            end = _closing(query, match.end() - 1)
+            top_holds_targets = scope is None and _TARGETS_START in query[: match.start()]
+            if (top_holds_targets or (scope is not None and scope[1])) and _THIS.search(
+                query[match.end() : end]
+            ):
+                inserts.append((match.end(), f" {values}"))
+        elif kind == "close" and stack:
+            stack.pop()
+    out = query.replace(_TARGETS_START, f"{values} {{ SELECT DISTINCT ?this WHERE {{ {values}")
+    if not inserts:
+        return out
+    pieces, last = [], 0
+    for at, text in inserts:
+        pieces += [query[last:at], text]
+        last = at
+    pieces.append(query[last:])
+    return "".join(pieces).replace(
+        _TARGETS_START, f"{values} {{ SELECT DISTINCT ?this WHERE {{ {values}"
+    )
+
+
+def _closing(query: str, start: int) -> int:
+    """The index of the brace closing the one at ``start`` (strings, IRIs, comments skipped)."""
+    depth = 0
+    for match in _TOKEN.finditer(query, start):
+        kind = match.lastgroup
+        if kind in ("open", "minus"):
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+            if depth == 0:
+                return match.start()
+    return len(query)
 
 
 def _local(node: Node) -> str:
