@@ -215,6 +215,23 @@ class CompiledShape:
     branches: tuple[Branch, ...]
     placeholders: tuple[str, ...] = field(default=())
 
+    def targets_of(self, foci: Iterable[Identifier]) -> str | None:
+        """A query selecting the focus nodes among ``foci`` that this shape targets.
+
+        ``None`` when the query's target subqueries differ (they do not: every branch of a shape
+        joins the same one), so that a caller falls back to :meth:`focused` on all of ``foci``.
+        """
+        found = set()
+        at = self.query.find(_TARGETS_START)
+        while at >= 0:
+            found.add(self.query[at : _closing(self.query, at) + 1])
+            at = self.query.find(_TARGETS_START, at + 1)
+        if len(found) != 1:
+            return None
+        values = "VALUES ?this { " + " ".join(term(f) for f in sorted(foci, key=str)) + " }"
+        header = self.query[: self.query.find("SELECT")]
+        return f"{header}SELECT DISTINCT ?this WHERE {{ {values} {found.pop()} }}"
+
     def focused(self, foci: Iterable[Identifier]) -> str:
         """The query restricted to the focus nodes among ``foci``, for re-validating a few.
 
@@ -241,43 +258,60 @@ _TOKEN = re.compile(
 def _bind_foci(query: str, values: str) -> str:
     """``query`` with ``values`` (``VALUES ?this``) where :meth:`CompiledShape.focused` says.
 
-    Scopes are tracked by braces: a ``SELECT``'s group is a new scope for ``?this``. A MINUS gets
-    the block only when the scope it is in holds a target subquery (there ``?this`` is the focus
-    node, bound to the focus nodes); one in a subquery of its own, or not mentioning ``?this``
-    (adding the variable would change what it removes), is left as it is.
+    Scopes are tracked by braces: a ``SELECT``'s group is a new scope for ``?this``. A scope
+    *holds the focus* when a target subquery is joined in it: there ``?this`` is the focus node,
+    bound to the focus nodes. In such a scope the block also goes into
+
+    * each ``MINUS`` mentioning ``?this`` (one that does not is left alone: adding the variable
+      would change what it removes), and
+    * each sub-SELECT that projects ``?this`` (its rows join the focus nodes on ``?this``; a
+      shape's query may scan its typed nodes in a sub-SELECT of their own), which then holds the
+      focus itself; not when the query has a LIMIT or OFFSET, which restricting would change.
+
+    Anything else (a subquery's own ``?this``, FILTER NOT EXISTS, which the engine evaluates
+    with ``?this`` bound already) is left as it is.
     """
-    inserts: list[tuple[int, str]] = []
-    # Per open brace: (is a SELECT's group, holds targets) for scopes; None for plain groups.
-    stack: list[list[bool] | None] = []
-    select_pending = False
+    inserts: list[int] = []
+    stack: list[list[bool] | None] = []  # per open brace: [holds the focus] for a SELECT's group
+    select: bool | None = None  # a SELECT seen, its group not yet open: whether it projects ?this
+    sliced = re.search(r"\b(LIMIT|OFFSET)\b", query, re.IGNORECASE) is not None
+
+    def scope() -> list[bool] | None:
+        return next((s for s in reversed(stack) if s is not None), None)
+
     for match in _TOKEN.finditer(query):
         kind = match.lastgroup
         if kind == "select":
-            select_pending = True
+            projection = query[match.end() : query.find("{", match.end())]
+            select = _THIS.search(projection) is not None
         elif kind == "open":
-            if select_pending and query.startswith(FOCI_MARK, match.end() + 1):
-                scope = next((s for s in reversed(stack) if s is not None), None)
-                if scope is not None:
-                    scope[1] = True
-            stack.append([True, False] if select_pending else None)
-            select_pending = False
+            if select is None:
+                stack.append(None)
+                continue
+            outer = scope()
+            holds = outer is not None and outer[0]
+            if query.startswith(FOCI_MARK, match.end() + 1):  # a target subquery
+                if outer is not None:
+                    outer[0] = True
+                stack.append([False])
+            elif select and holds and not sliced:
+                inserts.append(match.end())
+                stack.append([True])
+            else:
+                stack.append([False])
+            select = None
         elif kind == "minus":
+            outer = scope()
+            if outer is not None and outer[0]:
+                end = _closing(query, match.end() - 1)
+                if _THIS.search(query[match.end() : end]):
+                    inserts.append(match.end())
             stack.append(None)
-            scope = next((s for s in reversed(stack) if s is not None), None)
-            end = _closing(query, match.end() - 1)
-            top_holds_targets = scope is None and _TARGETS_START in query[: match.start()]
-            if (top_holds_targets or (scope is not None and scope[1])) and _THIS.search(
-                query[match.end() : end]
-            ):
-                inserts.append((match.end(), f" {values}"))
         elif kind == "close" and stack:
             stack.pop()
-    out = query.replace(_TARGETS_START, f"{values} {{ SELECT DISTINCT ?this WHERE {{ {values}")
-    if not inserts:
-        return out
     pieces, last = [], 0
-    for at, text in inserts:
-        pieces += [query[last:at], text]
+    for at in inserts:
+        pieces += [query[last:at], f" {values}"]
         last = at
     pieces.append(query[last:])
     return "".join(pieces).replace(
@@ -696,7 +730,22 @@ def run(
     for done, shape in enumerate(compiled):
         report(progress, Stage("validating", done, len(compiled), unit="shapes"))
         started = time.perf_counter()
-        query = shape.query if foci is None else shape.focused(foci)
+        if foci is None:
+            query = shape.query
+        else:
+            # Which focus nodes the shape targets, once (every branch would find them again).
+            narrowed: AbstractSet[Identifier] = foci
+            targets = shape.targets_of(foci)
+            if targets is not None:
+                found = (
+                    store.query(targets)
+                    if union
+                    else store.query(targets, default_graphs=list(data_graphs))
+                )
+                narrowed = {row[0] for row in found.rows if row[0] is not None}
+                if not narrowed:
+                    continue
+            query = shape.focused(narrowed)
         if union:
             answer = store.query(query)
         else:
