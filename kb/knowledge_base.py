@@ -94,6 +94,8 @@ class KnowledgeBase:
         self._report: ValidationReport | None = None
         self._readiness: Readiness | None = None
         self.last_inference: InferenceRun | None = None
+        # The run last recorded in the history: the next is recorded as its changes from it.
+        self._last_run: Run | None = None
         # Work the store was not there for, run before anything else (guarded by _write_lock).
         self._pending: Callable[[], None] | None = None
         self._retrying = False  # a background thread retries _pending (guarded by _write_lock)
@@ -193,7 +195,12 @@ class KnowledgeBase:
             scores = rescore(self.store, report, previous, before, seeds)
         else:
             scores = compute_readiness(self.store, report)
-        record(self.store, Run.of(report, scores), keep=self.settings.history_runs)
+        self._last_run = record(
+            self.store,
+            Run.of(report, scores),
+            keep=self.settings.history_runs,
+            previous=self._last_run,
+        )
         self._report, self._readiness = report, scores
 
     def write(self, change: Callable[[], T], changed: set[Identifier] | None = None) -> Written[T]:

@@ -13,6 +13,21 @@ to it. The vocabulary (``hist:`` is ``https://w3id.org/srkb/history#``)::
           hist:sourceShape shapes:P2-ConsumerHasPractice ; hist:message "…" ; hist:value "…" .
     <run/score/0> hist:organisation ex:Bakery ; hist:precondition 2 ; hist:readiness 87 .
 
+A run after a write mostly repeats the one before, so a run is recorded as its changes: a
+``hist:previous`` link to the run it builds on, the findings and scores that are new
+(``hist:finding``, ``hist:score``), and those of the previous run that are gone
+(``hist:removedFinding``, described as a finding; ``hist:removedScore``, by organisation and
+precondition)::
+
+    <run2> a hist:ValidationRun ; hist:previous <run> ; … ;
+           hist:finding <run2/finding/0> ; hist:removedFinding <run2/removed/0> ;
+           hist:removedScore <run2/removedScore/0> .
+
+Every :data:`BASE_EVERY` runs (and when no previous run is known) a run is recorded whole, a
+``hist:BaseRun`` without ``hist:previous``; reading a run (:func:`load_run`) replays its changes
+on the base run it builds on. With retention, runs older than the kept ones become
+``hist:RetiredRun`` (no longer listed) while a kept run builds on them, and are dropped then.
+
 A finding is the same finding in two runs when organisation, precondition, shape, focus, value and
 severity agree (the message is left out: rewording a shape does not fix anything).
 
@@ -34,13 +49,15 @@ from rdflib.term import Identifier
 
 from kb.errors import InputError, NotFoundError
 from kb.namespaces import HISTORY_GRAPH, PROV
-from kb.sparql.text import bind, insert_data, iri
+from kb.sparql.text import bind_column, insert_data, iri
 from kb.store import Store
 from kb.validation.readiness import Readiness
 from kb.validation.shacl import ValidationReport
 
 HIST = Namespace("https://w3id.org/srkb/history#")
 RUN_PREFIX = HISTORY_GRAPH + "/run/"
+#: A run recorded as changes builds on at most this many before a run is recorded whole again.
+BASE_EVERY = 64
 
 _PREFIXES = f"""
 PREFIX hist: <{HIST}>
@@ -63,9 +80,11 @@ ORDER BY ?time ?run
 _FINDINGS = (
     _PREFIXES
     + f"""
-SELECT ?organisation ?label ?precondition ?severity ?focus ?shape ?value ?message WHERE {{
+SELECT ?organisation ?label ?precondition ?severity ?focus ?shape ?value ?message ?run ?change
+WHERE {{
   GRAPH {iri(HISTORY_GRAPH)} {{
-    ?run hist:finding ?finding .
+    {{ ?run hist:finding ?finding BIND("added" AS ?change) }}
+    UNION {{ ?run hist:removedFinding ?finding BIND("removed" AS ?change) }}
     ?finding hist:precondition ?precondition ; hist:severity ?severity ; hist:focus ?focus ;
              hist:sourceShape ?shape ; hist:message ?message .
     OPTIONAL {{ ?finding hist:organisation ?organisation }}
@@ -79,14 +98,30 @@ SELECT ?organisation ?label ?precondition ?severity ?focus ?shape ?value ?messag
 _SCORES = (
     _PREFIXES
     + f"""
-SELECT ?organisation ?label ?precondition ?readiness WHERE {{
+SELECT ?organisation ?label ?precondition ?readiness ?run WHERE {{
   GRAPH {iri(HISTORY_GRAPH)} {{
-    ?run hist:score ?score .
-    ?score hist:organisation ?organisation ; hist:precondition ?precondition ;
-           hist:readiness ?readiness .
+    {{ ?run hist:score ?score . ?score hist:readiness ?readiness }}
+    UNION {{ ?run hist:removedScore ?score }}
+    ?score hist:organisation ?organisation ; hist:precondition ?precondition .
     OPTIONAL {{ ?score hist:organisationLabel ?label }}
   }}
 }}
+"""
+)
+
+
+#: Every run kept (listed or retired), with the run it builds on.
+_ALL_RUNS = (
+    _PREFIXES
+    + f"""
+SELECT ?run ?listed ?time ?previous WHERE {{
+  GRAPH {iri(HISTORY_GRAPH)} {{
+    VALUES (?type ?listed) {{ (hist:ValidationRun "listed") (hist:RetiredRun "retired") }}
+    ?run a ?type ; prov:endedAtTime ?time .
+    OPTIONAL {{ ?run hist:previous ?previous }}
+  }}
+}}
+ORDER BY ?time ?run
 """
 )
 
@@ -162,6 +197,8 @@ class Run:
     findings: tuple[RecordedFinding, ...]
     scores: tuple[Score, ...] = ()
     iri: str | None = None
+    #: Runs recorded as changes since the last whole one (0: recorded whole).
+    chain: int = 0
 
     @property
     def violations(self) -> int:
@@ -306,9 +343,9 @@ def _node(value: str) -> Identifier:
     return Literal(value)
 
 
-def _forget(drop: list[RunSummary]) -> str:
+def _forget(drop: list[str]) -> str:
     """An update removing these runs with their findings and scores (``<run>``, ``<run>/...``)."""
-    runs_ = " ".join(iri(r.iri) for r in drop)
+    runs_ = " ".join(iri(r) for r in drop)
     graph = iri(HISTORY_GRAPH)
     return (
         f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ VALUES ?run {{ {runs_} }} "
@@ -317,15 +354,74 @@ def _forget(drop: list[RunSummary]) -> str:
     )
 
 
-def record(store: Store, run: Run, *, keep: int = 0) -> Run:
+def _finding_triples(node: URIRef, f: RecordedFinding) -> list[tuple[Identifier, ...]]:
+    triples: list[tuple[Identifier, ...]] = [
+        (node, HIST.precondition, Literal(f.precondition)),
+        (node, HIST.severity, Literal(f.severity)),
+        (node, HIST.focus, _node(f.focus)),
+        (node, HIST.sourceShape, _node(f.source_shape)),
+        (node, HIST.message, Literal(f.message)),
+    ]
+    if f.organisation:
+        triples.append((node, HIST.organisation, _node(f.organisation)))
+    if f.organisation_label:
+        triples.append((node, HIST.organisationLabel, Literal(f.organisation_label)))
+    if f.value is not None:
+        triples.append((node, HIST.value, Literal(f.value)))
+    return triples
+
+
+def _score_triples(node: URIRef, s: Score) -> list[tuple[Identifier, ...]]:
+    triples: list[tuple[Identifier, ...]] = [
+        (node, HIST.organisation, _node(s.organisation)),
+        (node, HIST.precondition, Literal(s.precondition)),
+        (node, HIST.readiness, Literal(s.readiness)),
+    ]
+    if s.label:
+        triples.append((node, HIST.organisationLabel, Literal(s.label)))
+    return triples
+
+
+@dataclass(frozen=True)
+class _Kept:
+    iri: str
+    listed: bool
+    previous: str | None
+
+
+def _kept(store: Store) -> list[_Kept]:
+    """Every run in the history graph, listed or retired, oldest first."""
+    if HISTORY_GRAPH not in store.graphs():
+        return []
+    return [
+        _Kept(str(run), str(listed) == "listed", None if prev is None else str(prev))
+        for run, listed, _time, prev in store.query(_ALL_RUNS).rows
+    ]
+
+
+def record(store: Store, run: Run, *, keep: int = 0, previous: Run | None = None) -> Run:
     """Append ``run`` to the history graph; return it with its IRI.
 
-    With ``keep`` (``SRKB_HISTORY_RUNS``), runs older than the newest ``keep`` are dropped in the
-    same update request, so the history stays bounded (at 1M triples a run records some 190k
-    triples) and a reader never sees it with a run missing and the new one not yet there.
+    With ``previous`` (the run recorded before, as :func:`record` returned it) the run is
+    recorded as its changes from it, unless it is time for a whole run again
+    (:data:`BASE_EVERY`) or ``previous`` is no longer in the history.
+
+    With ``keep`` (``SRKB_HISTORY_RUNS``), runs older than the newest ``keep`` are no longer
+    listed, in the same update request, so the history stays bounded (at 1M triples a whole run
+    records some 190k triples) and a reader never sees it with a run missing and the new one not
+    yet there; they are retired while a kept run builds on them, and dropped then.
     """
     stamp = run.time.strftime("%Y%m%dT%H%M%S.%fZ")
     subject = URIRef(f"{RUN_PREFIX}{stamp}-{uuid.uuid4().hex[:8]}")
+    kept = _kept(store) if keep > 0 or previous is not None else []
+    known = {k.iri for k in kept}
+    delta = (
+        previous is not None
+        and previous.iri in known
+        and previous.chain + 1 < BASE_EVERY
+        and len(set(run.findings)) == len(run.findings)
+        and len(set(previous.findings)) == len(previous.findings)
+    )
     triples: list[tuple[Identifier, ...]] = [
         (subject, RDF.type, HIST.ValidationRun),
         (subject, PROV.endedAtTime, Literal(run.time, datatype=XSD.dateTime)),
@@ -333,38 +429,37 @@ def record(store: Store, run: Run, *, keep: int = 0) -> Run:
         (subject, HIST.violations, Literal(run.violations)),
         (subject, HIST.warnings, Literal(run.warnings)),
     ]
-    for index, f in enumerate(run.findings):
+    findings, scores = list(run.findings), list(run.scores)
+    if delta and previous is not None and previous.iri is not None:
+        triples.append((subject, HIST.previous, URIRef(previous.iri)))
+        before, now = set(previous.findings), set(run.findings)
+        findings = [f for f in run.findings if f not in before]
+        for index, f in enumerate(sorted(before - now, key=repr)):
+            node = URIRef(f"{subject}/removed/{index}")
+            triples += [(subject, HIST.removedFinding, node), *_finding_triples(node, f)]
+        old_scores, new_scores = set(previous.scores), set(run.scores)
+        scores = [s for s in run.scores if s not in old_scores]
+        gone = sorted({(s.organisation, s.precondition) for s in old_scores - new_scores})
+        for index, (organisation, precondition) in enumerate(gone):
+            node = URIRef(f"{subject}/removedScore/{index}")
+            triples += [
+                (subject, HIST.removedScore, node),
+                (node, HIST.organisation, _node(organisation)),
+                (node, HIST.precondition, Literal(precondition)),
+            ]
+    else:
+        triples.append((subject, RDF.type, HIST.BaseRun))
+    for index, f in enumerate(findings):
         node = URIRef(f"{subject}/finding/{index}")
-        triples += [
-            (subject, HIST.finding, node),
-            (node, HIST.precondition, Literal(f.precondition)),
-            (node, HIST.severity, Literal(f.severity)),
-            (node, HIST.focus, _node(f.focus)),
-            (node, HIST.sourceShape, _node(f.source_shape)),
-            (node, HIST.message, Literal(f.message)),
-        ]
-        if f.organisation:
-            triples.append((node, HIST.organisation, _node(f.organisation)))
-        if f.organisation_label:
-            triples.append((node, HIST.organisationLabel, Literal(f.organisation_label)))
-        if f.value is not None:
-            triples.append((node, HIST.value, Literal(f.value)))
-    for index, s in enumerate(run.scores):
+        triples += [(subject, HIST.finding, node), *_finding_triples(node, f)]
+    for index, s in enumerate(scores):
         node = URIRef(f"{subject}/score/{index}")
-        triples += [
-            (subject, HIST.score, node),
-            (node, HIST.organisation, _node(s.organisation)),
-            (node, HIST.precondition, Literal(s.precondition)),
-            (node, HIST.readiness, Literal(s.readiness)),
-        ]
-        if s.label:
-            triples.append((node, HIST.organisationLabel, Literal(s.label)))
+        triples += [(subject, HIST.score, node), *_score_triples(node, s)]
     update = insert_data(HISTORY_GRAPH, triples)
     if keep > 0:
-        earlier = runs(store)
-        drop = earlier[: max(0, len(earlier) + 1 - keep)]
-        if drop:
-            update += " ;\n" + _forget(drop)
+        update += _retention(
+            kept, str(subject), str(previous.iri) if delta and previous else None, keep
+        )
     store.update(update)
     return Run(
         time=run.time,
@@ -372,7 +467,36 @@ def record(store: Store, run: Run, *, keep: int = 0) -> Run:
         findings=run.findings,
         scores=run.scores,
         iri=str(subject),
+        chain=previous.chain + 1 if delta and previous is not None else 0,
     )
+
+
+def _retention(kept: list[_Kept], new: str, builds_on: str | None, keep: int) -> str:
+    """The updates that unlist runs beyond the newest ``keep`` and drop those nothing needs."""
+    every = [*kept, _Kept(new, True, builds_on)]
+    listed = [k for k in every if k.listed]
+    shown = {k.iri for k in listed[max(0, len(listed) - keep) :]}
+    previous = {k.iri: k.previous for k in every}
+    needed: set[str] = set()
+    for run in shown:
+        at: str | None = run
+        while at is not None and at not in needed:
+            needed.add(at)
+            at = previous.get(at)
+    graph = iri(HISTORY_GRAPH)
+    update = ""
+    retire = [k.iri for k in listed if k.iri not in shown and k.iri in needed]
+    if retire:
+        values = " ".join(iri(r) for r in retire)
+        update += (
+            f" ;\nDELETE {{ GRAPH {graph} {{ ?run a <{HIST.ValidationRun}> }} }}\n"
+            f"INSERT {{ GRAPH {graph} {{ ?run a <{HIST.RetiredRun}> }} }}\n"
+            f"WHERE {{ VALUES ?run {{ {values} }} }}"
+        )
+    drop = [k.iri for k in every if k.iri not in needed and k.iri != new]
+    if drop:
+        update += " ;\n" + _forget(drop)
+    return update
 
 
 def _moment(value: Identifier | None) -> datetime:
@@ -405,43 +529,65 @@ def _text(value: Identifier | None) -> str | None:
 
 
 def load_run(store: Store, summary: RunSummary) -> Run:
-    """A recorded run with its findings and scores."""
-    subject = {"run": URIRef(summary.iri)}
-    findings = tuple(
-        sorted(
-            (
-                RecordedFinding(
-                    organisation=_text(org),
-                    organisation_label=_text(label),
-                    precondition=int(str(precondition)),
-                    severity=str(severity),
-                    focus=str(focus),
-                    source_shape=str(shape),
-                    value=_text(value),
-                    message=str(message),
-                )
-                for org, label, precondition, severity, focus, shape, value, message in store.query(
-                    bind(_FINDINGS, subject)
-                ).rows
-            ),
-            key=lambda f: f.key,
+    """A recorded run with its findings and scores (its changes replayed on its base run)."""
+    # The chain is walked here, from the list of runs: no property path (Virtuoso wants one end
+    # of a transitive path bound by equality).
+    links = {k.iri: k.previous for k in _kept(store)}
+    chain: list[str] = []  # base run first
+    at: str | None = summary.iri
+    while at is not None and at in links and at not in chain:
+        chain.append(at)
+        at = links[at]
+    chain.reverse()
+    position = {run: index for index, run in enumerate(chain)}
+    members = [URIRef(r) for r in chain]
+    added: list[list[RecordedFinding]] = [[] for _ in chain]
+    removed: list[set[RecordedFinding]] = [set() for _ in chain]
+    rows = store.query(bind_column(_FINDINGS, "run", members)).rows
+    for org, label, precondition, severity, focus, shape, value, message, run, gone in rows:
+        finding = RecordedFinding(
+            organisation=_text(org),
+            organisation_label=_text(label),
+            precondition=int(str(precondition)),
+            severity=str(severity),
+            focus=str(focus),
+            source_shape=str(shape),
+            value=_text(value),
+            message=str(message),
         )
-    )
-    scores = tuple(
-        sorted(
-            (
-                Score(str(org), _text(label), int(str(precondition)), int(str(readiness)))
-                for org, label, precondition, readiness in store.query(bind(_SCORES, subject)).rows
-            ),
-            key=lambda s: (s.organisation, s.precondition),
-        )
-    )
+        index = position[str(run)]
+        if str(gone) == "removed":
+            removed[index].add(finding)
+        else:
+            added[index].append(finding)
+    findings: list[RecordedFinding] = []
+    for index in range(len(chain)):
+        if removed[index]:
+            findings = [f for f in findings if f not in removed[index]]
+        findings += added[index]
+    new_scores: list[dict[tuple[str, int], Score]] = [{} for _ in chain]
+    gone_scores: list[set[tuple[str, int]]] = [set() for _ in chain]
+    for org, label, precondition, readiness, run in store.query(
+        bind_column(_SCORES, "run", members)
+    ).rows:
+        key = (str(org), int(str(precondition)))
+        index = position[str(run)]
+        if readiness is None:
+            gone_scores[index].add(key)
+        else:
+            new_scores[index][key] = Score(key[0], _text(label), key[1], int(str(readiness)))
+    scores: dict[tuple[str, int], Score] = {}
+    for index in range(len(chain)):
+        for key in gone_scores[index]:
+            scores.pop(key, None)
+        scores.update(new_scores[index])
     return Run(
         time=summary.time,
         conforms=summary.conforms,
-        findings=findings,
-        scores=scores,
+        findings=tuple(sorted(findings, key=lambda f: f.key)),
+        scores=tuple(sorted(scores.values(), key=lambda s: (s.organisation, s.precondition))),
         iri=summary.iri,
+        chain=len(chain) - 1,
     )
 
 

@@ -11,6 +11,7 @@ from kb.interchange.rdf_export import export
 from kb.namespaces import HISTORY_GRAPH, knowledge_graphs
 from kb.reasoning.inference import infer
 from kb.store import Store
+from kb.validation import history
 from kb.validation.history import Run, changes_since, compare, load_run, parse_since, record, runs
 from kb.validation.readiness import readiness
 from kb.validation.shacl import validate
@@ -134,3 +135,100 @@ def test_a_run_compared_with_itself_is_unchanged() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     a = Run(time=now, conforms=True, findings=(), scores=())
     assert compare(a, a).verdict == "unchanged"
+
+
+def _random_runs(count: int, seed: int) -> list[Run]:
+    """Runs whose findings and scores drift a little from one to the next, as after writes."""
+    import random
+
+    from kb.validation.history import RecordedFinding, Score
+
+    rng = random.Random(seed)  # noqa: S311 - seeded: a failure replays
+    pool = [
+        RecordedFinding(
+            organisation=f"https://example.org/org-{i % 7}" if i % 5 else None,
+            organisation_label=f"Org {i % 7}" if i % 3 else None,
+            precondition=i % 4,
+            severity="Violation" if i % 2 else "Warning",
+            focus=f"https://example.org/focus-{i}",
+            source_shape=f"https://w3id.org/srkb/shapes#S{i % 6}",
+            value=None if i % 4 else f"value {i}",
+            message=f"message {i}",
+        )
+        for i in range(40)
+    ]
+    findings = set(rng.sample(pool, 15))
+    scores = {
+        (f"https://example.org/org-{i}", p): rng.randint(0, 100) for i in range(7) for p in (1, 2)
+    }
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    made = []
+    for index in range(count):
+        for _ in range(rng.randint(0, 3)):
+            findings ^= {rng.choice(pool)}  # a finding comes or goes
+        for key in rng.sample(sorted(scores), 2):
+            scores[key] = rng.randint(0, 100)
+        if index % 4 == 3:
+            scores.pop(rng.choice(sorted(scores)), None)
+        made.append(
+            Run(
+                time=start + timedelta(minutes=index),
+                conforms=not any(f.severity == "Violation" for f in findings),
+                findings=tuple(sorted(findings, key=lambda f: f.key)),
+                scores=tuple(
+                    Score(org, None, p, value) for (org, p), value in sorted(scores.items())
+                ),
+            )
+        )
+    return made
+
+
+def test_runs_recorded_as_changes_read_back_whole(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run recorded as its changes from the one before reads back as the whole run.
+
+    Every third run is recorded whole (hist:BaseRun), so chains start over as they do every
+    BASE_EVERY runs.
+    """
+    monkeypatch.setattr(history, "BASE_EVERY", 3)
+    previous = None
+    recorded_runs = []
+    for run in _random_runs(8, seed=1):
+        previous = record(store, run, previous=previous)
+        recorded_runs.append((previous, run))
+    assert [p.chain for p, _ in recorded_runs] == [0, 1, 2, 0, 1, 2, 0, 1]
+    listed = runs(store)
+    assert [r.iri for r in listed] == [p.iri for p, _ in recorded_runs]
+    for summary, (_, run) in zip(listed, recorded_runs, strict=True):
+        again = load_run(store, summary)
+        assert set(again.findings) == set(run.findings)
+        assert len(again.findings) == len(run.findings)
+        assert set(again.scores) == set(run.scores)
+    changes = changes_since(store, "last")
+    assert set(changes.new) == set(recorded_runs[-1][1].findings) - set(
+        recorded_runs[-2][1].findings
+    )
+
+
+def test_retention_keeps_the_newest_runs_and_what_they_build_on(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With keep=3 only the newest three runs are listed; each still reads back whole, and runs
+    nothing builds on any more are gone from the graph."""
+    monkeypatch.setattr(history, "BASE_EVERY", 3)
+    previous = None
+    made = _random_runs(12, seed=2)
+    for run in made:
+        previous = record(store, run, keep=3, previous=previous)
+    listed = runs(store)
+    assert len(listed) == 3
+    for summary, run in zip(listed, made[-3:], strict=True):
+        assert set(load_run(store, summary).findings) == set(run.findings)
+        assert set(load_run(store, summary).scores) == set(run.scores)
+    # The kept runs and the (at most BASE_EVERY - 1) retired runs they build on; no more.
+    count = store.query(
+        f"SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE {{ GRAPH <{HISTORY_GRAPH}> "
+        "{ ?r <http://www.w3.org/ns/prov#endedAtTime> ?t } }"
+    ).rows[0][0]
+    assert 3 <= int(str(count)) <= 3 + 2
