@@ -215,22 +215,40 @@ class CompiledShape:
     branches: tuple[Branch, ...]
     placeholders: tuple[str, ...] = field(default=())
 
-    def targets_of(self, foci: Iterable[Identifier]) -> str | None:
-        """A query selecting the focus nodes among ``foci`` that this shape targets.
-
-        ``None`` when the query's target subqueries differ (they do not: every branch of a shape
-        joins the same one), so that a caller falls back to :meth:`focused` on all of ``foci``.
-        """
+    def _target_subquery(self) -> str | None:
+        """The target subquery every branch joins, or ``None`` if they differ (they do not)."""
         found = set()
         at = self.query.find(_TARGETS_START)
         while at >= 0:
             found.add(self.query[at : _closing(self.query, at) + 1])
             at = self.query.find(_TARGETS_START, at + 1)
-        if len(found) != 1:
+        return found.pop() if len(found) == 1 else None
+
+    def targets_of(self, foci: Iterable[Identifier]) -> str | None:
+        """A query selecting the focus nodes among ``foci`` that this shape targets.
+
+        ``None`` when the query's target subqueries differ, so that a caller falls back to
+        :meth:`focused` on all of ``foci``.
+        """
+        targets = self._target_subquery()
+        if targets is None:
             return None
         values = "VALUES ?this { " + " ".join(term(f) for f in sorted(foci, key=str)) + " }"
         header = self.query[: self.query.find("SELECT")]
-        return f"{header}SELECT DISTINCT ?this WHERE {{ {values} {found.pop()} }}"
+        return f"{header}SELECT DISTINCT ?this WHERE {{ {values} {targets} }}"
+
+    def on_targets(self, targeted: Iterable[Identifier]) -> str:
+        """:meth:`focused` on focus nodes known to be targets (found by :meth:`targets_of`).
+
+        The target subqueries are replaced by the focus nodes themselves: each branch would
+        otherwise check again, for every focus node, every target class with its subclasses.
+        """
+        query = self.focused(targeted)
+        targets = self._target_subquery()
+        if targets is None:
+            return query
+        values = "VALUES ?this { " + " ".join(term(f) for f in sorted(targeted, key=str)) + " }"
+        return query.replace(_bind_foci(targets, values), f"{{ {values} }}")
 
     def focused(self, foci: Iterable[Identifier]) -> str:
         """The query restricted to the focus nodes among ``foci``, for re-validating a few.
@@ -745,7 +763,7 @@ def run(
                 narrowed = {row[0] for row in found.rows if row[0] is not None}
                 if not narrowed:
                     continue
-            query = shape.focused(narrowed)
+            query = shape.focused(narrowed) if targets is None else shape.on_targets(narrowed)
         if union:
             answer = store.query(query)
         else:
