@@ -8,7 +8,9 @@ and, in the SPARQL constraints, of resources one more link away (a component's o
 the relationships it consumes in); the organisation a finding names is at most two links away (a
 practice's role: role, practice, organisation). So a result can change only for focus nodes within
 :data:`RADIUS` links of a resource whose triples changed: the resources the write touched, and
-the subjects and objects of the inferred triples the incremental inference added or removed.
+the subjects and objects of the inferred triples the incremental inference added or removed. The
+service level shapes reach further (a target three links from its consumer, a measurement of it
+four): a changed target or measurement brings its agreement in as a changed resource too.
 
 :func:`validate_around` finds those focus nodes (walking the knowledge and inferred graphs, not
 through ontology terms or literals, as :mod:`kb.reasoning.incremental` does), runs every shape
@@ -69,6 +71,15 @@ RADIUS = 2
 #: evaluated whole whatever the focus nodes, so only few of them make the focused run cheaper,
 #: and a change near a hub (a platform provider, a vendor) reaches hundreds.
 MAX_FOCI = 500
+#: The service level shapes read further than :data:`RADIUS`: from a consumer through its
+#: component or relationship and agreement to a target's own triples (three links) and to a
+#: measurement of it (four). A changed target or measurement stands for its agreement, two links
+#: from the consumer (the tests change only a target's value, or a measurement's, and compare).
+_ANCHORS = f"""SELECT DISTINCT ?agreement WHERE {{
+  {{ ?agreement {iri(SRKB.hasServiceLevelTarget)} ?node }}
+  UNION {{ ?node {iri(SRKB.measuresTarget)} ?target .
+          ?agreement {iri(SRKB.hasServiceLevelTarget)} ?target }}
+}}"""
 _SH = f"PREFIX sh: <{SH}>\n"
 _ONTOLOGY_TERMS = f"SELECT DISTINCT ?node WHERE {{ GRAPH {iri(ONTOLOGY_GRAPH)} {{ ?node ?p ?o }} }}"
 
@@ -83,6 +94,11 @@ def affected_foci(store: Store, seeds: Iterable[Identifier]) -> set[Identifier] 
             union_default_graph=False,
         )
         start -= {row[0] for row in result.rows}
+    if start:
+        result = store.query(
+            bind_column(_ANCHORS, "node", sorted(start, key=str)), union_default_graph=True
+        )
+        start |= {row[0] for row in result.rows if isinstance(row[0], URIRef | BNode)}
     found = rings(store, start, RADIUS, graphs=graphs)[-1]
     if len(found) > MAX_FOCI or any(isinstance(node, BNode) for node in found):
         return None

@@ -194,3 +194,42 @@ def test_too_wide_a_change_validates_everything(monkeypatch: pytest.MonkeyPatch)
     finally:
         kb.close()
     assert calls == ["around", "full", "around", "full"], calls
+
+
+@pytest.mark.parametrize(
+    ("resource", "predicate", "shape"),
+    [
+        ("target-cleaning-rounds", "hasTargetValue", "P1-ServiceLevelTargetIsComplete"),
+        (
+            "measure-finance-workplace-it-availability-2026-10",
+            "coversPeriod",
+            "P1-MeasurementIsComplete",
+        ),
+    ],
+    ids=["target", "measurement"],
+)
+def test_a_change_three_or_four_links_from_the_focus_node_is_revalidated(
+    resource: str, predicate: str, shape: str
+) -> None:
+    """The service level shapes reach three links from their consumer (organisation ->
+    component or relationship -> agreement -> target) and four (-> a measurement of it), and read
+    those resources' own triples: a write that adds or removes only a target's value, or a
+    measurement's period, changes a finding about the organisation."""
+    campus = Graph().parse(resources.example_file("campus"))
+    node = URIRef(f"https://example.org/campus#{resource}")
+    fix = Graph()
+    for triple in campus.triples((node, URIRef(f"https://w3id.org/srkb#{predicate}"), None)):
+        fix.add(triple)
+        campus.remove(triple)
+    assert len(fix) == 1
+    kb = KnowledgeBase.open(Settings(store="memory"))
+    try:
+        load(kb, "campus", campus)
+        assert any(shape in f.source_shape for f in kb.report().findings)
+        load(kb, "fix", fix)
+        assert_same(kb)
+        assert not any(shape in f.source_shape for f in kb.report().findings)
+        drop(kb, "fix")
+        assert_same(kb)
+    finally:
+        kb.close()
