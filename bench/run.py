@@ -391,6 +391,11 @@ def details(size: dict[str, Any]) -> list[str]:
             f"a write touching a global vendor (a hub): {write['hub_seconds']:.3g} s "
             f"(writes {write['hub_writes']} s; plain writes {write['writes']} s)"
         )
+        if "full_refresh_seconds" in write:
+            facts.append(
+                f"a full refresh (inference, validation, readiness, history) in the same run: "
+                f"{write['full_refresh_seconds']:.3g} s"
+            )
     return facts
 
 
