@@ -662,7 +662,7 @@ def test_the_provenance_graph_is_srkbs_own_not_data(prepared: Callable[[str, str
     After the first write through the API the provenance graph is in the store; validation still
     reads the union default graph, and finds there what the data graphs alone give.
     """
-    store = prepared("broken-p1-unregistered-component", "disk")
+    store = prepared("broken-p1-unregistered-component", "memory")
     store.update(
         f"INSERT DATA {{ GRAPH {iri(PROVENANCE_GRAPH)} {{ <https://example.org/g> a "
         "<http://www.w3.org/ns/prov#Entity> ; <http://purl.org/dc/terms/format> 'ttl' } }"
@@ -695,11 +695,15 @@ def assert_focused_agrees(store: Store, every: int) -> int:
     return checked
 
 
-def test_a_focused_run_gives_the_whole_runs_results_for_its_focus_nodes() -> None:
+def test_a_focused_run_gives_the_whole_runs_results_for_its_focus_nodes(
+    prepared: Callable[[str, str], Store],
+) -> None:
     """The focus nodes bound in targets and in MINUS parts change no result of theirs."""
     assert assert_focused_agrees(prepared_ecosystem(every_gap()), 3) >= len(GAP_KINDS)
+    assert_focused_agrees(prepared("campus", "memory"), 2)  # service levels, practices
 
 
+@pytest.mark.extended
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_a_focused_run_agrees_on_example(name: str, prepared: Callable[[str, str], Store]) -> None:
     assert_focused_agrees(prepared(name, "memory"), 2)
