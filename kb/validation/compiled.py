@@ -68,6 +68,7 @@ from kb.progress import ProgressReport, Stage, report
 from kb.sparql.rewrite import mask, rewrite_exists
 from kb.sparql.text import outer_where_brace, term
 from kb.store import Store
+from kb.validation.focus import FOCI_MARK, TARGETS_START, bind_foci, closing
 
 log = logging.getLogger(__name__)
 
@@ -201,11 +202,6 @@ class Branch:
         return tuple(Literal(str(m)) for m in self.messages)
 
 
-#: A comment at the start of every target subquery, where :meth:`CompiledShape.focused` puts the
-#: focus nodes to check.
-FOCI_MARK = "#srkb:foci"
-
-
 @dataclass(frozen=True)
 class CompiledShape:
     """One shape with targets, as one SELECT returning its validation results."""
@@ -218,10 +214,10 @@ class CompiledShape:
     def _target_subquery(self) -> str | None:
         """The target subquery every branch joins, or ``None`` if they differ (they do not)."""
         found = set()
-        at = self.query.find(_TARGETS_START)
+        at = self.query.find(TARGETS_START)
         while at >= 0:
-            found.add(self.query[at : _closing(self.query, at) + 1])
-            at = self.query.find(_TARGETS_START, at + 1)
+            found.add(self.query[at : closing(self.query, at) + 1])
+            at = self.query.find(TARGETS_START, at + 1)
         return found.pop() if len(found) == 1 else None
 
     def targets_of(self, foci: Iterable[Identifier]) -> str | None:
@@ -248,107 +244,21 @@ class CompiledShape:
         if targets is None:
             return query
         values = "VALUES ?this { " + " ".join(term(f) for f in sorted(targeted, key=str)) + " }"
-        return query.replace(_bind_foci(targets, values), f"{{ {values} }}")
+        return query.replace(bind_foci(targets, values), f"{{ {values} }}")
 
     def focused(self, foci: Iterable[Identifier]) -> str:
         """The query restricted to the focus nodes among ``foci``, for re-validating a few.
 
         Targets only ever appear joined (never under MINUS or a negation), so binding ``?this``
         to the focus nodes where the targets bind it leaves each of them exactly the rows the
-        whole query gives it. The focus nodes' ``VALUES`` block goes (:func:`_bind_foci`) into
+        whole query gives it. The focus nodes' ``VALUES`` block goes (kb.validation.focus) into
         every target subquery, before it (so the engine starts the join from the few focus nodes,
         not from every instance of the target classes), and into each ``MINUS`` about ``?this``
         in the scope the targets bind: otherwise the engine evaluates the negated part over the
         whole data for a handful of focus nodes.
         """
         values = "VALUES ?this { " + " ".join(term(f) for f in sorted(foci, key=str)) + " }"
-        return _bind_foci(self.query, values)
-
-
-_TARGETS_START = f"{{ SELECT DISTINCT ?this WHERE {{ {FOCI_MARK}"
-_TOKEN = re.compile(
-    r"""(?P<skip>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|<[^<>\s]*>|\#[^\n]*)"""
-    r"|(?P<select>\bSELECT\b)|(?P<minus>\bMINUS\s*\{)|(?P<open>\{)|(?P<close>\})",
-    re.IGNORECASE,
-)
-
-
-def _bind_foci(query: str, values: str) -> str:
-    """``query`` with ``values`` (``VALUES ?this``) where :meth:`CompiledShape.focused` says.
-
-    Scopes are tracked by braces: a ``SELECT``'s group is a new scope for ``?this``. A scope
-    *holds the focus* when a target subquery is joined in it: there ``?this`` is the focus node,
-    bound to the focus nodes. In such a scope the block also goes into
-
-    * each ``MINUS`` mentioning ``?this`` (one that does not is left alone: adding the variable
-      would change what it removes), and
-    * each sub-SELECT that projects ``?this`` (its rows join the focus nodes on ``?this``; a
-      shape's query may scan its typed nodes in a sub-SELECT of their own), which then holds the
-      focus itself; not when the query has a LIMIT or OFFSET, which restricting would change.
-
-    Anything else (a subquery's own ``?this``, FILTER NOT EXISTS, which the engine evaluates
-    with ``?this`` bound already) is left as it is.
-    """
-    inserts: list[int] = []
-    stack: list[list[bool] | None] = []  # per open brace: [holds the focus] for a SELECT's group
-    select: bool | None = None  # a SELECT seen, its group not yet open: whether it projects ?this
-    sliced = re.search(r"\b(LIMIT|OFFSET)\b", query, re.IGNORECASE) is not None
-
-    def scope() -> list[bool] | None:
-        return next((s for s in reversed(stack) if s is not None), None)
-
-    for match in _TOKEN.finditer(query):
-        kind = match.lastgroup
-        if kind == "select":
-            projection = query[match.end() : query.find("{", match.end())]
-            select = _THIS.search(projection) is not None
-        elif kind == "open":
-            if select is None:
-                stack.append(None)
-                continue
-            outer = scope()
-            holds = outer is not None and outer[0]
-            if query.startswith(FOCI_MARK, match.end() + 1):  # a target subquery
-                if outer is not None:
-                    outer[0] = True
-                stack.append([False])
-            elif select and holds and not sliced:
-                inserts.append(match.end())
-                stack.append([True])
-            else:
-                stack.append([False])
-            select = None
-        elif kind == "minus":
-            outer = scope()
-            if outer is not None and outer[0]:
-                end = _closing(query, match.end() - 1)
-                if _THIS.search(query[match.end() : end]):
-                    inserts.append(match.end())
-            stack.append(None)
-        elif kind == "close" and stack:
-            stack.pop()
-    pieces, last = [], 0
-    for at in inserts:
-        pieces += [query[last:at], f" {values}"]
-        last = at
-    pieces.append(query[last:])
-    return "".join(pieces).replace(
-        _TARGETS_START, f"{values} {{ SELECT DISTINCT ?this WHERE {{ {values}"
-    )
-
-
-def _closing(query: str, start: int) -> int:
-    """The index of the brace closing the one at ``start`` (strings, IRIs, comments skipped)."""
-    depth = 0
-    for match in _TOKEN.finditer(query, start):
-        kind = match.lastgroup
-        if kind in ("open", "minus"):
-            depth += 1
-        elif kind == "close":
-            depth -= 1
-            if depth == 0:
-                return match.start()
-    return len(query)
+        return bind_foci(self.query, values)
 
 
 def _local(node: Node) -> str:
