@@ -59,6 +59,7 @@ SRKB_STEPS = (
     "questions",
     "impact",
     "report",
+    "reports",
 )
 BASELINE_OF = {
     "load": "rdflib-parse",
@@ -82,6 +83,7 @@ LABELS = {
     "questions": "one-organisation questions (all, once)",
     "impact": "impact of a platform provider",
     "report": "whole-ecosystem report (every question without parameters)",
+    "reports": "slowest whole-ecosystem report (each question, view and report on its own)",
     "rdflib-parse": "rdflib parse",
     "owlrl": "owlrl OWL 2 RL closure",
     "pyshacl": "pySHACL, same shapes",

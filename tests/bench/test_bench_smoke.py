@@ -47,6 +47,10 @@ def test_every_step_its_baseline_and_the_http_part_run_and_are_reported(tmp_path
     # --rounds 1: one plain write and one hub write
     assert len(steps["write"]["info"]["writes"]) == len(steps["write"]["info"]["hub_writes"]) == 1
     assert all(rows >= 0 for rows in steps["questions"]["info"]["rows"].values())
+    reports = steps["reports"]["info"]
+    assert "question who-provides-what-to-whom" in reports["ms"]
+    assert reports["rows"]["view roles"] > 0, "every organisation has roles"
+    assert reports["slowest"] in reports["ms"]
     assert steps["owlrl"]["info"]["agrees_with_srkb"]
     assert steps["pyshacl"]["info"]["findings"] > 0
     api = size["api"]
