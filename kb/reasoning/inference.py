@@ -347,7 +347,7 @@ def explain(store: Store, resource: str) -> list[Explanation]:
     for candidate in rules():
         if candidate.role is None or candidate.role_variable is None:
             continue
-        query = f"{candidate.prologue}\nSELECT DISTINCT * {candidate.where}"
+        query = witness_query(candidate)
         if isinstance(subject, BNode):
             # A blank node cannot be a VALUES term: select every witness, keep the node's own.
             result = store.query(query)
@@ -372,6 +372,22 @@ def explain(store: Store, resource: str) -> list[Explanation]:
             )
         )
     return explanations
+
+
+def witness_query(candidate: Rule, *, negation: str = "FILTER NOT EXISTS") -> str:
+    """A role rule's WHERE as a SELECT of its witness rows, for one bound role variable.
+
+    The rules' ``MINUS`` groups each share a variable that a triple pattern outside always binds
+    (the relationship), so ``FILTER NOT EXISTS`` gives the same rows; for one organisation it is
+    checked per row (0.1-0.7 ms a rule at 100k triples) where ``MINUS`` evaluates its group over
+    the whole store first (14-29 ms a rule). Whole inference runs keep ``MINUS``, which is the
+    faster of the two when nothing is bound.
+    """
+    where = _MINUS_GROUP.sub(f"{negation} {{", candidate.where)
+    return f"{candidate.prologue}\nSELECT DISTINCT * {where}"
+
+
+_MINUS_GROUP = re.compile(r"\bMINUS\s*\{")
 
 
 def _caveats(store: Store, witnesses: Sequence[dict[str, Identifier]]) -> tuple[str, ...]:

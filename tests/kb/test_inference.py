@@ -24,8 +24,8 @@ from rdflib.term import Identifier
 from kb import resources
 from kb.interchange.loading import install_model, load_files, parse_stream, write_sources
 from kb.namespaces import INFERRED_GRAPH, SRKB
-from kb.reasoning.inference import MAX_PASSES, explain, infer, rule, rules
-from kb.sparql.text import iri, term
+from kb.reasoning.inference import MAX_PASSES, explain, infer, rule, rules, witness_query
+from kb.sparql.text import bind, iri, term
 from kb.store import Store, open_store
 
 EX = Namespace("https://example.org/rule-test#")
@@ -789,3 +789,44 @@ def test_cyclic_ecosystem_reaches_a_fixpoint(store: Store) -> None:
     assert instances(store, SRKB.MutualRelationship) == set()
     again = infer(store)
     assert again.inferred_triples == run.inferred_triples
+
+
+EXAMPLE_DIRS = sorted(p for p in resources.examples_dir().iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("example", EXAMPLE_DIRS, ids=[p.name for p in EXAMPLE_DIRS])
+def test_explain_asks_with_filter_not_exists_and_finds_what_minus_finds(
+    example: Path, memory_store: Store
+) -> None:
+    """explain() checks a role rule's negation per witness row (FILTER NOT EXISTS) instead of
+    evaluating its MINUS group over the whole store; for every organisation of every example,
+    plus one whose relationship names it as its own provider, the witness rows are the same.
+    """
+    store = memory_store
+    install_model(store)
+    load_files(store, sorted(example.glob("*.ttl")))
+    load_case(
+        store,
+        "ex:Self a org:Organization . ex:Loop a srkb:ServiceRelationship ;"
+        " srkb:hasProvider ex:Self ; srkb:hasConsumer ex:Self ; srkb:hasSponsor ex:Self .",
+    )
+    infer(store)
+    organisations = [
+        row[0]
+        for row in store.query(
+            "SELECT DISTINCT ?o WHERE { ?o a <http://www.w3.org/ns/org#Organization> }"
+        ).rows
+    ]
+    assert len(organisations) > 2
+    for candidate in rules():
+        if candidate.role_variable is None:
+            continue
+        assert "MINUS" not in witness_query(candidate)
+        for organisation in organisations:
+            binding = {candidate.role_variable: organisation}
+            fast = store.query(bind(witness_query(candidate), binding)).rows
+            whole = store.query(bind(witness_query(candidate, negation="MINUS"), binding)).rows
+            assert sorted(map(str, fast)) == sorted(map(str, whole)), (
+                candidate.rule_id,
+                organisation,
+            )
