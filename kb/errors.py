@@ -13,6 +13,20 @@ from pathlib import Path
 class SrkbError(Exception):
     """Base class of every error srkb raises on purpose."""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled whole (message and fields such as a location or a problem count), so that an
+        # error raised in a helper process (kb.interchange.parse_process) reads the same here.
+        return (_rebuilt, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuilt(
+    kind: type[SrkbError], args: tuple[object, ...], state: dict[str, object]
+) -> SrkbError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class InputError(SrkbError):
     """Input the user gave cannot be used: bad syntax, unknown format, missing parameter.

@@ -46,6 +46,7 @@ import pyoxigraph as ox
 
 from kb.errors import InputError
 from kb.interchange.loading import LoadedSource, refuse_same_names, write_sources
+from kb.interchange.parse_process import in_helper
 from kb.interchange.tabular_mapping import (
     ID_COLUMN,
     KIND_BY_NAME,
@@ -510,10 +511,13 @@ def import_files(
 def import_upload(kb: KnowledgeBase, body: bytes, *, fmt: str, name: str) -> Written[bool]:
     """Import an uploaded body into a knowledge base (checked, then one write and a refresh).
 
+    The body is read in the helper process of :mod:`kb.interchange.parse_process`: a large
+    workbook costs the service's other requests nothing.
+
     Answers True if the source graph is new, False if it replaced an earlier import, and whether
     the refresh is pending (:class:`kb.knowledge_base.Written`).
     """
-    parsed = parse_tabular(body, fmt, name=name)
+    parsed = in_helper(parse_tabular, body, fmt, name=name)
     created = parsed.graph not in kb.store.graphs()
     return kb.load([parsed]).with_value(created)
 
