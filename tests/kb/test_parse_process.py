@@ -7,6 +7,7 @@ import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -15,6 +16,7 @@ from kb.errors import InputError
 from kb.interchange import parse_process
 from kb.interchange.importing import ImportValidationError, parse_tabular
 from kb.interchange.parse_process import in_helper
+from kb.protocol.requests import HELPER_FORM_BYTES, decode_form, form_fields
 
 UPLOADS = sorted(
     p
@@ -85,3 +87,21 @@ def test_a_helper_that_dies_is_replaced() -> None:
     assert noticed is not None, "a killed helper was not noticed"
     assert "parsing process stopped" in str(noticed)
     assert in_helper(os.getpid) not in (pid, os.getpid())
+
+
+def test_a_large_form_is_decoded_in_the_helper_as_a_small_one_is_here() -> None:
+    """Forms from HELPER_FORM_BYTES on go to the helper; the fields are the same either way,
+    and a form that is not UTF-8 is refused with the same error.
+    """
+    query = "SELECT * WHERE { ?s ?p ?o FILTER(" + "&&".join(["?o"] * 20_000) + ") }"
+    body = urlencode({"query": query, "default-graph-uri": "urn:é"}).encode()
+    assert len(body) >= HELPER_FORM_BYTES
+    assert (
+        form_fields(body) == decode_form(body) == [("query", query), ("default-graph-uri", "urn:é")]
+    )
+    bad = body + b"&x=%FF"
+    with pytest.raises(InputError) as there:
+        form_fields(bad)
+    with pytest.raises(InputError) as here:
+        decode_form(bad)
+    assert str(there.value) == str(here.value) == "form: the form body is not valid UTF-8"
