@@ -78,7 +78,7 @@ LABELS = {
     "infer-unchanged": "`srkb infer` with nothing changed (whole CLI call)",
     "start": "service start on the existing store (nothing changed)",
     "start-reinfer": "service start that infers and validates again (no stamp)",
-    "write": "a write of one organisation's graph, everything up to date (p50 of 5)",
+    "write": "a write of one organisation's graph, everything up to date (p50 of --rounds)",
     "validate": "validation (all shapes)",
     "questions": "one-organisation questions (all, once)",
     "impact": "impact of a platform provider",
