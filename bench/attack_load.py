@@ -113,7 +113,7 @@ REQUESTS: dict[str, Request] = {
         "PUT", "/store?graph=urn%3Aattack", _number_then_nesting(5_000), "application/ld+json"
     ),
     "cartesian query": _form("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"),
-    "whole-store JSON-LD export": Request("GET", "/store?default&format=jsonld"),
+    "whole-store JSON-LD export": Request("GET", "/export?format=jsonld"),
     "workbook of 20k duplicate ids": _write(
         "POST", "/import", _duplicate_ids(20_000), "application/yaml"
     ),

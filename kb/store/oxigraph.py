@@ -8,6 +8,7 @@ reopens in a fraction of a second.
 from __future__ import annotations
 
 import io
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -240,9 +241,13 @@ class OxigraphStore:
 
         Merged graphs are a ``CONSTRUCT`` serialised by Oxigraph itself, in native code that
         releases the GIL (100k triples as JSON-LD: 1.1 s, while the server's other threads run),
-        rather than a Python loop over every quad (1.8 s holding it). N-Quads are each graph's
-        N-Triples dump (native too) with the graph's name added to every line; TriG and JSON-LD
-        by graph are Oxigraph's writers over the quads, read lazily.
+        rather than a Python loop over every quad (1.8 s holding it). The quad formats are each
+        graph's native dump wrapped in its name: N-Quads add the name to every N-Triples line,
+        TriG puts the N-Triples lines in a ``<g> { }`` block, JSON-LD puts each graph's array in
+        a named ``@graph`` object. Oxigraph's writers over a Python iterator of quads made the
+        same documents, but held the GIL for every quad: a whole-store JSON-LD export took the
+        service's interpreter from every other request for seconds. Blank nodes keep the store's
+        labels in every dump, so a node in two graphs is one node in the document too.
         """
         rdf_format = OX_FORMATS[fmt]
         if merged or not rdf_format.supports_datasets:
@@ -266,6 +271,21 @@ class OxigraphStore:
                     from_graph=ox.NamedNode(g),
                 )
                 named.close_lines()
+            return
+        if rdf_format == ox.RdfFormat.JSON_LD:
+            output.write(b"[")
+            for number, g in enumerate(graphs):
+                name = json.dumps(g, ensure_ascii=False).encode()
+                output.write(b"," * (number > 0) + b'{"@id":' + name + b',"@graph":')
+                self._store.dump(output, format=rdf_format, from_graph=ox.NamedNode(g))
+                output.write(b"}")
+            output.write(b"]")
+            return
+        if rdf_format == ox.RdfFormat.TRIG:
+            for g in graphs:
+                output.write(iri(g).encode() + b" {\n")
+                self._store.dump(output, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(g))
+                output.write(b"}\n")
             return
         quads = (
             q
