@@ -13,6 +13,12 @@ body read: the answer (``application/problem+json`` with ``Retry-After``) is sen
 * :class:`BodyTimeout` (``SRKB_BODY_TIMEOUT``) answers 408 to a request whose body has not
   arrived within that time, or pauses that long between two parts, and so frees its slot; the
   headers have their own timeout in :mod:`api.connections`.
+* :class:`RefusalDelay` (``SRKB_REFUSAL_DELAY``) makes a client whose requests keep being refused
+  (400, 401, 403, 408, 413, 414, 422, 431) wait before its next ones are served, longer the more
+  it was refused lately: a loop of oversized queries or nesting bombs, each cheap to refuse but
+  sent as fast as the answers come, otherwise takes a share of the one interpreter that serves
+  every request. The wait holds no request slot; a client with ``SRKB_MAX_CLIENT_REQUESTS``
+  requests already waiting gets 429 at once.
 * :class:`RateLimit` (``SRKB_RATE_LIMIT``, ``SRKB_RATE_LIMIT_BURST``) is a token bucket per client
   address answering 429. The address is the TCP peer's: ``X-Forwarded-For`` is not trusted, so
   behind a reverse proxy every client shares one bucket (rate-limit at the proxy instead).
@@ -193,3 +199,92 @@ class RateLimit:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+#: Statuses that count as a refusal of the client's request (its fault, cheap to answer, and
+#: what a loop of hostile requests gets): bad syntax, credentials, size, time and form.
+REFUSALS = frozenset({400, 401, 403, 408, 413, 414, 422, 431})
+#: Refusals a client may have lately before its requests wait, and the wait per refusal beyond.
+FREE_REFUSALS = 10
+WAIT_PER_REFUSAL = 0.1
+#: Seconds in which a client's count of recent refusals halves.
+HALF_LIFE = 10.0
+
+
+class RefusalDelay:
+    """Make a client wait before being served when many of its recent requests were refused.
+
+    Each client address has a count of refusals that halves every :data:`HALF_LIFE` seconds. A
+    request from a client with more than :data:`FREE_REFUSALS` waits
+    :data:`WAIT_PER_REFUSAL` seconds per refusal beyond them, at most ``most`` seconds, before it
+    goes on; so a person's typos never wait, while a client sending refused requests as fast as
+    it can is slowed to about one or two a second. The wait is an ``asyncio.sleep`` before the
+    request takes a slot of :class:`ConcurrencyLimit` (a waiting request costs no thread and
+    holds no slot), and a client with ``per_client`` requests already waiting gets 429 at once,
+    so that waiting cannot be used to pile up connections. ``most`` of 0 turns it off.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        most: float,
+        per_client: int = 8,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.most = most
+        self.per_client = per_client
+        self.clock = clock
+        self.refused: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self.waiting: Counter[str] = Counter()
+
+    def count(self, client: str) -> float:
+        """The client's recent refusals, decayed to now."""
+        refused, stamp = self.refused.get(client, (0.0, 0.0))
+        return refused * 0.5 ** ((self.clock() - stamp) / HALF_LIFE) if refused else 0.0
+
+    def delay(self, client: str) -> float:
+        """Seconds the client's next request waits before it is served."""
+        beyond = self.count(client) - FREE_REFUSALS
+        return min(self.most, beyond * WAIT_PER_REFUSAL) if beyond > 0 else 0.0
+
+    def note_refusal(self, client: str) -> None:
+        """Count one more refusal for ``client`` (the most recently seen is kept longest)."""
+        refused = self.count(client) + 1
+        self.refused.pop(client, None)
+        self.refused[client] = (refused, self.clock())
+        while len(self.refused) > MAX_CLIENTS:
+            self.refused.popitem(last=False)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wait as long as the client's refusals say, then serve; count the answer if refused."""
+        if self.most <= 0 or _exempt(scope):
+            await self.app(scope, receive, send)
+            return
+        client = _client(scope)
+        wait = self.delay(client)
+        if wait > 0:
+            if 0 < self.per_client <= self.waiting[client]:
+                response = problem(
+                    429,
+                    "this client address has many recently refused requests and "
+                    f"{self.per_client} more waiting (SRKB_REFUSAL_DELAY); fix the requests "
+                    "and try again shortly",
+                )
+                response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+                await response(scope, receive, send)
+                return
+            self.waiting[client] += 1
+            try:
+                await asyncio.sleep(wait)
+            finally:
+                self.waiting[client] -= 1
+                if self.waiting[client] <= 0:
+                    del self.waiting[client]
+
+        async def counting_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in REFUSALS:
+                self.note_refusal(client)
+            await send(message)
+
+        await self.app(scope, receive, counting_send)

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from api import errors, log_redaction, streams
-from api.limits import BodyTimeout, ConcurrencyLimit, RateLimit
+from api.limits import BodyTimeout, ConcurrencyLimit, RateLimit, RefusalDelay
 from api.routes import (
     ecosystem,
     exports,
@@ -88,6 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ConcurrencyLimit,
         limit=config.max_concurrent_requests,
         per_client=config.max_client_requests,
+    )
+    # A client refused again and again waits before it takes a slot (holding none meanwhile).
+    app.add_middleware(
+        RefusalDelay, most=config.refusal_delay, per_client=config.max_client_requests
     )
     app.add_middleware(RateLimit, rate=config.rate_limit, burst=config.rate_limit_burst)
     app.include_router(import_routes.router)

@@ -64,6 +64,13 @@ class Settings(BaseSettings):
         description="Requests one client address may have in flight at once (503 beyond), so "
         "that one client cannot take every slot of SRKB_MAX_CONCURRENT_REQUESTS; 0 means no limit.",
     )
+    refusal_delay: float = Field(
+        2.0,
+        ge=0,
+        description="Longest wait, in seconds, before a request is served when many of its "
+        "client address's recent requests were refused (400, 401, 403, 408, 413, 414, 422, "
+        "431): 0.1 s per refusal beyond 10, a count that halves every 10 s; 0 is off.",
+    )
     body_timeout: float = Field(
         30.0,
         gt=0,

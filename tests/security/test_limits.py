@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import select
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -24,7 +25,7 @@ import httpx
 import pytest
 
 from api import limits
-from api.limits import RateLimit
+from api.limits import RateLimit, RefusalDelay
 from kb.config import Settings
 from tests.support.app_server import API_TOKEN, AppServer, assert_problem, start_app
 from tests.support.coroutines import run
@@ -157,12 +158,15 @@ def test_a_client_over_the_rate_limit_gets_429_then_is_served_again(tmp_path: Pa
         server.stop()
 
 
-def call(app: RateLimit, client: str, path: str = "/organisations") -> int:
-    """One request through the middleware from ``client``; the status it answers with."""
+def call(
+    app: RateLimit | RefusalDelay, client: str, path: str = "/organisations", status: int = 200
+) -> int:
+    """One request through the middleware from ``client``, answered ``status`` by the app
+    behind it; the status the middleware answers with."""
     statuses: list[int] = []
 
     async def inner(scope: Any, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
     async def receive() -> dict[str, Any]:
@@ -202,6 +206,81 @@ def test_each_client_address_has_its_own_bucket_and_memory_is_bounded(
     assert len(limiter.buckets) == 50
     assert "10.1.0.199" in limiter.buckets
     assert "10.0.0.1" not in limiter.buckets  # the least recently seen went first
+
+
+# -- refusal delay ----------------------------------------------------------------------------
+
+
+def test_a_client_refused_again_and_again_waits_and_its_count_decays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [1000.0]
+    delay = RefusalDelay(app=None, most=2.0, per_client=2, clock=lambda: now[0])  # type: ignore[arg-type]
+    for _ in range(10):  # the free refusals: nobody waits yet
+        assert call(delay, "10.0.0.1", "/sparql", status=400) == 400
+    assert delay.delay("10.0.0.1") == 0
+    assert call(delay, "10.0.0.1", status=404) == 404  # not a refusal: an unknown resource
+    assert call(delay, "10.0.0.1", status=200) == 200
+    for _ in range(5):
+        delay.note_refusal("10.0.0.1")
+    assert delay.delay("10.0.0.1") == pytest.approx(0.5)
+    for _ in range(100):
+        delay.note_refusal("10.0.0.1")
+    assert delay.delay("10.0.0.1") == 2.0  # never more than the setting
+    assert delay.delay("10.0.0.2") == 0  # another client is not slowed
+    now[0] += limits.HALF_LIFE * 4  # 115 refusals halve four times: about 7, within the free
+    assert delay.delay("10.0.0.1") == 0
+    for _ in range(20):
+        delay.note_refusal("10.0.0.3")
+    delay.waiting["10.0.0.3"] = 2  # as many waiting as a client may have in flight
+    assert call(delay, "10.0.0.3") == 429
+    assert call(delay, "10.0.0.3", "/health") == 200  # never delayed
+    monkeypatch.setattr(limits, "MAX_CLIENTS", 50)
+    for n in range(200):
+        delay.note_refusal(f"10.1.0.{n}")
+    assert len(delay.refused) == 50
+    assert "10.1.0.199" in delay.refused
+
+
+def test_over_http_a_client_sending_refused_requests_waits_and_another_does_not(
+    tmp_path: Path,
+) -> None:
+    """Client 127.0.0.2 sends malformed queries until it waits; 127.0.0.1 is served meanwhile."""
+    server = start_app(
+        tmp_path, settings={"SRKB_REFUSAL_DELAY": "1.5", "SRKB_MAX_CLIENT_REQUESTS": "2"}
+    )
+    url = f"http://127.0.0.1:{server.port}"
+    other = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"), timeout=30)
+    try:
+        for _ in range(20):  # 10 beyond the free ones: they wait 0.1, 0.2, ... s (decaying)
+            assert other.get(f"{url}/sparql", params={"query": "SELEC"}).status_code == 400
+        finished: dict[str, float] = {}
+
+        def slowed() -> None:
+            started = time.monotonic()
+            assert other.get(f"{url}/organisations").status_code == 200
+            finished["waited"] = time.monotonic() - started
+            finished["at"] = time.monotonic()
+
+        waiting = threading.Thread(target=slowed)
+        waiting.start()
+        with server.client(timeout=30) as client:
+            assert client.get("/organisations").status_code == 200
+            served_at = time.monotonic()
+        waiting.join(timeout=30)
+        assert finished["waited"] >= 0.3, finished  # 0.1 s a refusal beyond 10, less decay
+        assert served_at < finished["at"], "the other client was held behind the waiting one"
+        # two waiting at once are as many as one client may have; a third is refused at once
+        extra = [threading.Thread(target=other.get, args=(f"{url}/organisations",)) for _ in "ab"]
+        for thread in extra:
+            thread.start()
+        time.sleep(0.3)
+        assert_problem(other.get(f"{url}/organisations"), 429)
+        for thread in extra:
+            thread.join(timeout=30)
+    finally:
+        other.close()
+        server.stop()
 
 
 # -- SPARQL text size --------------------------------------------------------------------------
@@ -302,6 +381,7 @@ def test_the_defaults_are_the_documented_ones() -> None:
         "SRKB_HEADER_TIMEOUT": "header_timeout",
         "SRKB_QUERY_MEMORY": "query_memory",
         "SRKB_HISTORY_RUNS": "history_runs",
+        "SRKB_REFUSAL_DELAY": "refusal_delay",
     }
     assert set(documented) == set(names)
     for variable, field in names.items():

@@ -68,8 +68,10 @@ class AppServer:
 
 
 def server_env(settings: Mapping[str, str]) -> dict[str, str]:
-    """This process's environment without SRKB_* variables, plus ``settings``."""
+    """This process's environment without SRKB_* variables, no refusal delay, plus ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SRKB_")}
+    # The suites send hundreds of refused requests on purpose; the delay has tests of its own.
+    env["SRKB_REFUSAL_DELAY"] = "0"
     env.update(settings)
     return env
 
