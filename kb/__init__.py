@@ -13,27 +13,69 @@ loaders, validators and questions that make the model executable::
     rows = ask(store, "dependents-of", {"provider": "https://example.org/campus#NetCo"}).rows
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("srkb")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-# Submodules import __version__, so it is defined above these imports.
-from kb.ecosystem.questions import ask, questions
-from kb.errors import (
-    InputError,
-    NotFoundError,
-    QuerySyntaxError,
-    QueryTimeoutError,
-    SrkbError,
-    StoreUnavailableError,
-)
-from kb.interchange.loading import install_model, load_files
-from kb.reasoning.inference import explain, infer
-from kb.store import Store, open_store
-from kb.validation.shacl import ValidationReport, validate
+if TYPE_CHECKING:
+    from kb.ecosystem.questions import ask, questions
+    from kb.errors import (
+        InputError,
+        NotFoundError,
+        QuerySyntaxError,
+        QueryTimeoutError,
+        SrkbError,
+        StoreUnavailableError,
+    )
+    from kb.interchange.loading import install_model, load_files
+    from kb.reasoning.inference import explain, infer
+    from kb.store import Store, open_store
+    from kb.validation.shacl import ValidationReport, validate
+
+#: Where each public name lives. They are imported on first use (PEP 562), so that ``import kb``,
+#: which every ``srkb`` command does, costs none of SHACL, the questions, the parsers or
+#: rdflib's SPARQL engine unless the command uses them.
+_EXPORTS = {
+    "ask": "kb.ecosystem.questions",
+    "questions": "kb.ecosystem.questions",
+    "InputError": "kb.errors",
+    "NotFoundError": "kb.errors",
+    "QuerySyntaxError": "kb.errors",
+    "QueryTimeoutError": "kb.errors",
+    "SrkbError": "kb.errors",
+    "StoreUnavailableError": "kb.errors",
+    "install_model": "kb.interchange.loading",
+    "load_files": "kb.interchange.loading",
+    "explain": "kb.reasoning.inference",
+    "infer": "kb.reasoning.inference",
+    "Store": "kb.store",
+    "open_store": "kb.store",
+    "ValidationReport": "kb.validation.shacl",
+    "validate": "kb.validation.shacl",
+}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("srkb")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0"
+
+
+def __getattr__(name: str) -> Any:
+    """The public names and ``__version__``, each imported (and kept) on first use."""
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+    else:
+        raise AttributeError(f"module 'kb' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "InputError",

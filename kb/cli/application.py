@@ -22,7 +22,6 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from kb import __version__
 from kb.cli.listing import Listing, check_format, iris, render
 from kb.config import Settings, load_settings
 from kb.errors import ServerHoldsStoreError, SrkbError, StoreBusyError
@@ -231,6 +230,8 @@ def write_then_infer(
 def version_callback(value: bool) -> None:
     """Print the version and stop."""
     if value:
+        from kb import __version__
+
         out.print(f"srkb {__version__}")
         raise typer.Exit()
 

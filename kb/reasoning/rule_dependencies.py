@@ -26,9 +26,6 @@ from dataclasses import dataclass
 from functools import cache
 
 from rdflib import OWL, RDF, RDFS, Variable
-from rdflib.plugins.sparql.algebra import translateUpdate
-from rdflib.plugins.sparql.parser import parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Identifier, URIRef
 
 from kb.sparql.text import RDFLIB_PARSER_LOCK
@@ -91,6 +88,8 @@ def is_schema_pattern(pattern: Pattern) -> bool:
 
 def _walk(node: object) -> Iterator[Pattern]:
     """Every triple pattern in an algebra tree, in EXISTS filters and unions too."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     if isinstance(node, CompValue):
         if node.name == "BGP":
             yield from node["triples"]
@@ -104,6 +103,11 @@ def _walk(node: object) -> Iterator[Pattern]:
 @cache
 def patterns(rule_text: str) -> tuple[list[Pattern], list[Pattern]]:
     """The WHERE patterns and the INSERT template patterns of a rule (one INSERT ... WHERE)."""
+    # rdflib's SPARQL engine costs about half a second to import: only a full run needs it, not
+    # the check that finds the inferred graph current.
+    from rdflib.plugins.sparql.algebra import translateUpdate
+    from rdflib.plugins.sparql.parser import parseUpdate
+
     with RDFLIB_PARSER_LOCK:
         update = translateUpdate(parseUpdate(rule_text))
     where: list[Pattern] = []
