@@ -163,7 +163,8 @@ def infer(store: Store, *, progress: Callable[[int, int], None] | None = None) -
         count, passes = store.materialise(knowledge_graphs(store), INFERRED_GRAPH, fixpoint)
         # After the difference (which took the old stamp and stale mark off): a process killed
         # in between leaves no stamp, and the next check infers again.
-        stamp.write(store, model, stamp.new_run(), data)
+        stamp.write(store, model, stamp.new_run(), data, count)
+        stamp.confirm(store, data, knowledge_graphs(store))
         seconds = time.perf_counter() - started
         log.info("inferred %d triples in %d passes (%.2f s, in memory)", count, passes, seconds)
         return InferenceRun(inferred_triples=count, passes=passes, seconds=seconds)
@@ -180,8 +181,9 @@ def infer(store: Store, *, progress: Callable[[int, int], None] | None = None) -
         f"DROP SILENT GRAPH {iri(INFERRED_GRAPH)} ;\n"
         f"MOVE SILENT GRAPH {iri(INFERRED_STAGING_GRAPH)} TO GRAPH {iri(INFERRED_GRAPH)} ;\n"
         f"INSERT DATA {{ GRAPH {iri(INFERRED_GRAPH)} {{\n"
-        f"{stamp.triples(model, stamp.new_run(), data)}\n}} }}"
+        f"{stamp.triples(model, stamp.new_run(), data, count)}\n}} }}"
     )
+    stamp.confirm(store, data, knowledge_graphs(store))
     seconds = time.perf_counter() - started
     log.info("inferred %d triples in %d passes (%.2f s)", count, passes, seconds)
     return InferenceRun(inferred_triples=count, passes=passes, seconds=seconds)
@@ -192,16 +194,18 @@ def infer_if_needed(
 ) -> InferenceRun:
     """Infer unless the inferred graph is current (:mod:`kb.reasoning.stamp`); then do nothing.
 
-    A current graph costs a few queries to recognise (at a million triples, counting the
-    knowledge graphs' triples takes about 0.3 s) instead of a full run. ``record`` lets the check
-    add the sizes to a stamp that lacks them (see :func:`kb.reasoning.stamp.current`).
+    A current graph costs a few queries to recognise instead of a full run (and, where the store
+    cannot vouch that nothing but srkb opened it since, a count of the knowledge graphs' triples:
+    about 0.3 s at a million; see :mod:`kb.reasoning.stamp`). ``record`` lets the check add the
+    sizes to a stamp that lacks them (see :func:`kb.reasoning.stamp.current`).
     """
     started = time.perf_counter()
     texts = [r.text for r in rules()]
-    if stamp.current(store, texts, knowledge_graphs(store), record=record) is None:
+    found = stamp.current(store, texts, knowledge_graphs(store), record=record)
+    if found is None:
         return infer(store, progress=progress)
     seconds = time.perf_counter() - started
-    count = stamp.inferred_count(store)
+    count = found.triples if found.triples is not None else stamp.inferred_count(store)
     log.info("the inferred graph is current (%d triples); not inferred again", count)
     return InferenceRun(inferred_triples=count, passes=0, seconds=seconds, reused=True)
 

@@ -41,11 +41,12 @@ from kb.store import Store
 MODEL = URIRef(INFERRED_GRAPH + "#model")
 DATA = URIRef(INFERRED_GRAPH + "#data")
 RUN = URIRef(INFERRED_GRAPH + "#run")
+TRIPLES = URIRef(INFERRED_GRAPH + "#triples")
 #: The stale mark's predicate (:data:`kb.recovery.STALE_SINCE`; spelled here, as kb.recovery
 #: imports inference, which imports this module).
 STALE = URIRef(INFERRED_GRAPH + "#staleSince")
 #: Statements about the inferred graph itself: bookkeeping, not inferences.
-BOOKKEEPING = frozenset({MODEL, DATA, RUN, STALE})
+BOOKKEEPING = frozenset({MODEL, DATA, RUN, TRIPLES, STALE})
 
 _BLANK_LABEL = re.compile(rb"_:[A-Za-z0-9_.-]+")
 
@@ -58,6 +59,8 @@ class Stamp:
     data: str | None
     run: str
     stale: bool
+    #: The inferred triples the run left (full runs only), so that a check need not count them.
+    triples: int | None = None
 
 
 def _digest(parts: Sequence[bytes]) -> str:
@@ -119,7 +122,14 @@ def read(store: Store) -> Stamp | None:
             fields[predicate] = str(value)
     if MODEL not in fields or RUN not in fields:
         return None
-    return Stamp(model=fields[MODEL], data=fields.get(DATA), run=fields[RUN], stale=stale)
+    triples = fields.get(TRIPLES)
+    return Stamp(
+        model=fields[MODEL],
+        data=fields.get(DATA),
+        run=fields[RUN],
+        stale=stale,
+        triples=int(triples) if triples is not None and triples.isdigit() else None,
+    )
 
 
 def current(
@@ -135,7 +145,12 @@ def current(
     if stamp is None or stamp.stale or stamp.model != model_digest(store, rule_texts):
         return None
     if stamp.data is not None:
-        return stamp if stamp.data == data_digest(store, graphs) else None
+        if _vouched(store) == stamp.data:
+            return stamp
+        if stamp.data != data_digest(store, graphs):
+            return None
+        _vouch(store, stamp.data)
+        return stamp
     if not record:
         return stamp
     data = data_digest(store, graphs)
@@ -143,7 +158,37 @@ def current(
         f"INSERT DATA {{ GRAPH {iri(INFERRED_GRAPH)} {{ "
         f"{term(URIRef(INFERRED_GRAPH))} {term(DATA)} {term(Literal(data))} }} }}"
     )
-    return Stamp(model=stamp.model, data=data, run=stamp.run, stale=False)
+    _vouch(store, data)
+    return Stamp(model=stamp.model, data=data, run=stamp.run, stale=False, triples=stamp.triples)
+
+
+def confirm(store: Store, data: str, graphs: Sequence[str]) -> None:
+    """After a full run has stamped ``data``: count again, and vouch for it if it still holds.
+
+    The run took its digest before it started; counting again after it (a fraction of the
+    run's time) makes sure no write landed in between before the store is sealed with it.
+    """
+    if store.capabilities.seal and data_digest(store, graphs) == data:
+        _vouch(store, data)
+
+
+def _vouched(store: Store) -> str | None:
+    """The data digest the store's seal vouches for (:mod:`kb.store.seal`), if any."""
+    if not store.capabilities.seal:
+        return None
+    note = store.sealed()
+    return note.removeprefix(_SEAL_NOTE) if note and note.startswith(_SEAL_NOTE) else None
+
+
+def _vouch(store: Store, data: str) -> None:
+    """Seal the store with ``data``: counted just now, and no write of this process since."""
+    if store.capabilities.seal:
+        store.seal(_SEAL_NOTE + data)
+
+
+#: What a seal's note says: the knowledge graphs' digest, counted by the srkb process that
+#: closed the store after no write of its own since.
+_SEAL_NOTE = "srkb stamp data "
 
 
 def bookkeeping(store: Store) -> int:
@@ -167,8 +212,11 @@ def new_run() -> str:
     return uuid.uuid4().hex
 
 
-def triples(model: str, run: str, data: str | None = None) -> str:
-    """The stamp as SPARQL triples, to go inside ``GRAPH <inferred> { ... }`` of a request."""
+def triples(model: str, run: str, data: str | None = None, count: int | None = None) -> str:
+    """The stamp as SPARQL triples, to go inside ``GRAPH <inferred> { ... }`` of a request.
+
+    ``count`` is the number of inferred triples the run leaves (its bookkeeping left out).
+    """
     subject = term(URIRef(INFERRED_GRAPH))
     lines = [
         f"{subject} {term(MODEL)} {term(Literal(model))} .",
@@ -176,6 +224,8 @@ def triples(model: str, run: str, data: str | None = None) -> str:
     ]
     if data is not None:
         lines.append(f"{subject} {term(DATA)} {term(Literal(data))} .")
+    if count is not None:
+        lines.append(f"{subject} {term(TRIPLES)} {term(Literal(count))} .")
     return "\n".join(lines)
 
 
@@ -183,13 +233,18 @@ def _drops() -> str:
     graph = iri(INFERRED_GRAPH)
     subject = term(URIRef(INFERRED_GRAPH))
     return " ;\n".join(
-        f"DELETE WHERE {{ GRAPH {graph} {{ {subject} {term(p)} ?o }} }}" for p in (MODEL, RUN, DATA)
+        f"DELETE WHERE {{ GRAPH {graph} {{ {subject} {term(p)} ?o }} }}"
+        for p in (MODEL, RUN, DATA, TRIPLES)
     )
 
 
-def write(store: Store, model: str, run: str, data: str | None = None) -> None:
+def write(
+    store: Store, model: str, run: str, data: str | None = None, count: int | None = None
+) -> None:
     """Replace the stamp (one request); the stale mark is left to the run that removes it."""
-    body = f"INSERT DATA {{ GRAPH {iri(INFERRED_GRAPH)} {{\n{triples(model, run, data)}\n}} }}"
+    body = (
+        f"INSERT DATA {{ GRAPH {iri(INFERRED_GRAPH)} {{\n{triples(model, run, data, count)}\n}} }}"
+    )
     store.update(f"{_drops()} ;\n{body}")
 
 

@@ -25,6 +25,7 @@ from kb.namespaces import GRAPH_BASE
 from kb.sparql.results import QueryResult, Row
 from kb.sparql.text import insert_data, iri
 from kb.store.protocol import Capabilities, Store
+from kb.store.seal import read_seal, write_seal
 from kb.store.source import (
     CheckedFile,
     ParsedSource,
@@ -64,7 +65,10 @@ class OxigraphStore:
             bulk_load=True,
             materialise=True,
             query_workers=path is not None,
+            seal=path is not None,
         )
+        # Read before opening: opening the store changes its files, which voids a seal.
+        self._note = None if path is None else read_seal(path)
         try:
             if path is None:
                 self._store = ox.Store()
@@ -86,10 +90,12 @@ class OxigraphStore:
     @property
     def native(self) -> ox.Store:
         """The underlying pyoxigraph store: for this package and for white-box tests only."""
+        self._note = None  # whoever holds it may write: no seal (kb.store.seal)
         return self._store
 
     def add_ntriples(self, data: bytes) -> None:
         """Add N-Triples to the default graph, blank-node labels kept (a scratch store's input)."""
+        self._note = None  # a write through srkb's store voids the seal (kb.store.seal)
         self._store.extend(ox.parse(data, _NT, rename_blank_nodes=False))
 
     def count_about(self, subjects: Iterable[Identifier]) -> int:
@@ -297,6 +303,7 @@ class OxigraphStore:
     # -- writing ----------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
         """Run an update request as one transaction: if any operation fails, nothing changes."""
+        self._note = None  # a write through srkb's store voids the seal (kb.store.seal)
         try:
             self._store.update(sparql)
         except SyntaxError as err:
@@ -313,6 +320,7 @@ class OxigraphStore:
         drops and inserts, so readers never see a graph missing or half written. After a bulk
         load, the same transaction completes it (drops its journal): the batch commits at once.
         """
+        self._note = None  # a write through srkb's store voids the seal (kb.store.seal)
         if self._bulk_pending:
             replace_graphs = [*replace_graphs, BULK_JOURNAL_GRAPH]
             self.update(insert_data_request(sources, replace_graphs))
@@ -341,6 +349,7 @@ class OxigraphStore:
         its transaction) or :meth:`commit_bulk_load`. A process killed before that leaves the
         journal, and the store drops the journaled graphs when it is opened again.
         """
+        self._note = None  # a write through srkb's store voids the seal (kb.store.seal)
         taken = sorted({g for f in files for g in f.graphs} & set(self.graphs()))
         if taken:
             raise InputError(
@@ -387,12 +396,14 @@ class OxigraphStore:
 
     def commit_bulk_load(self) -> None:
         """Complete a bulk load that no :meth:`load` completed: drop its journal."""
+        self._note = None  # a write through srkb's store voids the seal (kb.store.seal)
         if self._bulk_pending:
             self._store.remove_graph(_JOURNAL)
             self._bulk_pending = False
 
     def abort_bulk_load(self) -> None:
         """Undo a bulk load: drop the graphs it journaled, then the journal."""
+        self._note = None  # a write through srkb's store voids the seal (kb.store.seal)
         journaled = [
             q.object for q in self._store.quads_for_pattern(_JOURNAL, _CREATES, None, _JOURNAL)
         ]
@@ -407,6 +418,7 @@ class OxigraphStore:
 
     def drop_graphs(self, graphs: Iterable[str]) -> None:
         """Remove graphs and everything in them (graph by graph; used to undo a bulk load)."""
+        self._note = None  # a write through srkb's store voids the seal (kb.store.seal)
         for graph in graphs:
             self._store.remove_graph(ox.NamedNode(graph))
 
@@ -438,6 +450,7 @@ class OxigraphStore:
         leaves it, and the next open infers again. Returns the number of inferred triples and of
         passes.
         """
+        self._note = None  # a write through srkb's store voids the seal (kb.store.seal)
         scratch = scratch_store()
         asserted: set[bytes] = set()
         for graph in read_graphs:
@@ -491,6 +504,20 @@ class OxigraphStore:
         if self.capabilities.persistent and hasattr(self, "_store"):
             self._store.flush()
             del self._store
+            if self._path is not None:
+                write_seal(self._path, self._note)
+
+    def sealed(self) -> str | None:
+        """The note this process leaves (see :mod:`kb.store.seal`).
+
+        The seal's note when the store was opened (if no process had opened it since), or the last
+        :meth:`seal`'s; ``None`` after any write through this object, which voids it.
+        """
+        return self._note
+
+    def seal(self, note: str | None) -> None:
+        """Leave ``note`` beside the store when it closes (see :mod:`kb.store.seal`)."""
+        self._note = note
 
 
 def scratch_store(*ntriples: bytes) -> OxigraphStore:

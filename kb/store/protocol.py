@@ -101,6 +101,9 @@ class Capabilities:
     materialise: bool = False
     #: :meth:`Store.open_query_workers` runs queries in processes that can be killed.
     query_workers: bool = False
+    #: :meth:`Store.sealed` and :meth:`Store.seal` pass a note to the next process to open the
+    #: store, read only if no process opened it in between (:mod:`kb.store.seal`).
+    seal: bool = False
 
 
 @runtime_checkable
@@ -218,6 +221,22 @@ class Store(Protocol):
         """Start ``size`` killable query processes (``capabilities.query_workers``), or None.
 
         Each may allocate ``memory_bytes`` of data memory (0: no cap).
+        """
+        ...
+
+    def sealed(self) -> str | None:
+        """The note the last process to close the store left, if none opened it since.
+
+        Only when ``capabilities.seal``. It stays the note this process leaves at its close
+        until :meth:`seal` replaces it or a write through the store voids it.
+        """
+        ...
+
+    def seal(self, note: str | None) -> None:
+        """Leave ``note`` (``None``: none) for the next process to open the store.
+
+        Only when ``capabilities.seal``. Written when the store closes; a process that ends
+        without closing it, or a process that opens the store in between, leaves no note.
         """
         ...
 

@@ -692,6 +692,13 @@ class RemoteStore:
     def close(self) -> None:
         """Nothing to release: every request opens its own connection."""
 
+    def sealed(self) -> str | None:
+        """None: another program may write an endpoint at any time (no ``capabilities.seal``)."""
+        return None
+
+    def seal(self, note: str | None) -> None:
+        """Nothing to leave a note with (no ``capabilities.seal``)."""
+
 
 #: An IRI reference (no spaces, quotes or braces), whose ``#`` does not start a comment.
 _IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')

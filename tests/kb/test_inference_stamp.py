@@ -227,3 +227,87 @@ def test_both_ways_of_counting_the_graphs_give_one_digest(
     one_by_one = stamp.data_digest(store, graphs)
     monkeypatch.setattr(stamp, "COUNT_ONE_BY_ONE", 0)
     assert stamp.data_digest(store, graphs) == one_by_one
+
+
+def test_a_full_run_records_how_many_triples_it_inferred(store: Store) -> None:
+    prepared(store)
+    found = stamp.read(store)
+    assert found is not None
+    assert found.triples == stamp.inferred_count(store) > 0
+    assert infer_if_needed(store).inferred_triples == found.triples
+
+
+def sealed_store(path: Path) -> Store:
+    """An on-disk store with the campus inferred, closed (sealed) and opened again."""
+    from kb.store import open_store
+
+    prepared(open_store(path)).close()
+    return open_store(path)
+
+
+def test_a_store_sealed_by_srkb_is_found_current_without_counting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = sealed_store(tmp_path / "store")
+    try:
+        found = stamp.read(store)
+        assert found is not None
+        assert found.data is not None
+        assert store.capabilities.seal
+        assert store.sealed() == "srkb stamp data " + found.data
+
+        def no_counting(*_: object) -> str:
+            raise AssertionError("the seal vouches for the sizes: nothing to count")
+
+        monkeypatch.setattr(stamp, "data_digest", no_counting)
+        assert stamp.current(store, texts(), [source_graph("campus.ttl")]) == found
+    finally:
+        store.close()
+    # A check that found nothing to do leaves the seal as it was: the next one counts no more.
+    from kb.store import open_store
+
+    again = open_store(tmp_path / "store")
+    try:
+        assert again.sealed() == "srkb stamp data " + found.data
+    finally:
+        again.close()
+
+
+def test_another_program_opening_the_store_voids_the_seal(tmp_path: Path) -> None:
+    """A write behind srkb's back opens the store's files: the check counts and sees it."""
+    import subprocess
+    import sys
+
+    from kb.store import open_store
+
+    path = tmp_path / "store"
+    sealed_store(path).close()
+    insert = f"INSERT DATA {{ GRAPH <{source_graph('campus.ttl')}> {{ <{EX}a> <{EX}b> <{EX}c> }} }}"
+    program = f"import pyoxigraph; pyoxigraph.Store({str(path)!r}).update({insert!r})"
+    subprocess.run([sys.executable, "-c", program], check=True)
+    store = open_store(path)
+    try:
+        assert store.sealed() is None
+        assert stamp.current(store, texts(), [source_graph("campus.ttl")]) is None
+    finally:
+        store.close()
+
+
+def test_a_write_through_srkbs_store_voids_the_seal(tmp_path: Path) -> None:
+    """A script writing with srkb's library (no stale mark) leaves no seal behind it."""
+    from kb.store import open_store
+
+    path = tmp_path / "store"
+    writer = sealed_store(path)
+    assert writer.sealed() is not None
+    writer.update(
+        f"INSERT DATA {{ GRAPH <{source_graph('campus.ttl')}> {{ <{EX}a> <{EX}b> <{EX}c> }} }}"
+    )
+    assert writer.sealed() is None
+    writer.close()
+    store = open_store(path)
+    try:
+        assert store.sealed() is None
+        assert stamp.current(store, texts(), [source_graph("campus.ttl")]) is None
+    finally:
+        store.close()
