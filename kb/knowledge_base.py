@@ -40,6 +40,7 @@ from kb import resources
 from kb.config import Settings
 from kb.errors import EndpointAnswerError, QueryTimeoutError, StoreUnavailableError
 from kb.interchange.loading import LoadedSource, install_model, write_sources
+from kb.reasoning import stamp
 from kb.reasoning.incremental import infer_incremental
 from kb.reasoning.inference import InferenceRun, infer, infer_if_needed
 from kb.recovery import is_stale, restore_default_graph, stale_until_inferred
@@ -127,7 +128,12 @@ class KnowledgeBase:
         """Install the model, then load the demo or refresh (the store's start-up work)."""
         # After a kill, put back what an update lent (kb.recovery); that update's write left a
         # stale mark, so _resume() re-infers.
-        restore_default_graph(self.store)
+        # What the store's seal vouches for, asked before installing the model voids it (the
+        # model's graphs are no knowledge graph: kb.reasoning.stamp); none if an update's
+        # triples were put back.
+        vouched = stamp.vouched_digest(self.store)
+        if restore_default_graph(self.store):
+            vouched = None
         install_model(self.store)
         if self.settings.demo:
             from kb.interchange.loading import parse_file
@@ -135,9 +141,9 @@ class KnowledgeBase:
             campus = resources.example_file("campus")
             self._write(lambda: write_sources(self.store, [parse_file(campus)]), None)
         else:
-            self._resume()
+            self._resume(vouched)
 
-    def _resume(self) -> None:
+    def _resume(self, vouched: str | None = None) -> None:
         """Bring a store up to date at start, doing nothing that nothing changed requires.
 
         An inferred graph that is current (:mod:`kb.reasoning.stamp`: no write pending, same
@@ -147,7 +153,7 @@ class KnowledgeBase:
         few queries, and records no validation run (nothing was validated). Anything else is a
         full :meth:`refresh`.
         """
-        run = infer_if_needed(self.store, record=True)
+        run = infer_if_needed(self.store, record=True, vouched=vouched)
         self.last_inference = run
         saved = saved_report(self.store) if run.reused else None
         if saved is None:

@@ -190,18 +190,23 @@ def infer(store: Store, *, progress: Callable[[int, int], None] | None = None) -
 
 
 def infer_if_needed(
-    store: Store, *, progress: Callable[[int, int], None] | None = None, record: bool = False
+    store: Store,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    record: bool = False,
+    vouched: str | None = None,
 ) -> InferenceRun:
     """Infer unless the inferred graph is current (:mod:`kb.reasoning.stamp`); then do nothing.
 
     A current graph costs a few queries to recognise instead of a full run (and, where the store
     cannot vouch that nothing but srkb opened it since, a count of the knowledge graphs' triples:
     about 0.3 s at a million; see :mod:`kb.reasoning.stamp`). ``record`` lets the check add the
-    sizes to a stamp that lacks them (see :func:`kb.reasoning.stamp.current`).
+    sizes to a stamp that lacks them, and ``vouched`` is what the store's seal said before the
+    caller installed the model (see :func:`kb.reasoning.stamp.current`).
     """
     started = time.perf_counter()
     texts = [r.text for r in rules()]
-    found = stamp.current(store, texts, knowledge_graphs(store), record=record)
+    found = stamp.current(store, texts, knowledge_graphs(store), record=record, vouched=vouched)
     if found is None:
         return infer(store, progress=progress)
     seconds = time.perf_counter() - started

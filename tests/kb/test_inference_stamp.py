@@ -311,3 +311,25 @@ def test_a_write_through_srkbs_store_voids_the_seal(tmp_path: Path) -> None:
         assert stamp.current(store, texts(), [source_graph("campus.ttl")]) is None
     finally:
         store.close()
+
+
+def test_a_second_restart_of_an_unchanged_store_counts_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The start that found the store current seals it; installing the model does not void it."""
+    settings = Settings(store=str(tmp_path / "store"))
+    first = KnowledgeBase.open(settings)
+    first.load([parse_stream(TURTLE.encode(), fmt="ttl", name="new.ttl")])
+    first.close()
+    KnowledgeBase.open(settings).close()  # counts: the writes above voided the seal
+
+    def no_counting(*_: object) -> str:
+        raise AssertionError("the seal vouches for the sizes: nothing to count")
+
+    monkeypatch.setattr(stamp, "data_digest", no_counting)
+    third = KnowledgeBase.open(settings)
+    try:
+        assert third.last_inference is not None
+        assert third.last_inference.reused
+    finally:
+        third.close()
