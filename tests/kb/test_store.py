@@ -558,7 +558,12 @@ def test_capabilities(store: Store, backend: str) -> None:
             persistent=False, remote=False, bulk_load=True, materialise=True, query_workers=False
         ),
         "disk": Capabilities(
-            persistent=True, remote=False, bulk_load=True, materialise=True, query_workers=True
+            persistent=True,
+            remote=False,
+            bulk_load=True,
+            materialise=True,
+            query_workers=True,
+            seal=True,
         ),
         "remote": Capabilities(persistent=True, remote=True, bulk_load=False, materialise=True),
         "virtuoso": Capabilities(persistent=True, remote=True, bulk_load=False, materialise=True),
