@@ -333,3 +333,46 @@ def test_a_second_restart_of_an_unchanged_store_counts_nothing(
         assert third.last_inference.reused
     finally:
         third.close()
+
+
+#: Run ``srkb ARGS...`` in this interpreter, then print the modules it imported.
+_IMPORTED = """
+import runpy, sys
+sys.argv = ["srkb", *sys.argv[1:]]
+try:
+    runpy.run_module("kb", run_name="__main__")
+except SystemExit:
+    pass
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_srkb_infer_on_a_current_store_imports_none_of_what_it_does_not_run(
+    tmp_path: Path,
+) -> None:
+    """Most of ``srkb infer``'s time on an unchanged store was importing: SHACL, the questions,
+    the parsers and rdflib's SPARQL engine, none of which a check that finds nothing to do runs."""
+    import subprocess
+    import sys
+
+    where = ["--store", str(tmp_path / "store")]
+    loaded = CliRunner().invoke(app, [*where, "load", str(resources.example_file("campus"))])
+    assert loaded.exit_code == 0, loaded.output
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTED, *where, "infer"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "current" in done.stderr
+    imported = set(done.stdout.split())
+    assert "kb.reasoning.stamp" in imported
+    unneeded = {
+        "rdflib.plugins.sparql",
+        "pyshacl",
+        "kb.validation",
+        "kb.ecosystem",
+        "kb.interchange.loading",
+        "kb.reporting",
+    }
+    assert not imported & unneeded
