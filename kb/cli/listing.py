@@ -23,9 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Literal, URIRef
-from rich import box
 from rich.console import Console
-from rich.table import Table
 
 from kb.errors import InputError
 from kb.prefixes import Prefixes
@@ -156,6 +154,10 @@ def _table(listing: Listing, cells: list[list[tuple[str, str]]], width: int) -> 
     # rich's heavy-head box: one border before each column and one after the last, and one
     # space of padding on each side of every cell.
     frame = 3 * len(columns) + 1
+    # Imported here: only tables need them, and every srkb command imports this module.
+    from rich import box
+    from rich.table import Table
+
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, no_color=True, highlight=False, emoji=False)
     if sum(needed) + frame <= width:
