@@ -87,7 +87,7 @@ def inferred_lines(store: OxigraphStore) -> set[str]:
 
 
 #: The fields of the inferred graph's stamp (kb.reasoning.stamp).
-STAMP_FIELDS = ("model", "run", "data")
+STAMP_FIELDS = ("model", "run", "data", "triples")
 
 
 def inference_is_fresh(store: OxigraphStore) -> tuple[bool, str]:
