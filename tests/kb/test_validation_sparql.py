@@ -135,6 +135,18 @@ def assert_same_findings(ours: ValidationReport, theirs: ValidationReport) -> No
 # --- examples, on every backend -------------------------------------------------------------------
 
 
+#: pySHACL's report on each example, made once on the memory store: the examples hold no blank
+#: nodes, so a finding reads the same on every backend, and every backend's compiled findings
+#: must equal this one (a backend that changed the data, a datatype say, fails here too).
+_PYSHACL_ON_EXAMPLE: dict[str, ValidationReport] = {}
+
+
+def pyshacl_on_example(name: str, prepared: Callable[[str, str], Store]) -> ValidationReport:
+    if name not in _PYSHACL_ON_EXAMPLE:
+        _PYSHACL_ON_EXAMPLE[name] = validate(prepared(name, "memory"), save=False, engine="pyshacl")
+    return _PYSHACL_ON_EXAMPLE[name]
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_compiled_engine_finds_what_pyshacl_finds_on_example(
@@ -142,7 +154,7 @@ def test_compiled_engine_finds_what_pyshacl_finds_on_example(
 ) -> None:
     store = prepared(name, backend)
     assert_same_findings(
-        validate(store, save=False, engine="sparql"), validate(store, save=False, engine="pyshacl")
+        validate(store, save=False, engine="sparql"), pyshacl_on_example(name, prepared)
     )
 
 
@@ -331,10 +343,10 @@ def same_findings_on(ecosystem: Ecosystem) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ecosystem=ecosystems(gaps=True))
 def test_compiled_engine_agrees_on_generated_ecosystems(ecosystem: Ecosystem) -> None:
-    """pySHACL runs each SPARQL constraint slowly: eight ecosystems here, thirty more extended."""
+    """pySHACL runs each SPARQL constraint slowly: four ecosystems here, thirty more extended."""
     same_findings_on(ecosystem)
 
 
