@@ -10,8 +10,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
@@ -40,6 +41,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _NT = ox.RdfFormat.N_TRIPLES
+
+#: Asserted triples above which :meth:`OxigraphStore.materialise` runs the rules in a scratch store
+#: on disk: the memory store costs some 600 bytes a triple, and on generated ecosystems the rules
+#: add about 0.6 triples to every asserted one.
+SCRATCH_IN_MEMORY_MAX = 4_000_000
 
 #: Triples a transaction of :meth:`OxigraphStore.materialise` writes at most: a first run at ten
 #: million triples would otherwise hold all its additions in one transaction.
@@ -457,10 +463,20 @@ class OxigraphStore:
         again. Returns the number of inferred triples and of passes.
         """
         self._note = None  # a write through srkb's store voids the seal (kb.store.seal)
-        scratch = scratch_store()
+        asserted = sum(self.count(graph) for graph in read_graphs)
+        with _scratch_space(asserted) as scratch:
+            return self._materialise_in(scratch, read_graphs, target, fixpoint)
+
+    def _materialise_in(
+        self,
+        scratch: OxigraphStore,
+        read_graphs: Sequence[str],
+        target: str,
+        fixpoint: Callable[[Store], int],
+    ) -> tuple[int, int]:
         native = scratch.native
         for graph in read_graphs:
-            native.extend(_triples(self._store, graph))
+            native.bulk_extend(_triples(self._store, graph))
         passes = fixpoint(scratch)
         for graph in read_graphs:
             for triple in _triples(self._store, graph):
@@ -559,6 +575,24 @@ def _holds(
     graph: ox.NamedNode | ox.DefaultGraph,
 ) -> bool:
     return next(store.quads_for_pattern(subject, predicate, object_, graph), None) is not None
+
+
+@contextmanager
+def _scratch_space(asserted: int) -> Iterator[OxigraphStore]:
+    """A scratch store for ``asserted`` triples: in memory, or on disk when there are more.
+
+    On disk above :data:`SCRATCH_IN_MEMORY_MAX`, in a temporary directory removed afterwards.
+    """
+    if asserted <= SCRATCH_IN_MEMORY_MAX:
+        yield scratch_store()
+        return
+    with tempfile.TemporaryDirectory(prefix="srkb-inference-") as directory:
+        log.info("%d asserted triples: the rules run in a scratch store on disk", asserted)
+        scratch = OxigraphStore(Path(directory))
+        try:
+            yield scratch
+        finally:
+            scratch.close()
 
 
 def scratch_store(*ntriples: bytes) -> OxigraphStore:
