@@ -138,6 +138,9 @@ class DyingStore:
     def __len__(self) -> int:
         return len(self._alive())
 
+    def __contains__(self, quad: object) -> bool:
+        return quad in self._alive()
+
     def __getattr__(self, name: str) -> Any:
         if name not in WRITES:
             return getattr(self._alive(), name)
