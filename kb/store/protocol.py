@@ -97,7 +97,7 @@ class Capabilities:
     #: :meth:`Store.bulk_load_files` loads checked files without a transaction (new graphs only).
     bulk_load: bool
     quoted_triples: bool = False
-    #: :meth:`Store.materialise` runs a rule fixpoint on an in-memory copy of some graphs.
+    #: :meth:`Store.materialise` runs a rule fixpoint on a scratch copy of some graphs.
     materialise: bool = False
     #: :meth:`Store.open_query_workers` runs queries in processes that can be killed.
     query_workers: bool = False
@@ -211,7 +211,7 @@ class Store(Protocol):
     def materialise(
         self, read_graphs: Sequence[str], target: str, fixpoint: Callable[[Store], int]
     ) -> tuple[int, int]:
-        """Run ``fixpoint`` on a memory copy of ``read_graphs``; write what it adds to ``target``.
+        """Run ``fixpoint`` on a scratch copy of ``read_graphs``; write what it adds to ``target``.
 
         Only when ``capabilities.materialise``. Returns the triples in ``target`` and the passes.
         """
