@@ -11,9 +11,9 @@ Semantics:
 * Results go to the inferred graph only; asserted graphs are read, never written.
 * The inferred graph holds what the rules add: derived triples that no knowledge graph asserts.
 * The fixpoint runs in a scratch store (``Store.materialise``; in memory, on disk for big data),
-  where Oxigraph evaluates
-  the rules many times faster than over datasets of named graphs. On the embedded store only the
-  difference is written: additions, then removals, so a reader may briefly see both, never less.
+  where Oxigraph evaluates the rules many times faster than over datasets of named graphs. On the
+  embedded store only the difference is written: additions, then removals, so a reader may
+  briefly see both, never less.
   A remote store reads the knowledge graphs with one request each and writes the new inferred
   graph with one request, or staged chunks moved into place by one final request, so readers
   see the old inferred graph or the new one (``RemoteStore.materialise``). A store without
