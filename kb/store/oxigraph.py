@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
@@ -477,7 +478,12 @@ class OxigraphStore:
     ) -> tuple[int, int]:
         native = scratch.native
         for graph in read_graphs:
-            native.bulk_extend(_triples(self._store, graph))
+            if scratch.capabilities.persistent:  # the bulk loader peaked at 9.4 GiB at 12M
+                triples = _triples(self._store, graph)
+                while chunk := list(islice(triples, WRITE_CHUNK)):
+                    native.extend(chunk)
+            else:
+                native.bulk_extend(_triples(self._store, graph))
         passes = fixpoint(scratch)
         for graph in read_graphs:
             for triple in _triples(self._store, graph):
