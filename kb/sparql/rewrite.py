@@ -15,7 +15,8 @@ all of these hold, which make them equal:
    ``Q`` binds every variable of ``Q``; or a join of such patterns and *plain sub-SELECTs*
    (``{ SELECT [DISTINCT] ?a ?b WHERE { ... } }``: variables only in the projection, nothing
    after the WHERE group, no VALUES, and every projected variable in a triple pattern of the
-   sub-SELECT's own group, so bound in each of its rows), where a variable used inside a
+   sub-SELECT's own group or projected by a plain sub-SELECT joined in it, so bound in each of
+   its rows), where a variable used inside a
    sub-SELECT but not projected occurs nowhere else in the group (no outer value could be meant
    for it);
 3. every variable of ``Q`` that the rest of the group could bind is *certainly* bound there: it
@@ -147,13 +148,7 @@ def rewrite_exists(query: str, bound: Iterable[str] = ()) -> str:
     # Variables certainly bound: in the group's own triple patterns (nested groups, FILTER and
     # BIND expressions and property-path parentheses blanked), projected by a plain sub-SELECT
     # joined in the group, plus what the caller guarantees.
-    certain = _variables(_without_groups(_without_groups(body, "{}"), "()")) | set(bound)
-    for start, end in _top_groups(body):
-        beside = _preceding_word(body, start) + " " + body[end + 1 :].lstrip()[:5]
-        if not re.search(r"\b(OPTIONAL|UNION|MINUS|EXISTS|GRAPH|SERVICE)\b", beside, re.I):
-            plain = _plain_subselect(body[start + 1 : end])
-            if plain is not None:
-                certain |= plain[0]
+    certain = _certain(body) | set(bound)
     removed: list[tuple[int, int]] = []
     added: list[str] = []
     for clause in clauses:
@@ -211,12 +206,29 @@ def _preceding_word(masked: str, at: int) -> str:
     return match.group(1) if match else ""
 
 
+def _certain(masked: str) -> set[str]:
+    """The variables every solution of the group ``masked`` (its inside) binds, as far as seen.
+
+    Those of its own triple patterns (nested groups, FILTER and BIND expressions and property-path
+    parentheses blanked), and those projected by the plain sub-SELECTs joined in it (not in an
+    OPTIONAL, a UNION, a MINUS...).
+    """
+    certain = _variables(_without_groups(_without_groups(masked, "{}"), "()"))
+    for start, end in _top_groups(masked):
+        beside = _preceding_word(masked, start) + " " + masked[end + 1 :].lstrip()[:5]
+        if not re.search(r"\b(OPTIONAL|UNION|MINUS|EXISTS|GRAPH|SERVICE)\b", beside, re.I):
+            plain = _plain_subselect(masked[start + 1 : end])
+            if plain is not None:
+                certain |= plain[0]
+    return certain
+
+
 def _plain_subselect(masked: str) -> tuple[set[str], set[str]] | None:
     """``(projected, internal)`` variables of a plain sub-SELECT (masked group text), else None.
 
     Plain: ``SELECT [DISTINCT|REDUCED] ?a ?b WHERE { ... }`` with nothing after the group and no
-    VALUES in it, each projected variable in a triple pattern of its own group (so bound in
-    every row). ``internal`` are the variables used inside and not projected.
+    VALUES in it, each projected variable certainly bound by its own group (:func:`_certain`), so
+    in every row. ``internal`` are the variables used inside and not projected.
     """
     match = _PLAIN_SELECT.match(masked)
     if match is None:
@@ -229,7 +241,7 @@ def _plain_subselect(masked: str) -> tuple[set[str], set[str]] | None:
     if re.search(r"\bVALUES\b", where, re.IGNORECASE):
         return None
     projected = _variables(match.group(1))
-    if not projected <= _variables(_without_groups(_without_groups(where, "{}"), "()")):
+    if not projected <= _certain(where):
         return None
     return projected, _variables(where) - projected
 
