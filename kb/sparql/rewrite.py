@@ -29,10 +29,11 @@ all of these hold, which make them equal:
 Then a solution ``μ`` passes ``NOT EXISTS { Q }`` exactly when no solution of ``Q`` agrees with
 ``μ`` on the shared variables, which is what ``MINUS { Q }`` keeps; and it passes ``EXISTS { Q }``
 exactly when it joins with ``SELECT DISTINCT <shared> WHERE { Q }`` (which adds no variable and no
-duplicate). A ``Q`` with sub-SELECTs becomes ``MINUS { SELECT DISTINCT <shared> WHERE { Q } }``:
+duplicate). A ``Q`` with sub-SELECTs becomes ``MINUS { { SELECT DISTINCT <shared> WHERE { Q } } }``:
 the same anti-join (every row of ``Q`` binds the shared variables), on rows of the shared
-variables only. Filters apply to the whole group wherever they are written, so the replacement
-goes at the end of the group. Anything else is left as it is written.
+variables only (the sub-SELECT in a group of its own, where a focused run can put its VALUES).
+Filters apply to the whole group wherever they are written, so the replacement goes at the end
+of the group. Anything else is left as it is written.
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ def rewrite_exists(query: str, bound: Iterable[str] = ()) -> str:
         text = query[opening + 1 + inner_open + 1 : opening + 1 + inner_close]
         if clause.group(1) and has_subselects:
             projection = " ".join(f"?{v}" for v in sorted(shared))
-            added.append(f"MINUS {{ SELECT DISTINCT {projection} WHERE {{{text}}} }}")
+            added.append(f"MINUS {{ {{ SELECT DISTINCT {projection} WHERE {{{text}}} }} }}")
         elif clause.group(1):
             added.append(f"MINUS {{{text}}}")
         else:

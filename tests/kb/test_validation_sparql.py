@@ -558,7 +558,7 @@ REWRITTEN = {
         "SELECT $this ?v WHERE { { SELECT DISTINCT $this ?v WHERE { $this ex:p ?v } } "
         "FILTER NOT EXISTS { { SELECT DISTINCT ?v ?w WHERE { ?v ex:q ?w } } "
         "{ SELECT DISTINCT ?w WHERE { ?w ex:p ?x } } } }",
-        "MINUS { SELECT DISTINCT ?v WHERE {",
+        "MINUS { { SELECT DISTINCT ?v WHERE {",
     ),
 }
 
