@@ -65,7 +65,7 @@ from rdflib.term import Identifier, Node
 from kb.errors import SrkbError
 from kb.namespaces import SH
 from kb.progress import ProgressReport, Stage, report
-from kb.sparql.rewrite import mask, rewrite_exists
+from kb.sparql.rewrite import mask, rewrite_exists, rewrite_exists_in_subqueries
 from kb.sparql.text import outer_where_brace, term
 from kb.store import Store
 from kb.validation.focus import FOCI_MARK, TARGETS_START, bind_foci, closing
@@ -525,7 +525,7 @@ class _Compiler:
         self._collect_prefixes(shape, constraint)
         # $this is bound by the targets, joined first in the query's own WHERE group; that is also
         # what lets FILTER [NOT] EXISTS clauses about $this become MINUS or a join.
-        text = rewrite_exists(text, bound=("this",))
+        text = rewrite_exists(rewrite_exists_in_subqueries(text), bound=("this",))
         brace = outer_where_brace(text)
         bound = f"{text[: brace + 1]}\n  {targets}\n{text[brace + 1 :]}"
         shape_messages = self._messages(shape)

@@ -400,6 +400,32 @@ def test_asserted_derived_role_gets_a_finding(store: Store) -> None:
     assert any("srkb:ConsumerTurnedProvider" in message for _, message in derived)
 
 
+def test_roles_asserted_with_all_but_one_of_their_facts_get_a_finding(store: Store) -> None:
+    """Near misses of the role rules, found alike by both engines (the checks join sub-SELECTs).
+
+    X consumes s1 and registers it, but provides nothing created from it; M's consumer provides
+    back, but to another organisation than M's provider.
+    """
+    load(
+        store,
+        """
+        ex:P a org:Organization . ex:Q a org:Organization .
+        ex:X a org:Organization , srkb:ConsumerTurnedProvider .
+        ex:r1 a srkb:ServiceRelationship ; srkb:hasProvider ex:P ; srkb:hasConsumer ex:X ;
+            srkb:concernsService ex:s1 .
+        ex:X srkb:registersComponent ex:c . ex:c srkb:refersToService ex:s1 .
+        ex:M a srkb:ServiceRelationship , srkb:MutualRelationship ; srkb:hasProvider ex:P ;
+            srkb:hasConsumer ex:X ; srkb:concernsService ex:s1 .
+        ex:back a srkb:ServiceRelationship ; srkb:hasProvider ex:X ; srkb:hasConsumer ex:Q ;
+            srkb:concernsService ex:s2 .
+        """,
+    )
+    derived = {
+        f.focus for f in checked(store).findings if f.source_shape.endswith("SR-RoleIsDerived")
+    }
+    assert derived == {EX + "X", EX + "M"}
+
+
 def test_roles_the_rules_derive_pass_the_derived_role_check(store: Store) -> None:
     load(store, SAME_AS)
     shapes = {shape for shape, _org, _value in findings(checked(store))}

@@ -26,7 +26,7 @@ from kb.errors import InputError
 from kb.interchange.loading import install_model, load_files, parse_stream, write_sources
 from kb.namespaces import HISTORY_GRAPH, PROVENANCE_GRAPH, SHAPES_GRAPH, SRKB, VALIDATION_GRAPH
 from kb.reasoning.inference import infer
-from kb.sparql.rewrite import rewrite_exists
+from kb.sparql.rewrite import rewrite_exists, rewrite_exists_in_subqueries
 from kb.sparql.text import iri
 from kb.store import Store, open_store
 from kb.validation.compiled import (
@@ -549,6 +549,17 @@ REWRITTEN = {
         "SELECT $this WHERE { FILTER NOT EXISTS { $this ex:q ?w } }",
         "MINUS { $this ex:q ?w }",
     ),
+    "not exists in a sub-SELECT": (
+        "SELECT $this ?v WHERE { { SELECT DISTINCT $this ?v WHERE { "
+        "$this ex:p ?v . FILTER NOT EXISTS { ?v ex:q ?w } } } }",
+        "MINUS { ?v ex:q ?w }",
+    ),
+    "not exists over sub-SELECTs, on variables sub-SELECTs bind": (
+        "SELECT $this ?v WHERE { { SELECT DISTINCT $this ?v WHERE { $this ex:p ?v } } "
+        "FILTER NOT EXISTS { { SELECT DISTINCT ?v ?w WHERE { ?v ex:q ?w } } "
+        "{ SELECT DISTINCT ?w WHERE { ?w ex:p ?x } } } }",
+        "MINUS { { SELECT DISTINCT ?v WHERE {",
+    ),
 }
 
 KEPT = {
@@ -575,20 +586,45 @@ KEPT = {
     "a keyword inside a string is not code": (
         'SELECT $this WHERE { $this ex:p "FILTER NOT EXISTS { $this ex:q ?w }" }'
     ),
+    "shared variable bound only by a sub-SELECT in an OPTIONAL": (
+        "SELECT $this WHERE { $this ex:p ?b "
+        "OPTIONAL { SELECT DISTINCT ?b ?v WHERE { ?b ex:q ?v } } FILTER NOT EXISTS { ?v ex:p ?w } }"
+    ),
+    "shared variable bound only by a sub-SELECT in a UNION": (
+        "SELECT $this WHERE { { SELECT $this ?v WHERE { $this ex:p ?v } } UNION { $this ex:r ?b } "
+        "FILTER NOT EXISTS { ?v ex:q ?w } }"
+    ),
+    "a sub-SELECT inside that leaves a projected variable unbound": (
+        "SELECT $this WHERE { $this ex:p ?v . FILTER NOT EXISTS { "
+        "{ SELECT DISTINCT ?v ?w WHERE { ?v ex:q ?x OPTIONAL { ?x ex:q ?w } } } } }"
+    ),
+}
+#: Kept as well, but not run on both engines: rdflib and Oxigraph differ on these (an aggregate in a
+#: sub-SELECT under EXISTS; an outer row's value of a variable a sub-SELECT does not project).
+KEPT_ONLY = {
+    "a sub-SELECT inside that is not plain (an aggregate)": (
+        "SELECT $this WHERE { $this ex:p ?v . FILTER NOT EXISTS { "
+        "{ SELECT DISTINCT ?v (COUNT(?w) AS ?n) WHERE { ?v ex:q ?w } GROUP BY ?v } } }"
+    ),
+    "a variable internal to a sub-SELECT inside is used outside": (
+        "SELECT $this WHERE { $this ex:p ?w . "
+        "FILTER NOT EXISTS { { SELECT DISTINCT $this WHERE { $this ex:q ?w } } } }"
+    ),
 }
 
 
 @pytest.mark.parametrize("case", REWRITTEN)
 def test_filter_exists_over_a_basic_pattern_is_rewritten(case: str) -> None:
     query, expected = REWRITTEN[case]
-    rewritten = rewrite_exists(query, bound=("this",))
+    rewritten = rewrite_exists(rewrite_exists_in_subqueries(query), bound=("this",))
     assert expected in rewritten
     assert "EXISTS" not in rewritten
 
 
-@pytest.mark.parametrize("case", KEPT)
+@pytest.mark.parametrize("case", [*KEPT, *KEPT_ONLY])
 def test_filter_exists_is_kept_where_minus_could_differ(case: str) -> None:
-    assert rewrite_exists(KEPT[case], bound=("this",)) == KEPT[case]
+    query = {**KEPT, **KEPT_ONLY}[case]
+    assert rewrite_exists(rewrite_exists_in_subqueries(query), bound=("this",)) == query
 
 
 def test_precondition_constraints_are_rewritten(precondition_shapes: Graph) -> None:
