@@ -108,7 +108,8 @@ bench: install-test
 BENCH_LOAD_SIZE ?= 100k
 BENCH_LOAD_DURATION ?= 30
 BENCH_LOAD_CLIENTS ?= 8
-# Then the attacks of SECURITY.md (oversized and deeply nested queries, slow bodies, large uploads...), one at a time and all at once, each for BENCH_ATTACK_SECONDS while
+# Then the attacks of SECURITY.md (oversized and deeply nested queries, slow bodies, large
+# uploads...), one at a time and all at once, each for BENCH_ATTACK_SECONDS while
 # BENCH_ATTACK_CLIENTS clients measure the one-organisation routes (bench/attack_load.py).
 # Results: bench/results/attack-<date>.json and bench/results/attack-latest.md.
 BENCH_ATTACK_SECONDS ?= 15
