@@ -54,6 +54,19 @@ def _exempt(scope: Scope) -> bool:
     return scope["type"] != "http" or path in EXEMPT
 
 
+def _remember(
+    table: OrderedDict[str, tuple[float, float]], client: str, value: tuple[float, float]
+) -> None:
+    """Set ``client``'s entry as the most recently seen one.
+
+    The least recently seen beyond :data:`MAX_CLIENTS` are forgotten, so memory stays bounded.
+    """
+    table.pop(client, None)
+    table[client] = value
+    while len(table) > MAX_CLIENTS:
+        table.popitem(last=False)
+
+
 def _client(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
@@ -178,9 +191,7 @@ class RateLimit:
             tokens -= 1
         else:
             wait = (1 - tokens) / self.rate
-        self.buckets[client] = (tokens, now)  # (re)inserted last: the most recently seen
-        while len(self.buckets) > MAX_CLIENTS:
-            self.buckets.popitem(last=False)
+        _remember(self.buckets, client, (tokens, now))
         return wait
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -250,11 +261,7 @@ class RefusalDelay:
 
     def note_refusal(self, client: str) -> None:
         """Count one more refusal for ``client`` (the most recently seen is kept longest)."""
-        refused = self.count(client) + 1
-        self.refused.pop(client, None)
-        self.refused[client] = (refused, self.clock())
-        while len(self.refused) > MAX_CLIENTS:
-            self.refused.popitem(last=False)
+        _remember(self.refused, client, (self.count(client) + 1, self.clock()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Wait as long as the client's refusals say, then serve; count the answer if refused."""
