@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -41,12 +41,13 @@ from kb.config import Settings
 from kb.errors import EndpointAnswerError, QueryTimeoutError, StoreUnavailableError
 from kb.interchange.loading import LoadedSource, install_model, write_sources
 from kb.reasoning import stamp
-from kb.reasoning.incremental import infer_incremental
+from kb.reasoning.incremental import infer_incremental, nodes_of
 from kb.reasoning.inference import InferenceRun, infer, infer_if_needed
 from kb.recovery import is_stale, restore_default_graph, stale_until_inferred
 from kb.reporting.service_levels import ServiceLevels, service_levels
 from kb.store import Store, open_store
 from kb.store.source import ParsedSource
+from kb.store.terms import Triple
 from kb.validation.history import Run, record
 from kb.validation.incremental import validate_around
 from kb.validation.readiness import Readiness, rescore
@@ -162,27 +163,26 @@ class KnowledgeBase:
             log.info("nothing changed since the last run: inferences and report kept")
             self._report, self._readiness = saved, None
 
-    def refresh(self, changed: set[Identifier] | None = None) -> None:
+    def refresh(self, changed: Collection[Triple] | None = None) -> None:
         """Recompute inferences and the validation report (after any change to the data).
 
-        With ``changed`` (the resources a write touched) inference is incremental
-        (:mod:`kb.reasoning.incremental`) and so is validation (:mod:`kb.validation.incremental`,
-        around the resources whose asserted or inferred triples changed); without, both are full
-        runs. The run is appended to the history graph with its time, findings and readiness
-        scores.
+        With ``changed`` (the triples a write added or removed) inference is incremental
+        (:mod:`kb.reasoning.incremental`, around the resources they are about) and so is
+        validation (:mod:`kb.validation.incremental`: the focus nodes those triples and the
+        inferred triples that changed with them can affect); without, both are full runs. The run
+        is appended to the history graph with its time, findings and readiness scores.
         """
         if changed is None:
             self.last_inference = infer(self.store)
         else:
-            self.last_inference = infer_incremental(self.store, changed)
-        touched, previous = self.last_inference.touched, self._report
-        if changed is None or touched is None or previous is None:
+            self.last_inference = infer_incremental(self.store, nodes_of(changed))
+        inferred, previous = self.last_inference.changes, self._report
+        if changed is None or inferred is None or previous is None:
             self._validate_and_record()
         else:
-            # Only the focus nodes near what changed, asserted or inferred, are checked again
-            # (kb.validation.incremental).
-            seeds = changed | touched
-            self._validate_and_record(lambda: validate_around(self.store, previous, seeds), seeds)
+            triples = {*changed, *inferred}
+            seeds = nodes_of(triples)
+            self._validate_and_record(lambda: validate_around(self.store, previous, triples), seeds)
 
     def _validate_and_record(
         self,
@@ -209,7 +209,9 @@ class KnowledgeBase:
         )
         self._report, self._readiness = report, scores
 
-    def write(self, change: Callable[[], T], changed: set[Identifier] | None = None) -> Written[T]:
+    def write(
+        self, change: Callable[[], T], changed: Collection[Triple] | None = None
+    ) -> Written[T]:
         """Apply a change, then refresh, with no other write in between.
 
         Returns the change's result and whether the refresh is still pending. Once the change is
@@ -218,8 +220,8 @@ class KnowledgeBase:
         applied with ``pending=True``. What raises is a write that was not applied (or whose
         answer from a remote store was lost, so srkb cannot know).
 
-        ``changed`` names the resources the change touches, when the caller knows them, so that
-        only their neighbourhood is re-inferred.
+        ``changed`` lists the triples the change adds or removes, when the caller knows them, so
+        that only what they can affect is re-inferred and re-validated.
 
         The inferred graph is marked stale until the refresh has recomputed it, so that a process
         killed in between leaves a store that recomputes it when opened (:mod:`kb.recovery`).
@@ -230,7 +232,7 @@ class KnowledgeBase:
             self._settle()
             return self._write(change, changed)
 
-    def _write(self, change: Callable[[], T], changed: set[Identifier] | None) -> Written[T]:
+    def _write(self, change: Callable[[], T], changed: Collection[Triple] | None) -> Written[T]:
         """:meth:`write` without the lock and the pending work (the caller holds the lock)."""
         try:
             if changed is not None and is_stale(self.store):

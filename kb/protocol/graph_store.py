@@ -18,10 +18,9 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, cast
 
 from rdflib import XSD, Literal
-from rdflib.term import Identifier
 
 from kb.errors import InputError, NotFoundError
 from kb.interchange.parsing import parse_source
@@ -31,6 +30,7 @@ from kb.protocol.update_guard import refuse_own_graph
 from kb.sparql.guard import MAX_IRI_BYTES
 from kb.sparql.text import iri, term
 from kb.store.source import ParsedSource, insert_data_request
+from kb.store.terms import Triple
 
 #: Where ``?default`` reads and writes (kept for callers of the old name).
 DEFAULT_WRITE_GRAPH = DEFAULT_UPDATE_GRAPH
@@ -131,16 +131,15 @@ def _provenance(name: str, fmts: Sequence[str], when: datetime) -> str:
     )
 
 
-def _nodes_in(kb: KnowledgeBase, name: str) -> set[Identifier]:
-    """The resources a graph's triples are about, before a write replaces or drops them."""
+def _triples_in(kb: KnowledgeBase, name: str) -> set[Triple]:
+    """A graph's triples, before a write replaces or drops them (what it removes)."""
     if name not in kb.store.graphs():
         return set()
     result = kb.store.query(
-        f"SELECT DISTINCT ?n WHERE {{ GRAPH {iri(name)} {{ {{ ?n ?p ?o }} UNION "
-        f"{{ ?s ?p ?n FILTER(!isLiteral(?n)) }} }} }}",
+        f"SELECT ?s ?p ?o WHERE {{ GRAPH {iri(name)} {{ ?s ?p ?o }} }}",
         union_default_graph=False,
     )
-    return {row[0] for row in result.rows if row[0] is not None}
+    return {cast("Triple", tuple(row)) for row in result.rows}
 
 
 def put(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> Written[bool]:
@@ -148,7 +147,7 @@ def put(kb: KnowledgeBase, graph: str | None, body: bytes, fmt: str) -> Written[
     name = target(graph)
     parsed = parse_document(body, fmt, name)
     created = not _exists(kb, name)
-    changed = _nodes_in(kb, name) | parsed.nodes()
+    changed = _triples_in(kb, name) ^ parsed.triples()  # what the replacement changes
     text = insert_data_request([parsed], [name])
     provenance = _provenance(name, [fmt], datetime.now(UTC))
     written = kb.write(lambda: kb.store.update(f"{text} ;\n{provenance}"), changed)
@@ -170,11 +169,11 @@ def post_documents(
     name = target(graph)
     parsed = [parse_document(data, fmt, name, label) for label, fmt, data in documents]
     created = not _exists(kb, name)
-    nodes: set[Identifier] = set().union(*(p.nodes() for p in parsed))
+    added: set[Triple] = set().union(*(p.triples() for p in parsed))
     text = insert_data_request(parsed)
     provenance = _provenance(name, [fmt for _label, fmt, _data in documents], datetime.now(UTC))
     written = kb.write(
-        lambda: kb.store.update(f"{text} ;\n{provenance}" if text else provenance), nodes
+        lambda: kb.store.update(f"{text} ;\n{provenance}" if text else provenance), added
     )
     return written.with_value(created)
 
@@ -183,6 +182,6 @@ def delete(kb: KnowledgeBase, graph: str | None) -> Written[None]:
     """Drop a graph and its provenance record; NotFoundError if it does not exist."""
     name = target(graph)
     exists(kb, name)
-    changed = _nodes_in(kb, name)
+    changed = _triples_in(kb, name)
     forget = f"DELETE WHERE {{ GRAPH {iri(PROVENANCE_GRAPH)} {{ {iri(name)} ?p ?o }} }}"
     return kb.write(lambda: kb.store.update(f"DROP SILENT GRAPH {iri(name)} ;\n{forget}"), changed)

@@ -51,9 +51,9 @@ from kb.reasoning.rule_dependencies import schema_keys
 from kb.sparql.text import bind, bind_column, fill, from_clauses, iri, term, terms
 from kb.store import Store
 from kb.store.oxigraph import OxigraphStore, scratch_store
+from kb.store.terms import Triple
 
 log = logging.getLogger(__name__)
-Triple = tuple[Identifier, Identifier, Identifier]
 
 #: Areas up to this many resources bind the rules' conclusions to them; larger ones run the
 #: plain rules on the copied neighbourhood (see :func:`infer_incremental`).
@@ -153,7 +153,7 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
         # write left (kb.recovery) comes off (the stamp stays: the same data).
         stamp.clear_stale(store)
         count = stamp.inferred_count(store)
-        return InferenceRun(inferred_triples=count, passes=0, seconds=0.0, touched=frozenset())
+        return InferenceRun(inferred_triples=count, passes=0, seconds=0.0, changes=frozenset())
     if INFERRED_GRAPH not in store.graphs() or store.query(_NOT_LOCAL).boolean:
         log.info("incremental inference falls back to a full run")
         return infer(store)
@@ -197,10 +197,8 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
     count = stamp.inferred_count(store)
     seconds = time.perf_counter() - started
     log.info("re-inferred around %d resources in %d passes (%.3f s)", len(area), passes, seconds)
-    touched = nodes_of(cast("Iterable[Triple]", _triples((old - new) | (new - old))))
-    return InferenceRun(
-        inferred_triples=count, passes=passes, seconds=seconds, touched=frozenset(touched)
-    )
+    changes = frozenset(cast("Iterable[Triple]", _triples((old - new) | (new - old))))
+    return InferenceRun(inferred_triples=count, passes=passes, seconds=seconds, changes=changes)
 
 
 def _triples(lines: set[bytes]) -> Graph:

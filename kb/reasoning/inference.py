@@ -139,9 +139,9 @@ class InferenceRun:
     seconds: float
     #: True when nothing was computed: the inferred graph was current (:func:`infer_if_needed`).
     reused: bool = False
-    #: The resources whose inferred triples an incremental run added or removed (None: a full
-    #: run, which may have changed any), for re-validating only around them.
-    touched: frozenset[Identifier] | None = None
+    #: The inferred triples an incremental run added or removed (None: a full run, which may
+    #: have changed any), for re-validating only what they can affect.
+    changes: frozenset[tuple[Identifier, Identifier, Identifier]] | None = None
 
 
 def infer(store: Store, *, progress: Callable[[int, int], None] | None = None) -> InferenceRun:

@@ -45,14 +45,11 @@ class ParsedSource:
         named = {q.graph_name.value for q in self.quads if isinstance(q.graph_name, ox.NamedNode)}
         return {self.graph, *named}
 
-    def nodes(self) -> set[Identifier]:
-        """The resources the source's triples are about: subjects and non-literal objects."""
-        found: set[Identifier] = set()
-        for q in self.quads:
-            found.add(to_rdflib(q.subject))
-            if not isinstance(q.object, ox.Literal):
-                found.add(to_rdflib(q.object))
-        return found
+    def triples(self) -> set[tuple[Identifier, Identifier, Identifier]]:
+        """The source's triples as rdflib terms (what a write of it adds), graphs left out."""
+        return {
+            (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in self.quads
+        }
 
 
 #: Formats the bulk loader streams (line- or statement-oriented, no network, no entities).

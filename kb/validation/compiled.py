@@ -231,7 +231,8 @@ class CompiledShape:
             return None
         values = "VALUES ?this { " + " ".join(term(f) for f in sorted(foci, key=str)) + " }"
         header = self.query[: self.query.find("SELECT")]
-        return f"{header}SELECT DISTINCT ?this WHERE {{ {values} {targets} }}"
+        # The focus nodes inside the target subquery too: else the engine lists every target.
+        return f"{header}SELECT DISTINCT ?this WHERE {{ {bind_foci(targets, values)} }}"
 
     def on_targets(self, targeted: Iterable[Identifier]) -> str:
         """:meth:`focused` on focus nodes known to be targets (found by :meth:`targets_of`).

@@ -1,32 +1,30 @@
-"""Validation after a change: re-check only the focus nodes the change can reach.
+"""Validation after a change: re-check only the focus nodes the change can affect.
 
 A full validation runs every shape over the whole knowledge base (seconds at a million triples),
-and saving its report rewrites the whole validation graph. After a write that touched a few
-resources, almost every result is the same as before. A shape's results for a focus node depend
-only on facts near it: the compiled shapes read the focus node's own triples, those of its values
-and, in the SPARQL constraints, of resources one more link away (a component's organisation and
-the relationships it consumes in); the organisation a finding names is at most two links away (a
-practice's role: role, practice, organisation). So a result can change only for focus nodes within
-:data:`RADIUS` links of a resource whose triples changed: the resources the write touched, and
-the subjects and objects of the inferred triples the incremental inference added or removed. The
-service level shapes reach further (a target three links from its consumer, a measurement of it
-four): a changed target or measurement brings its agreement in as a changed resource too.
+and saving its report rewrites the whole validation graph. After a write that changed a few
+triples, almost every result is the same as before. :mod:`kb.validation.reach` reads, from each
+compiled shape's query, which triple patterns it matches and how they link to its focus node, and
+walks each changed triple (asserted, or inferred by the incremental inference) back along those
+links to the focus nodes whose results it can alter. A new consumer of a global vendor is linked
+to the vendor's other components through the vendor, but also, in the same query, through its own
+relationship and organisation; only the focus nodes every such chain reaches are kept, so the
+change reaches a few focus nodes, not thousands.
 
-:func:`validate_around` finds those focus nodes (walking the knowledge and inferred graphs, not
-through ontology terms or literals, as :mod:`kb.reasoning.incremental` does), runs every shape
-restricted to them (:meth:`kb.validation.compiled.CompiledShape.focused`), and replaces their
-results in the previous report and in the saved validation graph, in one update request, so that
-readers see the old report or the new one. It falls back to a full
-:func:`kb.validation.shacl.validate` when the change is too wide (more than :data:`MAX_FOCI` focus
-nodes: a hub changed) or a blank node lies near it (SPARQL cannot name it). The property tests
-compare the result with full runs after random writes.
+:func:`validate_around` runs every shape restricted to those focus nodes
+(:meth:`kb.validation.compiled.CompiledShape.focused`) and replaces their results in the
+previous report and in the saved validation graph, in one update request, so that readers see the
+old report or the new one. It falls back to a full :func:`kb.validation.shacl.validate` when the
+change is too wide (more than :data:`MAX_FOCI` focus nodes), when a blank node is in it (SPARQL
+cannot name it) or when a shape's query links a pattern to its focus node only through a filter
+(:func:`kb.validation.reach.affected` answers ``None``). The property tests compare the result
+with full runs after random writes and deletions.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Collection
 from typing import cast
 
 from rdflib import RDF, BNode, Literal, URIRef
@@ -34,7 +32,6 @@ from rdflib.term import Identifier, Node
 
 from kb.namespaces import (
     INFERRED_GRAPH,
-    ONTOLOGY_GRAPH,
     SH,
     SHAPES_GRAPH,
     SRKB,
@@ -42,10 +39,11 @@ from kb.namespaces import (
     knowledge_graphs,
 )
 from kb.reasoning import stamp
-from kb.reasoning.incremental import rings
-from kb.sparql.text import bind_column, iri, term
+from kb.sparql.text import iri, term
 from kb.store import Store
+from kb.store.terms import Triple
 from kb.validation import compiled as validation_sparql
+from kb.validation.reach import affected, reach_of
 from kb.validation.shacl import (
     CHECKED_RUN,
     CHECKED_SHAPES,
@@ -64,60 +62,58 @@ from kb.validation.shacl import (
 
 log = logging.getLogger(__name__)
 
-#: Links from a changed resource to the farthest focus node whose results can change (see the
-#: module docstring); the property tests check it against full runs.
-RADIUS = 2
 #: More focus nodes than this and a full run is as quick: a shape's negated part (its MINUS) is
-#: evaluated whole whatever the focus nodes, so only few of them make the focused run cheaper,
-#: and a change near a hub (a platform provider, a vendor) reaches hundreds.
-MAX_FOCI = 500
-#: The service level shapes read further than :data:`RADIUS`: from a consumer through its
-#: component or relationship and agreement to a target's own triples (three links) and to a
-#: measurement of it (four). A changed target or measurement stands for its agreement, two links
-#: from the consumer (the tests change only a target's value, or a measurement's, and compare).
-_ANCHORS = f"""SELECT DISTINCT ?agreement WHERE {{
-  {{ ?agreement {iri(SRKB.hasServiceLevelTarget)} ?node }}
-  UNION {{ ?node {iri(SRKB.measuresTarget)} ?target .
-          ?agreement {iri(SRKB.hasServiceLevelTarget)} ?target }}
-}}"""
+#: evaluated whole whatever the focus nodes, so only a few of them make the focused run cheaper.
+MAX_FOCI = 5000
 _SH = f"PREFIX sh: <{SH}>\n"
-_ONTOLOGY_TERMS = f"SELECT DISTINCT ?node WHERE {{ GRAPH {iri(ONTOLOGY_GRAPH)} {{ ?node ?p ?o }} }}"
 
 
-def affected_foci(store: Store, seeds: Iterable[Identifier]) -> set[Identifier] | None:
-    """The resources within :data:`RADIUS` links of ``seeds``; ``None`` if that is too wide."""
-    graphs = [*knowledge_graphs(store), INFERRED_GRAPH]
-    start = {n for n in seeds if isinstance(n, URIRef | BNode)}
-    if start:  # an ontology term (the class of a changed role) is not a place in the data
-        result = store.query(
-            bind_column(_ONTOLOGY_TERMS, "node", sorted(start, key=str)),
-            union_default_graph=False,
-        )
-        start -= {row[0] for row in result.rows}
-    if start:
-        result = store.query(
-            bind_column(_ANCHORS, "node", sorted(start, key=str)), union_default_graph=True
-        )
-        start |= {row[0] for row in result.rows if isinstance(row[0], URIRef | BNode)}
-    found = rings(store, start, RADIUS, graphs=graphs)[-1]
-    if len(found) > MAX_FOCI or any(isinstance(node, BNode) for node in found):
-        return None
-    return found
+def affected_foci(
+    store: Store,
+    changes: Collection[Triple],
+    shapes: tuple[validation_sparql.CompiledShape, ...],
+    *,
+    graphs: list[str],
+    union: bool,
+) -> set[Identifier] | None:
+    """The focus nodes whose results ``changes`` can alter; ``None`` if that is too wide to say."""
+    if any(isinstance(n, BNode) for triple in changes for n in triple):
+        return None  # SPARQL cannot name a blank node: neither walk from it nor re-check it
+
+    def ask(query: str) -> list[Node | None]:
+        found = store.query(query) if union else store.query(query, default_graphs=graphs)
+        return [row[0] for row in found.rows]
+
+    foci: set[Identifier] = set()
+    for shape in shapes:
+        reached = affected(reach_of(shape.query), list(changes), ask, limit=MAX_FOCI)
+        if reached is None:
+            log.info("%s: a change it cannot follow", shape.shape)
+            return None
+        foci |= reached
+        if len(foci) > MAX_FOCI:
+            return None
+    return foci
 
 
 def validate_around(
-    store: Store, previous: ValidationReport, seeds: Iterable[Identifier], *, save: bool = True
+    store: Store, previous: ValidationReport, changes: Collection[Triple], *, save: bool = True
 ) -> ValidationReport:
-    """The report after a change near ``seeds``, re-checking only the focus nodes it can reach.
+    """The report after ``changes``, re-checking only the focus nodes they can affect.
 
     ``previous`` is the report of the data before the change (the knowledge base keeps it);
-    ``seeds`` the resources whose asserted or inferred triples changed. With ``save``, the
+    ``changes`` the triples added or removed, asserted or inferred. With ``save``, the
     validation graph is updated the same way (only those focus nodes' results replaced).
     """
     started = time.perf_counter()
-    foci = affected_foci(store, seeds)
+    existing = set(store.graphs())
+    graphs = [g for g in [*knowledge_graphs(store), INFERRED_GRAPH] if g in existing]
+    shapes = _graph_from(store, [SHAPES_GRAPH])
+    union = reads_union(store, existing, graphs)  # as in a full run
+    compiled = tuple(s for s in validation_sparql.compile_shapes(shapes) if s.branches)
+    foci = affected_foci(store, changes, compiled, graphs=graphs, union=union)
     if foci is None:
-        log.info("a wide change: validating everything")
+        log.info("a change too wide to follow: validating everything")
         return validate(store, save=save)
     saved = store.query(
         f"{_SH}ASK {{ GRAPH {iri(VALIDATION_GRAPH)} {{ ?report a sh:ValidationReport }} }}",
@@ -126,17 +122,13 @@ def validate_around(
     if save and not saved.boolean:
         return validate(store, save=save)  # nothing saved to update: save a whole report
     inferences = stamp.read(store)
-    existing = set(store.graphs())
-    graphs = [g for g in [*knowledge_graphs(store), INFERRED_GRAPH] if g in existing]
-    shapes = _graph_from(store, [SHAPES_GRAPH])
-    union = reads_union(store, existing, graphs)  # as in a full run
-    compiled = validation_sparql.run(store, graphs, shapes, union=union, foci=foci) if foci else ()
-    nodes = [BNode() for _ in compiled]
-    results = [
+    results = validation_sparql.run(store, graphs, shapes, union=union, foci=foci) if foci else ()
+    nodes = [BNode() for _ in results]
+    rows = [
         _Result(node, r.focus, r.branch.source_shape, r.branch.severity, r.message, r.path, r.value)
-        for node, r in zip(nodes, compiled, strict=True)
+        for node, r in zip(nodes, results, strict=True)
     ]
-    fresh = _findings(store, results, shapes)
+    fresh = _findings(store, rows, shapes)
     names = {str(f) for f in foci}
     kept = [f for f in previous.findings if f.focus not in names]
     findings = tuple(sorted([*kept, *(f for _, f in fresh)], key=_finding_order))
@@ -145,11 +137,11 @@ def validate_around(
         checked = None
         if inferences is not None and not inferences.stale:
             checked = (inferences.run, _shapes_digest(shapes))
-        _replace_results(store, foci, compiled, nodes, fresh, conforms, checked)
+        _replace_results(store, foci, results, nodes, fresh, conforms, checked)
     log.info(
         "re-validated %d focus nodes: %d results (%.3f s)",
         len(foci),
-        len(compiled),
+        len(results),
         time.perf_counter() - started,
     )
     return ValidationReport(conforms=conforms, findings=findings, raw_graph=raw_graph_of(store))

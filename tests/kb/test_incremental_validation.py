@@ -18,7 +18,7 @@ from kb.config import Settings
 from kb.interchange.loading import parse_stream, write_sources
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import source_graph
-from kb.reasoning.incremental import nodes_of
+from kb.store.terms import Triple
 from kb.validation import incremental as validation_incremental
 from kb.validation.readiness import readiness
 from kb.validation.shacl import ValidationReport, saved_report, validate
@@ -34,23 +34,24 @@ PARTS = 3
 
 
 def load(kb: KnowledgeBase, name: str, graph: Graph) -> None:
+    """Replace the source graph ``name`` with ``graph``, telling the write what it changes."""
     data = graph.serialize(format="nt", encoding="utf-8")
     source = parse_stream(data, fmt="nt", name=f"{name}.nt")
-    old = nodes_in(kb, name)
-    kb.write(lambda: write_sources(kb.store, [source]), old | nodes_of(graph))
+    old = triples_in(kb, name)
+    kb.write(lambda: write_sources(kb.store, [source]), old ^ set(graph))
 
 
 def drop(kb: KnowledgeBase, name: str) -> None:
-    old = nodes_in(kb, name)
+    old = triples_in(kb, name)
     kb.write(lambda: kb.store.update(f"DROP SILENT GRAPH <{source_graph(name + '.nt')}>"), old)
 
 
-def nodes_in(kb: KnowledgeBase, name: str) -> set[URIRef]:
+def triples_in(kb: KnowledgeBase, name: str) -> set[Triple]:
     graph = source_graph(name + ".nt")
     if graph not in kb.store.graphs():
         return set()
     data = kb.store.dump("nt", graph=graph)
-    return nodes_of(Graph().parse(data=data, format="nt"))  # type: ignore[return-value]
+    return set(Graph().parse(data=data, format="nt"))
 
 
 def assert_same(kb: KnowledgeBase) -> None:

@@ -1,0 +1,510 @@
+"""Which focus nodes a change can affect, read from the patterns of each compiled shape's query.
+
+A compiled shape (:mod:`kb.validation.compiled`) is one SELECT whose rows are results for its
+focus node ``?this``. A changed triple (added or removed, asserted or inferred) can change the
+rows of a focus node only if some triple pattern of the query can match it in a solution that
+binds ``?this`` to that node. In such a solution every pattern that must hold alongside the
+matched one (its *mandatory companions*: the rest of its basic graph pattern and of every group
+joined to it, the left side when it sits in an OPTIONAL, a MINUS or a FILTER [NOT] EXISTS, but
+never the other branch of a UNION) is satisfied too. So any chain of companion patterns linking
+the matched pattern's variables to ``?this`` is a necessary condition; walking such a chain from
+the changed triple's subject or object, in the store as it is after the change, gives a superset
+of the focus nodes whose results can differ. Walking several chains and keeping only the nodes
+every chain reaches is still a superset, and a much smaller one: a new consumer of a global
+vendor is linked to the vendor's components by a chain through the vendor (thousands of nodes)
+and by one through its own relationship and organisation (a few); only the few are kept.
+
+Why this is sound after deletions too: a removed triple's chain to a focus node in the data
+*before* the change may run through other removed triples; the one nearest to the focus node is
+in the change as well, and the rest of the chain from it is still there to walk.
+
+What this does not follow, and then answers ``None`` (validate everything): a pattern whose
+chain to ``?this`` goes only through a FILTER or BIND (no shared triple pattern), a predicate
+variable used elsewhere as a subject or object, a changed predicate inside a complex path it
+cannot split (a sequence under ``*``), a changed triple with a blank node (SPARQL cannot name
+it), or more than ``limit`` focus nodes.
+
+Variables of a sub-SELECT that it does not project are renamed apart (the same name outside is
+another variable), so that no chain joins them by accident.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import product
+from typing import Any, cast
+
+from rdflib import BNode, Literal, URIRef, Variable
+from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, Path, SequencePath
+from rdflib.plugins.sparql.algebra import translateGroupGraphPattern, translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import Identifier, Node
+
+from kb.sparql.text import term
+from kb.store.terms import Triple
+
+#: Runs a SELECT on the data as the shapes read it; the rows of its single variable.
+Ask = Callable[[str], Iterable[Node | None]]
+
+THIS = Variable("this")
+#: Chains walked per matched pattern end, shortest first: each one only narrows the answer.
+MAX_CHAINS = 4
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One triple pattern of a query, its sequences split, its inverses turned round."""
+
+    left: Node  # a Variable, or a constant term
+    path: Any  # URIRef, Variable, or an rdflib Path
+    right: Node
+
+    def text(self) -> str:
+        """The pattern's predicate as SPARQL."""
+        if isinstance(self.path, Path):
+            return f"({self.path.n3()})"
+        return term(self.path)
+
+
+class OpaqueShape(Exception):  # noqa: N818 - an internal signal, never leaves this module
+    """A query this analysis cannot follow: changes to it re-validate everything."""
+
+
+@dataclass
+class ShapeReach:
+    """The patterns of one compiled query and, for each, its mandatory companions."""
+
+    edges: tuple[Edge, ...] = ()
+    companions: dict[Edge, frozenset[Edge]] = field(default_factory=dict)
+    by_predicate: dict[Identifier, tuple[Edge, ...]] = field(default_factory=dict)
+    other: tuple[Edge, ...] = ()  # variable predicates and complex paths, matched one by one
+    opaque: bool = False
+
+
+@cache
+def reach_of(query: str) -> ShapeReach:
+    """The reach of one compiled query (parsed once per process: rdflib's parser is slow)."""
+    try:
+        algebra = translateQuery(parseQuery(query)).algebra
+        extractor = _Extractor()
+        extractor.visit(algebra, lambda v: v, frozenset())
+    except OpaqueShape:
+        return ShapeReach(opaque=True)
+    edges = tuple(extractor.companions)
+    node_variables = {n for e in edges for n in (e.left, e.right) if isinstance(n, Variable)}
+    if any(isinstance(e.path, Variable) and e.path in node_variables for e in edges):
+        return ShapeReach(opaque=True)
+    by_predicate: dict[Identifier, list[Edge]] = defaultdict(list)
+    other: list[Edge] = []
+    for edge in edges:
+        predicates = _plain_predicates(edge.path)
+        if predicates is None:
+            other.append(edge)
+        for predicate in predicates or ():
+            by_predicate[predicate].append(edge)
+    return ShapeReach(
+        edges=edges,
+        companions={e: frozenset(c - {e}) for e, c in extractor.companions.items()},
+        by_predicate={p: tuple(es) for p, es in by_predicate.items()},
+        other=tuple(other),
+    )
+
+
+def _plain_predicates(path: Any) -> set[URIRef] | None:
+    """The predicates a pattern matches, or ``None`` if it can match any (or is not linear)."""
+    sequences = _linear(path)
+    if sequences is None:
+        return None
+    predicates = {link[0] for seq in sequences for link in seq}
+    if None in predicates:
+        return None
+    return cast("set[URIRef]", predicates)
+
+
+class _Extractor:
+    """Walks the algebra once: every pattern, with the patterns that must hold alongside it."""
+
+    def __init__(self) -> None:
+        self.companions: dict[Edge, frozenset[Edge]] = {}
+        self._renamings: dict[int, Callable[[Variable], Variable]] = {}
+        self._scopes = 0
+
+    def visit(
+        self, node: Any, rename: Callable[[Variable], Variable], outside: frozenset[Edge]
+    ) -> None:
+        if not isinstance(node, CompValue):
+            return
+        name = node.name
+        if name == "BGP":
+            own = self.conj(node, rename)
+            for edge in own:
+                self._meet(edge, outside | own)
+            return
+        if name in ("SelectQuery", "Project"):
+            self.visit(node.p, self._scope_of(node, rename), outside)
+            return
+        if name == "Join":
+            self.visit(node.p1, rename, outside | self.conj(node.p2, rename))
+            self.visit(node.p2, rename, outside | self.conj(node.p1, rename))
+            return
+        if name in ("LeftJoin", "Minus"):
+            left = self.conj(node.p1, rename)
+            self.visit(node.p1, rename, outside)
+            self.visit(node.p2, rename, outside | left)
+            for graph in _exists_graphs(node.get("expr")):
+                self.visit(graph, rename, outside | left | self.conj(node.p2, rename))
+            return
+        if name == "Union":
+            self.visit(node.p1, rename, outside)
+            self.visit(node.p2, rename, outside)
+            return
+        if name == "Filter":
+            self.visit(node.p, rename, outside)
+            inner = outside | self.conj(node.p, rename)
+            for graph in _exists_graphs(node.expr):
+                self.visit(graph, rename, inner)
+            return
+        if name in ("values", "ToMultiSet") and "p" not in node:
+            return
+        if "p" in node and name in _PASS_THROUGH:
+            for key in ("expr", "A"):
+                if _exists_graphs(node.get(key)):
+                    raise OpaqueShape(f"FILTER EXISTS inside {name}")
+            self.visit(node.p, rename, outside)
+            return
+        raise OpaqueShape(f"an algebra node {name}")
+
+    def _meet(self, edge: Edge, companions: frozenset[Edge]) -> None:
+        """An edge met again (another branch) keeps only the companions both places share."""
+        seen = self.companions.get(edge)
+        self.companions[edge] = companions if seen is None else seen & companions
+
+    def _scope_of(self, node: CompValue, rename: Callable[[Variable], Variable]) -> Any:
+        """The renaming a sub-SELECT applies to its own variables (the same on every visit)."""
+        known = self._renamings.get(id(node))
+        if known is not None:
+            return known
+        self._scopes += 1
+        scope, projected = self._scopes, set(node.get("PV") or ())
+
+        def inner(variable: Variable) -> Variable:
+            if variable in projected:
+                return rename(variable)
+            return Variable(f"{variable}@{scope}")
+
+        self._renamings[id(node)] = inner
+        return inner
+
+    def conj(self, node: Any, rename: Callable[[Variable], Variable]) -> frozenset[Edge]:
+        """The patterns that hold in every solution of ``node``."""
+        if not isinstance(node, CompValue):
+            return frozenset()
+        name = node.name
+        if name == "BGP":
+            return frozenset(e for t in node.triples for e in _split(t, rename))
+        if name in ("SelectQuery", "Project"):
+            return self.conj(node.p, self._scope_of(node, rename))
+        if name == "Join":
+            return self.conj(node.p1, rename) | self.conj(node.p2, rename)
+        if name in ("LeftJoin", "Minus"):
+            return self.conj(node.p1, rename)
+        if name == "Filter":
+            return self.conj(node.p, rename)
+        if "p" in node and name in _PASS_THROUGH:
+            return self.conj(node.p, rename)
+        return frozenset()
+
+
+_PASS_THROUGH = frozenset(
+    {
+        "ToMultiSet",
+        "Distinct",
+        "Reduced",
+        "Slice",
+        "OrderBy",
+        "Extend",
+        "Group",
+        "AggregateJoin",
+        "Graph",
+    }
+)
+
+
+def _exists_graphs(expr: Any) -> list[Any]:
+    """The graph patterns of the EXISTS and NOT EXISTS in an expression, as algebra."""
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, CompValue):
+            if node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+                graph = node.graph
+                if isinstance(graph, CompValue) and graph.name == "GroupGraphPatternSub":
+                    graph = translateGroupGraphPattern(graph)
+                found.append(graph)
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list | tuple):
+            for value in node:
+                walk(value)
+
+    walk(expr)
+    return found
+
+
+def _split(triple: tuple[Any, Any, Any], rename: Callable[[Variable], Variable]) -> list[Edge]:
+    """A triple pattern as edges: sequence paths split at fresh variables, inverses turned."""
+
+    def node(n: Any) -> Node:
+        return (
+            rename(n)
+            if isinstance(n, Variable)
+            else (Variable(f"_:{n}") if isinstance(n, BNode) else n)
+        )
+
+    subject, path, obj = triple
+    left, right = node(subject), node(obj)
+    if isinstance(path, Variable):
+        path = rename(path)
+    edges: list[Edge] = []
+
+    def add(a: Node, p: Any, b: Node, where: str) -> None:
+        if isinstance(p, InvPath):
+            add(b, p.arg, a, where + "^")
+        elif isinstance(p, SequencePath):
+            points = [a, *(Variable(f"{where}/{i}") for i in range(len(p.args) - 1)), b]
+            for i, part in enumerate(p.args):
+                add(points[i], part, points[i + 1], f"{where}/{i}")
+        elif isinstance(p, MulPath) and isinstance(p.path, InvPath):
+            add(b, MulPath(p.path.arg, p.mod), a, where + "^")
+        else:
+            edges.append(Edge(a, p, b))
+
+    add(left, path, right, f"_seq:{left}|{path}|{right}")
+    return edges
+
+
+# -- walking a change to focus nodes ---------------------------------------------------------
+
+
+def affected(
+    reach: ShapeReach, triples: Sequence[Triple], ask: Ask, *, limit: int
+) -> set[Identifier] | None:
+    """The focus nodes whose results ``triples`` (the change) can alter; ``None``: all of them."""
+    if reach.opaque:
+        return None
+    starts: dict[Edge, dict[Variable, set[Node]]] = defaultdict(lambda: defaultdict(set))
+    try:
+        for triple in triples:
+            for edge, bound in _matches(reach, triple, ask):
+                for variable, nodes in bound:
+                    starts[edge][variable] |= nodes
+    except OpaqueShape:
+        return None
+    found: set[Identifier] = set()
+    for edge, seeds in starts.items():
+        if not seeds:
+            continue
+        reached = _narrowest(reach, edge, seeds, ask, limit)
+        if reached is None:
+            return None
+        found |= reached
+        if len(found) > limit:
+            return None
+    return found
+
+
+def _matches(
+    reach: ShapeReach, triple: Triple, ask: Ask
+) -> Iterator[tuple[Edge, list[tuple[Variable, set[Node]]]]]:
+    """The patterns ``triple`` can match, each with the variables it binds and their nodes."""
+    s, p, o = triple
+    for edge in (*reach.by_predicate.get(p, ()), *reach.other):
+        if isinstance(edge.path, URIRef | Variable):
+            yield from _bind(edge, s, o)
+            continue
+        sequences = _linear(edge.path)
+        if sequences is None:
+            if p in _all_predicates(edge.path):
+                raise OpaqueShape(f"a change inside the path {edge.path.n3()}")
+            continue
+        for links in sequences:
+            for k, (predicate, inverse, mod) in enumerate(links):
+                if predicate is not None and predicate != p:
+                    continue
+                x, y = (o, s) if inverse else (s, o)
+                before, after = links[:k], links[k + 1 :]
+                if mod in ("*", "+"):  # one link of a chain of them
+                    before, after = (
+                        [*before, (predicate, inverse, "*")],
+                        [
+                            (predicate, inverse, "*"),
+                            *after,
+                        ],
+                    )
+                seeds = _ends(edge, before, x, after, y, ask)
+                if seeds is not None:
+                    yield edge, seeds
+
+
+Link = tuple[URIRef | None, bool, str]  # a predicate (None: any), whether inverse, a modifier
+
+
+def _linear(path: Any) -> list[list[Link]] | None:
+    """``path`` as alternative sequences of single links, or ``None`` if it is not one."""
+    if isinstance(path, URIRef):
+        return [[(path, False, "")]]
+    if isinstance(path, NegatedPath | Variable):
+        return [[(None, False, "")]]
+    if isinstance(path, InvPath):
+        inner = _linear(path.arg)
+        if inner is None:
+            return None
+        return [[(q, not inv, mod) for q, inv, mod in reversed(seq)] for seq in inner]
+    if isinstance(path, SequencePath | AlternativePath):
+        parts = [_linear(arg) for arg in path.args]
+        if any(part is None for part in parts):
+            return None
+        if isinstance(path, AlternativePath):
+            return [seq for part in parts for seq in part or ()]
+        return [[link for seq in combo for link in seq] for combo in product(*parts)]  # type: ignore[arg-type]
+    if isinstance(path, MulPath):
+        inner = _linear(path.path)
+        if inner is None or len(inner) != 1 or len(inner[0]) != 1 or inner[0][0][2]:
+            return None
+        predicate, inverse, _mod = inner[0][0]
+        return [[(predicate, inverse, path.mod)]]
+    return None
+
+
+def _link_text(links: list[Link]) -> str:
+    """Links as a SPARQL property path."""
+    parts = []
+    for predicate, inverse, mod in links:
+        step = term(predicate) if predicate is not None else f"!{term(_NOTHING)}"
+        parts.append(
+            f"{'^' if inverse else ''}{step}{mod}" if mod else f"{'^' if inverse else ''}{step}"
+        )
+    return "/".join(f"({part})" for part in parts)
+
+
+_NOTHING = URIRef("urn:srkb:no-such-predicate")
+
+
+def _ends(
+    edge: Edge, before: list[Link], x: Node, after: list[Link], y: Node, ask: Ask
+) -> list[tuple[Variable, set[Node]]] | None:
+    """The nodes the pattern's two ends can take when one of its links is ``x -> y``.
+
+    ``None`` when a constant end cannot be reached that way (the triple does not match).
+    """
+    seeds: list[tuple[Variable, set[Node]]] = []
+    for end, links, point, pattern in (
+        (edge.left, before, x, "?n {path} {point}"),
+        (edge.right, after, y, "{point} {path} ?n"),
+    ):
+        if links:
+            text = pattern.format(path=_link_text(links), point=term(point))  # type: ignore[arg-type]
+            nodes = {n for n in ask(f"SELECT DISTINCT ?n WHERE {{ {text} }}") if n is not None}
+        else:
+            nodes = {point}
+        if isinstance(end, Variable):
+            seeds.append((end, nodes))
+        elif end not in nodes:
+            return None
+    return seeds
+
+
+def _bind(edge: Edge, s: Node, o: Node) -> Iterator[tuple[Edge, list[tuple[Variable, set[Node]]]]]:
+    """The pattern's variables bound to ``s`` and ``o``, unless a constant end differs."""
+    if not isinstance(edge.left, Variable) and edge.left != s:
+        return
+    if not isinstance(edge.right, Variable) and edge.right != o:
+        return
+    seeds = [(v, {n}) for v, n in ((edge.left, s), (edge.right, o)) if isinstance(v, Variable)]
+    yield edge, seeds
+
+
+def _all_predicates(path: Any) -> set[Node]:
+    if isinstance(path, URIRef):
+        return {path}
+    if isinstance(path, InvPath | MulPath):
+        return _all_predicates(path.arg if isinstance(path, InvPath) else path.path)
+    if isinstance(path, SequencePath | AlternativePath):
+        return set().union(*(_all_predicates(a) for a in path.args))
+    if isinstance(path, NegatedPath):
+        return set()
+    return set()
+
+
+def _narrowest(
+    reach: ShapeReach,
+    edge: Edge,
+    seeds: dict[Variable, set[Node]],
+    ask: Ask,
+    limit: int,
+) -> set[Identifier] | None:
+    """The focus nodes every chain from ``edge``'s bound variables to ``?this`` reaches."""
+    if THIS in seeds:
+        return {n for n in seeds[THIS] if isinstance(n, Identifier)}
+    if any(isinstance(n, BNode) for nodes in seeds.values() for n in nodes):
+        return None  # SPARQL cannot name it
+    found: set[Identifier] | None = None
+    for start, chain in _chains(reach.companions.get(edge, frozenset()), set(seeds)):
+        reached = _walk(chain, seeds[start], ask)
+        found = reached if found is None else found & reached
+        if not found:
+            break
+    if found is None:  # no chain of companions reaches ?this: only a filter links them
+        return None
+    return found
+
+
+Step = tuple[Edge, bool]  # the edge, and whether it is walked from its right end to its left
+
+
+def _chains(
+    companions: frozenset[Edge], starts: set[Variable]
+) -> list[tuple[Variable, list[Step]]]:
+    """Up to :data:`MAX_CHAINS` shortest simple chains of companions from ``starts`` to ?this."""
+    links: dict[Node, list[tuple[Edge, bool, Node]]] = defaultdict(list)
+    for edge in companions:
+        if isinstance(edge.left, Variable) and isinstance(edge.right, Variable):
+            links[edge.right].append((edge, True, edge.left))
+            links[edge.left].append((edge, False, edge.right))
+    chains: list[tuple[Variable, list[Step]]] = []
+    queue: deque[tuple[Variable, Node, list[Step], frozenset[Node]]] = deque(
+        (start, start, [], frozenset({start})) for start in sorted(starts)
+    )
+    expansions = 0
+    while queue and len(chains) < MAX_CHAINS and expansions < 10_000:
+        start, at, chain, visited = queue.popleft()
+        expansions += 1
+        for edge, backwards, nxt in links.get(at, ()):
+            if nxt in visited:
+                continue
+            if nxt == THIS:
+                chains.append((start, [*chain, (edge, backwards)]))
+                continue
+            queue.append((start, nxt, [*chain, (edge, backwards)], visited | {nxt}))
+    return chains
+
+
+def _walk(chain: list[Step], nodes: set[Node], ask: Ask) -> set[Identifier]:
+    """The nodes at the end of ``chain`` from ``nodes``, by one query."""
+    patterns = []
+    for i, (edge, backwards) in enumerate(chain):
+        predicate = f"?p{i}" if isinstance(edge.path, Variable) else edge.text()
+        a, b = (f"?n{i + 1}", f"?n{i}") if backwards else (f"?n{i}", f"?n{i + 1}")
+        patterns.append(f"{a} {predicate} {b} .")
+    values = " ".join(term(n) for n in sorted(nodes, key=str))  # type: ignore[arg-type]
+    query = (
+        f"SELECT DISTINCT ?n{len(chain)} WHERE {{ VALUES ?n0 {{ {values} }}\n"
+        + "\n".join(patterns)
+        + " }"
+    )
+    return {n for n in ask(query) if isinstance(n, URIRef | BNode | Literal)}

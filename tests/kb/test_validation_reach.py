@@ -1,0 +1,144 @@
+"""Which focus nodes a change can affect, read from the shapes' own queries (kb.validation.reach).
+
+The property tests of :mod:`tests.kb.test_incremental_validation` check that re-validating only
+these focus nodes equals a full run; these check that the set is narrow where it should be (a new
+consumer of a provider many others use does not re-check the others) and that the analysis says
+"everything" where it cannot follow a query.
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph, URIRef
+
+from kb import resources
+from kb.config import Settings
+from kb.interchange.loading import parse_stream, write_sources
+from kb.knowledge_base import KnowledgeBase
+from kb.namespaces import INFERRED_GRAPH, SHAPES_GRAPH, knowledge_graphs
+from kb.validation import compiled
+from kb.validation.incremental import affected_foci
+from kb.validation.reach import affected, reach_of
+from kb.validation.shacl import _graph_from
+
+EX = "https://example.org/campus#"
+SRKB = "https://w3id.org/srkb#"
+
+NEWCOMER = f"""
+@prefix ex: <{EX}> .
+@prefix srkb: <{SRKB}> .
+ex:Newcomer a srkb:Organisation ; srkb:registersComponent ex:comp-newcomer-office .
+ex:rel-newcomer-office a srkb:ServiceRelationship ;
+    srkb:hasProvider ex:Facility ; srkb:hasConsumer ex:Newcomer ; srkb:concernsService ex:OfficeSpace .
+ex:comp-newcomer-office a srkb:ServiceComponent ;
+    srkb:refersToService ex:OfficeSpace ; srkb:hasVendor ex:Facility .
+"""
+
+
+def _foci_of_write(kb: KnowledgeBase, turtle: str) -> set[URIRef] | None:
+    """Write ``turtle`` as a new graph; the focus nodes its asserted and inferred changes reach."""
+    graph = Graph().parse(data=turtle, format="turtle")
+    source = parse_stream(graph.serialize(format="nt", encoding="utf-8"), fmt="nt", name="newcomer.nt")
+    kb.write(lambda: write_sources(kb.store, [source]), set(graph))
+    inferred = kb.last_inference.changes
+    assert inferred is not None, "the write was inferred incrementally"
+    store = kb.store
+    graphs = [*knowledge_graphs(store), INFERRED_GRAPH]
+    shapes = compiled.compile_shapes(_graph_from(store, [SHAPES_GRAPH]))
+    found = affected_foci(store, {*graph, *inferred}, shapes, graphs=graphs, union=False)
+    return None if found is None else {URIRef(str(n)) for n in found}
+
+
+def test_a_new_consumer_of_a_shared_provider_reaches_only_its_own_resources() -> None:
+    """Facility serves IT, Finance and the Canteen, and is the vendor of their components; a
+    newcomer consuming office space from it re-checks the newcomer's resources and Facility, not
+    the other consumers or their components."""
+    kb = KnowledgeBase.open(Settings(store="memory"))
+    try:
+        campus = resources.example_file("campus")
+        source = parse_stream(campus.read_bytes(), fmt="ttl", name="campus.ttl")
+        kb.write(lambda: write_sources(kb.store, [source]))
+        others = {
+            row[0]
+            for row in kb.store.query(
+                f"SELECT ?c WHERE {{ ?c <{SRKB}hasVendor> <{EX}Facility> }}"
+            ).rows
+        }
+        assert len(others) >= 2, "campus has several components of Facility's services"
+        foci = _foci_of_write(kb, NEWCOMER)
+    finally:
+        kb.close()
+    assert foci is not None
+    assert {URIRef(EX + "Newcomer"), URIRef(EX + "comp-newcomer-office")} <= foci
+    assert not foci & {URIRef(str(c)) for c in others}
+    assert not foci & {URIRef(EX + n) for n in ("IT", "Finance", "Canteen")}
+    assert len(foci) <= 6, foci
+
+
+def test_a_pattern_linked_to_the_focus_node_only_by_a_filter_means_everything() -> None:
+    reach = reach_of("SELECT ?this WHERE { ?this a <urn:C> . ?x <urn:p> ?y FILTER(?y = ?this) }")
+    triple = (URIRef("urn:a"), URIRef("urn:p"), URIRef("urn:b"))
+    assert affected(reach, [triple], lambda _q: [], limit=100) is None
+    other = (URIRef("urn:a"), URIRef("urn:q"), URIRef("urn:b"))
+    assert affected(reach, [other], lambda _q: [], limit=100) == set(), "urn:q is never read"
+
+
+def test_a_union_branch_is_no_companion_of_the_other() -> None:
+    """A change in one UNION branch is walked through its own branch only: the other branch's
+    pattern does not hold in the solutions the change is part of."""
+    reach = reach_of(
+        "SELECT ?this WHERE { { ?this <urn:a> ?x } UNION { ?this <urn:b> ?y . ?y <urn:c> ?x } }"
+    )
+    asked: list[str] = []
+
+    def ask(query: str) -> list[URIRef]:
+        asked.append(query)
+        return [URIRef("urn:focus")]
+
+    found = affected(reach, [(URIRef("urn:m"), URIRef("urn:c"), URIRef("urn:n"))], ask, limit=9)
+    assert found == {URIRef("urn:focus")}
+    assert asked and all("<urn:a>" not in q for q in asked), asked
+    assert any("<urn:b>" in q for q in asked), asked
+
+
+def test_a_sub_select_keeps_its_own_variables_apart() -> None:
+    """?x inside the sub-SELECT is not the outer ?x: no chain may join them."""
+    reach = reach_of(
+        "SELECT ?this WHERE { ?this <urn:a> ?x . "
+        "{ SELECT ?this WHERE { ?this <urn:b> ?x . ?x <urn:c> ?z } } }"
+    )
+    asked: list[str] = []
+
+    def ask(query: str) -> list[URIRef]:
+        asked.append(query)
+        return [URIRef("urn:focus")]
+
+    affected(reach, [(URIRef("urn:m"), URIRef("urn:c"), URIRef("urn:n"))], ask, limit=9)
+    assert asked and all("<urn:a>" not in q for q in asked), asked
+
+
+def test_a_changed_link_inside_a_repeated_path_walks_the_whole_chain() -> None:
+    """``rdfs:subClassOf+`` between a type and a class: a new subclass link reaches every
+    instance of every class below it."""
+    reach = reach_of(
+        "SELECT ?this WHERE { ?this a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>+ <urn:Top> }"
+    )
+    asked: list[str] = []
+
+    def ask(query: str) -> list[URIRef]:
+        asked.append(query)
+        if "?n0" in query:  # the walk from the classes to their instances
+            return [URIRef("urn:instance")]
+        if "<urn:Top>" in query:  # the chain's end: Top itself (zero links)
+            return [URIRef("urn:Top")]
+        return [URIRef("urn:Sub"), URIRef("urn:SubSub")]  # what reaches Sub: itself and below
+
+    link = (
+        URIRef("urn:Sub"),
+        URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+        URIRef("urn:Top"),
+    )
+    assert affected(reach, [link], ask, limit=9) == {URIRef("urn:instance")}
+    walk = next(q for q in asked if "?n0" in q)
+    assert "<urn:SubSub>" in walk and "<urn:Sub>" in walk, walk
+    unrelated = (URIRef("urn:Sub"), URIRef("urn:other"), URIRef("urn:Top"))
+    assert affected(reach, [unrelated], ask, limit=9) == set()
