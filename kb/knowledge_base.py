@@ -45,9 +45,9 @@ from kb.reasoning.incremental import infer_incremental, nodes_of
 from kb.reasoning.inference import InferenceRun, infer, infer_if_needed
 from kb.recovery import is_stale, restore_default_graph, stale_until_inferred
 from kb.reporting.service_levels import ServiceLevels, service_levels
+from kb.sparql.text import Triple
 from kb.store import Store, open_store
 from kb.store.source import ParsedSource
-from kb.store.terms import Triple
 from kb.validation.history import Run, record
 from kb.validation.incremental import validate_around
 from kb.validation.readiness import Readiness, rescore
@@ -175,7 +175,7 @@ class KnowledgeBase:
         if changed is None:
             self.last_inference = infer(self.store)
         else:
-            self.last_inference = infer_incremental(self.store, nodes_of(changed))
+            self.last_inference = infer_incremental(self.store, nodes_of(changed), changes=changed)
         inferred, previous = self.last_inference.changes, self._report
         if changed is None or inferred is None or previous is None:
             self._validate_and_record()

@@ -28,9 +28,8 @@ from kb.knowledge_base import KnowledgeBase, Written
 from kb.namespaces import DCTERMS, DEFAULT_UPDATE_GRAPH, PROV, PROVENANCE_GRAPH
 from kb.protocol.update_guard import refuse_own_graph
 from kb.sparql.guard import MAX_IRI_BYTES
-from kb.sparql.text import iri, term
+from kb.sparql.text import Triple, iri, term
 from kb.store.source import ParsedSource, insert_data_request
-from kb.store.terms import Triple
 
 #: Where ``?default`` reads and writes (kept for callers of the old name).
 DEFAULT_WRITE_GRAPH = DEFAULT_UPDATE_GRAPH

@@ -17,8 +17,17 @@ changed. This module
 4. replaces the area's inferences by the new ones in one update request, so readers see the old
    inferences or the new ones, on every backend.
 
+When the write says which triples it changed (the service's Graph Store writes do), the area is
+narrower: each rule, read as a SELECT of its conclusion's subject, links a changed triple only to
+the subjects its own patterns reach from it (:func:`rule_area`, with :mod:`kb.sparql.reach`), and
+the conclusions that then change are walked the same way until the area is closed. A new consumer
+of a provider re-infers about six resources instead of every resource two links away (at 1M
+triples: 1.2 s -> 0.45 s a write; a global vendor: 4.7 s -> about 1 s).
+
 The result equals a full :func:`kb.reasoning.inference.infer` (the tests check it on random changes
-to random ecosystems). When the locality argument does not hold — the ontology changed, or declares
+to random ecosystems, both ways of telling the change).
+
+When the locality argument does not hold — the ontology changed, or declares
 a transitive property, or the data states an owl:sameAs, whose conclusions can depend on facts any
 distance away — or when a blank node lies near the change (SPARQL cannot name it), it falls back to
 a full run.
@@ -29,12 +38,12 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import cache
 from typing import cast
 
-from rdflib import RDF, BNode, Graph, URIRef
-from rdflib.term import Identifier
+from rdflib import RDF, BNode, Graph, URIRef, Variable
+from rdflib.term import Identifier, Node
 
 from kb.errors import SrkbError
 from kb.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, knowledge_graphs
@@ -48,10 +57,16 @@ from kb.reasoning.inference import (
     run_to_fixpoint,
 )
 from kb.reasoning.rule_dependencies import schema_keys
-from kb.sparql.text import bind, bind_column, fill, from_clauses, iri, term, terms
+from kb.sparql.reach import (
+    ShapeReach,
+    affected,
+    predicate_candidates,
+    reach_of,
+    schema_changes,
+)
+from kb.sparql.text import Triple, bind, bind_column, fill, from_clauses, iri, term, terms
 from kb.store import Store
 from kb.store.oxigraph import OxigraphStore, scratch_store
-from kb.store.terms import Triple
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +159,15 @@ def rings(
     return layers
 
 
-def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceRun:
-    """Bring the inferred graph up to date after a change to the given resources."""
+def infer_incremental(
+    store: Store, changed: Iterable[Identifier], *, changes: Collection[Triple] | None = None
+) -> InferenceRun:
+    """Bring the inferred graph up to date after a change to the given resources.
+
+    With ``changes`` (the triples the change added or removed, whose resources are ``changed``)
+    the area is what the rules' own patterns link to them (:func:`rule_area`), not every resource
+    within :data:`RADIUS` links.
+    """
     started = time.perf_counter()
     changed = set(changed)
     if not changed:
@@ -157,15 +179,71 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
     if INFERRED_GRAPH not in store.graphs() or store.query(_NOT_LOCAL).boolean:
         log.info("incremental inference falls back to a full run")
         return infer(store)
-    # The area, whose inferences are recomputed, and one link beyond: the facts the rules read.
-    around = rings(store, changed, RADIUS + 1)
-    area, reach = around[RADIUS], around[RADIUS + 1]
-    if any(isinstance(node, BNode) for node in reach):
-        # A blank node cannot be named in a SPARQL request, so its inferences cannot be
-        # deleted and re-derived one by one, nor its facts copied: recompute everything.
-        log.info("blank nodes near the change: incremental inference falls back to a full run")
-        return infer(store)
+    area = rule_area(store, changes) if changes is not None else None
+    while True:
+        if area is None:
+            # The area, whose inferences are recomputed, and one link beyond: the facts the
+            # rules read.
+            around = rings(store, changed, RADIUS + 1)
+            area, reach = around[RADIUS], around[RADIUS + 1]
+            extend = False
+        else:
+            reach = rings(store, area, 1)[-1]
+            extend = True
+        if any(isinstance(node, BNode) for node in reach):
+            # A blank node cannot be named in a SPARQL request, so its inferences cannot be
+            # deleted and re-derived one by one, nor its facts copied: recompute everything.
+            log.info("blank nodes near the change: incremental inference falls back to a full run")
+            return infer(store)
+        new, old, passes = _recompute(store, area, reach)
+        if not extend:
+            break
+        # What the new conclusions change can change conclusions about other resources in
+        # turn: take them into the area until it is closed (usually at once).
+        delta = cast("set[Triple]", set(_triples((old - new) | (new - old))))
+        more = rule_area(store, delta)
+        log.debug(
+            "area %d, %d changed conclusions, reaching %s more",
+            len(area),
+            len(delta),
+            None if more is None else len(more - area),
+        )
+        if more is None:
+            area = None
+            continue
+        if more <= area:
+            break
+        area |= more
+    # One request: the area's inferences change at once, and the stale mark of kb.recovery (a
+    # statement about the inferred graph itself, which described the old state) goes with them.
+    # A new stamp (kb.reasoning.stamp) replaces the old one in the same request: the model and a
+    # new run id, no sizes (counting every graph would cost more than this whole run at scale).
+    graph = iri(INFERRED_GRAPH)
+    model = stamp.model_digest(store, [r.text for r in rules()])
+    store.update(
+        f"{_data('DELETE', old - new)} ;\n{_data('INSERT', new - old)} ;\n"
+        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} ?p ?o }} }} ;\n"
+        f"INSERT DATA {{ GRAPH {graph} {{\n{stamp.triples(model, stamp.new_run())}\n}} }}"
+    )
+    count = stamp.inferred_count(store)
+    seconds = time.perf_counter() - started
+    log.info("re-inferred around %d resources in %d passes (%.3f s)", len(area), passes, seconds)
+    changes = frozenset(cast("Iterable[Triple]", _triples((old - new) | (new - old))))
+    return InferenceRun(inferred_triples=count, passes=passes, seconds=seconds, changes=changes)
+
+
+def _recompute(
+    store: Store, area: set[Identifier], reach: set[Identifier]
+) -> tuple[set[bytes], set[bytes], int]:
+    """The area's inferences recomputed on a copy of ``reach``, its old ones, and the passes."""
+    copying = time.perf_counter()
     scratch, asserted = _copy_around(store, sorted(reach, key=str), area)
+    log.debug(
+        "copied %d triples around %d resources in %.3f s",
+        len(asserted),
+        len(reach),
+        time.perf_counter() - copying,
+    )
     if len(area) <= BOUND_AREA:
         # Conclusions bound to the area: the rules touch only its few resources.
         texts = [bind_column(r.text, head_subject(r), sorted(area, key=str)) for r in rules()]
@@ -183,22 +261,100 @@ def infer_incremental(store: Store, changed: Iterable[Identifier]) -> InferenceR
     subjects = {term(n).encode() for n in area}
     new = {line for line in scratch.lines() if _subject(line) in subjects} - asserted
     old = _normalised(_construct(store, _ABOUT, [INFERRED_GRAPH], NODES=_values(area)))
-    # One request: the area's inferences change at once, and the stale mark of kb.recovery (a
-    # statement about the inferred graph itself, which described the old state) goes with them.
-    # A new stamp (kb.reasoning.stamp) replaces the old one in the same request: the model and a
-    # new run id, no sizes (counting every graph would cost more than this whole run at scale).
-    graph = iri(INFERRED_GRAPH)
-    model = stamp.model_digest(store, [r.text for r in rules()])
-    store.update(
-        f"{_data('DELETE', old - new)} ;\n{_data('INSERT', new - old)} ;\n"
-        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} ?p ?o }} }} ;\n"
-        f"INSERT DATA {{ GRAPH {graph} {{\n{stamp.triples(model, stamp.new_run())}\n}} }}"
-    )
-    count = stamp.inferred_count(store)
-    seconds = time.perf_counter() - started
-    log.info("re-inferred around %d resources in %d passes (%.3f s)", len(area), passes, seconds)
-    changes = frozenset(cast("Iterable[Triple]", _triples((old - new) | (new - old))))
-    return InferenceRun(inferred_triples=count, passes=passes, seconds=seconds, changes=changes)
+    return new, old, passes
+
+
+#: More resources than this in a rule area and the radius walk is as good.
+MAX_AREA = 5000
+
+
+def rule_area(store: Store, changes: Collection[Triple]) -> set[Identifier] | None:
+    """The resources whose conclusions ``changes`` can change, by the rules' own patterns.
+
+    Ontology terms are left out, as :func:`rings` never walks to them: the rules conclude about a
+    class or a property from the schema, and a schema change falls back to the radius walk.
+
+    Each rule is read as a SELECT of its conclusion's subject (:func:`_as_select`) and the
+    changed triples are walked back along its patterns to the subjects they can reach
+    (:func:`kb.sparql.reach.affected`), as validation does for focus nodes. A rule whose body
+    needs a fact that neither the store nor the change holds (``?p a owl:SymmetricProperty``
+    where the ontology declares none) concludes nothing before or after: it is left out, or
+    every change would reach far through its "any predicate" patterns. ``None`` when a rule
+    cannot be followed, a blank node is in the change, or the area passes :data:`MAX_AREA`.
+    """
+    if any(isinstance(n, BNode) for triple in changes for n in triple):
+        return None
+    graphs = [*knowledge_graphs(store), INFERRED_GRAPH]
+
+    def ask(query: str) -> list[Node | None]:
+        return [row[0] for row in store.query(query, default_graphs=graphs).rows]
+
+    area: set[Identifier] = set()
+    triples = list(changes)
+    for rule in rules():
+        select = _as_select(rule)
+        reach = reach_of(select) if select is not None else None
+        if reach is None or reach.opaque or schema_changes(reach, triples):
+            return None  # a schema change reaches anywhere: the radius walk decides
+        if _idle(reach, triples, ask):
+            continue
+        predicates = predicate_candidates(reach, ask)
+        found = affected(reach, triples, ask, limit=MAX_AREA, predicates=predicates)
+        if found is None:
+            return None
+        area |= {n for n in found if isinstance(n, URIRef | BNode)}
+        if len(area) > MAX_AREA:
+            return None
+    if area:  # ontology terms are not places in the data, as in the radius walk (rings)
+        terms_ = store.query(
+            bind_column(_ONTOLOGY_TERMS, "node", sorted(area, key=str)),
+            union_default_graph=False,
+        )
+        area -= {row[0] for row in terms_.rows}
+    return area
+
+
+_ONTOLOGY_TERMS = f"SELECT DISTINCT ?node WHERE {{ GRAPH {iri(ONTOLOGY_GRAPH)} {{ ?node ?p ?o }} }}"
+
+
+def _idle(
+    reach: ShapeReach, triples: list[Triple], ask: Callable[[str], list[Node | None]]
+) -> bool:
+    """Whether a pattern every solution needs has no match, in the store or the change."""
+    for edge in reach.mandatory:
+        if not isinstance(edge.path, URIRef):
+            continue
+        if any(
+            p == edge.path
+            and (isinstance(edge.left, Variable) or edge.left == s)
+            and (isinstance(edge.right, Variable) or edge.right == o)
+            for s, p, o in triples
+        ):
+            continue
+        ends = [
+            term(n) if not isinstance(n, Variable) else f"?e{i}"  # type: ignore[arg-type]
+            for i, n in enumerate((edge.left, edge.right))
+        ]
+        query = (
+            f"SELECT ?any WHERE {{ {ends[0]} {term(edge.path)} {ends[1]} BIND(1 AS ?any) }} LIMIT 1"
+        )
+        if not ask(query):
+            return True
+    return False
+
+
+_INSERT = re.compile(r"\bINSERT\s*\{([^{}]*)\}", re.IGNORECASE)
+
+
+@cache
+def _as_select(rule: Rule) -> str | None:
+    """The rule's WHERE as ``SELECT ?this``, ``?this`` its conclusion's subject."""
+    match = _INSERT.search(rule.text)
+    if match is None or re.search(r"[?$]this\b", rule.text):
+        return None
+    head = head_subject(rule)
+    where = re.sub(rf"[?$]{head}\b", "?this", rule.text[match.end() :])
+    return f"{rule.text[: match.start()]}SELECT ?this {where}"
 
 
 def _triples(lines: set[bytes]) -> Graph:

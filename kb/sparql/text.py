@@ -17,6 +17,9 @@ from rdflib.term import Identifier
 
 from kb.errors import InputError
 
+#: A triple as rdflib terms (what a change adds or removes, in the write path).
+Triple = tuple[Identifier, Identifier, Identifier]
+
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 #: Held around every call into rdflib's SPARQL parser. pyparsing grammars are not thread-safe

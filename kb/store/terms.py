@@ -29,9 +29,6 @@ OX_FORMATS: dict[str, ox.RdfFormat] = {
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
-#: A triple as rdflib terms (what a change adds or removes, in the write path).
-Triple = tuple[Identifier, Identifier, Identifier]
-
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph | ox.Triple
 
 

@@ -2,7 +2,7 @@
 
 A full validation runs every shape over the whole knowledge base (seconds at a million triples),
 and saving its report rewrites the whole validation graph. After a write that changed a few
-triples, almost every result is the same as before. :mod:`kb.validation.reach` reads, from each
+triples, almost every result is the same as before. :mod:`kb.sparql.reach` reads, from each
 compiled shape's query, which triple patterns it matches and how they link to its focus node, and
 walks each changed triple (asserted, or inferred by the incremental inference) back along those
 links to the focus nodes whose results it can alter. A new consumer of a global vendor is linked
@@ -16,7 +16,7 @@ previous report and in the saved validation graph, in one update request, so tha
 old report or the new one. It falls back to a full :func:`kb.validation.shacl.validate` when the
 change is too wide (more than :data:`MAX_FOCI` focus nodes), when a blank node is in it (SPARQL
 cannot name it) or when a shape's query links a pattern to its focus node only through a filter
-(:func:`kb.validation.reach.affected` answers ``None``). The property tests compare the result
+(:func:`kb.sparql.reach.affected` answers ``None``). The property tests compare the result
 with full runs after random writes and deletions.
 """
 
@@ -39,11 +39,10 @@ from kb.namespaces import (
     knowledge_graphs,
 )
 from kb.reasoning import stamp
-from kb.sparql.text import iri, term
+from kb.sparql.reach import affected, reach_of
+from kb.sparql.text import Triple, bind_column, iri, term
 from kb.store import Store
-from kb.store.terms import Triple
 from kb.validation import compiled as validation_sparql
-from kb.validation.reach import affected, reach_of
 from kb.validation.shacl import (
     CHECKED_RUN,
     CHECKED_SHAPES,
@@ -96,6 +95,36 @@ def affected_foci(
     return foci
 
 
+_PRACTICE_ITEMS = (
+    "PREFIX srkb: <https://w3id.org/srkb#>\nSELECT DISTINCT ?item WHERE { "
+    "?practice srkb:definesRole|srkb:definesResponsibility|srkb:definesActivity|srkb:usesTool"
+    " ?item }"
+)
+
+
+def _renamed(
+    store: Store, changes: Collection[Triple], previous: ValidationReport
+) -> set[Identifier] | None:
+    """Focus nodes with findings whose organisation (or its label) ``changes`` can change.
+
+    A finding names the organisation its focus node belongs to (kb.validation.shacl's
+    ``_ORGANISATION_OF``): the focus node's own type or consumer, the organisation registering,
+    holding or cataloguing it, or the one whose practice defines it, and that organisation's
+    label. Its shape's results may stay the same while that changes, so such focus nodes are
+    re-checked too: those a changed triple is about, the items of a practice it is about, and
+    those whose findings name an organisation it is about. ``None`` when one is a blank node.
+    """
+    nodes = {n for s, _p, o in changes for n in (s, o) if isinstance(n, URIRef)}
+    if not nodes:
+        return set()
+    items = store.query(bind_column(_PRACTICE_ITEMS, "practice", sorted(nodes, key=str)))
+    near = {str(n) for n in nodes} | {str(row[0]) for row in items.rows if row[0] is not None}
+    found = {f.focus for f in previous.findings if f.focus in near or f.organisation in near}
+    if any(focus.startswith("_:") for focus in found):
+        return None
+    return {URIRef(focus) for focus in found}
+
+
 def validate_around(
     store: Store, previous: ValidationReport, changes: Collection[Triple], *, save: bool = True
 ) -> ValidationReport:
@@ -112,7 +141,9 @@ def validate_around(
     union = reads_union(store, existing, graphs)  # as in a full run
     compiled = tuple(s for s in validation_sparql.compile_shapes(shapes) if s.branches)
     foci = affected_foci(store, changes, compiled, graphs=graphs, union=union)
-    if foci is None:
+    named = _renamed(store, changes, previous) if foci is not None else None
+    foci = None if foci is None or named is None else foci | named
+    if foci is None or len(foci) > MAX_FOCI:
         log.info("a change too wide to follow: validating everything")
         return validate(store, save=save)
     saved = store.query(

@@ -18,7 +18,7 @@ from kb.config import Settings
 from kb.interchange.loading import parse_stream, write_sources
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import source_graph
-from kb.store.terms import Triple
+from kb.sparql.text import Triple
 from kb.validation import incremental as validation_incremental
 from kb.validation.readiness import readiness
 from kb.validation.shacl import ValidationReport, saved_report, validate
@@ -38,12 +38,16 @@ def load(kb: KnowledgeBase, name: str, graph: Graph) -> None:
     data = graph.serialize(format="nt", encoding="utf-8")
     source = parse_stream(data, fmt="nt", name=f"{name}.nt")
     old = triples_in(kb, name)
-    kb.write(lambda: write_sources(kb.store, [source]), old ^ set(graph))
+    written = kb.write(lambda: write_sources(kb.store, [source]), old ^ set(graph))
+    assert not written.pending, "inference or validation failed after the write (see the log)"
 
 
 def drop(kb: KnowledgeBase, name: str) -> None:
     old = triples_in(kb, name)
-    kb.write(lambda: kb.store.update(f"DROP SILENT GRAPH <{source_graph(name + '.nt')}>"), old)
+    written = kb.write(
+        lambda: kb.store.update(f"DROP SILENT GRAPH <{source_graph(name + '.nt')}>"), old
+    )
+    assert not written.pending, "inference or validation failed after the write (see the log)"
 
 
 def triples_in(kb: KnowledgeBase, name: str) -> set[Triple]:

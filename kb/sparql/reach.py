@@ -31,7 +31,8 @@ another variable), so that no chain joins them by accident.
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import product
@@ -44,8 +45,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Identifier, Node
 
-from kb.sparql.text import term
-from kb.store.terms import Triple
+from kb.sparql.text import Triple, term
 
 #: Runs a SELECT on the data as the shapes read it; the rows of its single variable.
 Ask = Callable[[str], Iterable[Node | None]]
@@ -82,6 +82,8 @@ class ShapeReach:
     companions: dict[Edge, frozenset[Edge]] = field(default_factory=dict)
     by_predicate: dict[Identifier, tuple[Edge, ...]] = field(default_factory=dict)
     other: tuple[Edge, ...] = ()  # variable predicates and complex paths, matched one by one
+    #: The patterns every solution of the whole query matches.
+    mandatory: frozenset[Edge] = frozenset()
     opaque: bool = False
 
 
@@ -92,12 +94,13 @@ def reach_of(query: str) -> ShapeReach:
         algebra = translateQuery(parseQuery(query)).algebra
         extractor = _Extractor()
         extractor.visit(algebra, lambda v: v, frozenset())
+        mandatory = extractor.conj(algebra, lambda v: v)
     except OpaqueShape:
         return ShapeReach(opaque=True)
+    # A predicate variable also used as a subject or object (``?p rdfs:domain ?c . ?x ?p ?y``)
+    # joins two patterns through a predicate; chains never go that way (a pattern with a
+    # variable predicate is walked as "any predicate"), which only widens what they reach.
     edges = tuple(extractor.companions)
-    node_variables = {n for e in edges for n in (e.left, e.right) if isinstance(n, Variable)}
-    if any(isinstance(e.path, Variable) and e.path in node_variables for e in edges):
-        return ShapeReach(opaque=True)
     by_predicate: dict[Identifier, list[Edge]] = defaultdict(list)
     other: list[Edge] = []
     for edge in edges:
@@ -111,6 +114,7 @@ def reach_of(query: str) -> ShapeReach:
         companions={e: frozenset(c - {e}) for e, c in extractor.companions.items()},
         by_predicate={p: tuple(es) for p, es in by_predicate.items()},
         other=tuple(other),
+        mandatory=mandatory,
     )
 
 
@@ -210,6 +214,8 @@ class _Extractor:
             return self.conj(node.p, self._scope_of(node, rename))
         if name == "Join":
             return self.conj(node.p1, rename) | self.conj(node.p2, rename)
+        if name == "Union":  # what both branches match (the same pattern in each)
+            return self.conj(node.p1, rename) & self.conj(node.p2, rename)
         if name in ("LeftJoin", "Minus"):
             return self.conj(node.p1, rename)
         if name == "Filter":
@@ -292,15 +298,25 @@ def _split(triple: tuple[Any, Any, Any], rename: Callable[[Variable], Variable])
 
 
 def affected(
-    reach: ShapeReach, triples: Sequence[Triple], ask: Ask, *, limit: int
+    reach: ShapeReach,
+    triples: Sequence[Triple],
+    ask: Ask,
+    *,
+    limit: int,
+    predicates: Mapping[Variable, AbstractSet[Node]] | None = None,
 ) -> set[Identifier] | None:
-    """The focus nodes whose results ``triples`` (the change) can alter; ``None``: all of them."""
+    """The focus nodes whose results ``triples`` (the change) can alter; ``None``: all of them.
+
+    ``predicates`` narrows predicate variables to the predicates they can take
+    (:func:`predicate_candidates`); a variable left out stands for any predicate.
+    """
     if reach.opaque:
         return None
+    known = predicates or {}
     starts: dict[Edge, dict[Variable, set[Node]]] = defaultdict(lambda: defaultdict(set))
     try:
         for triple in triples:
-            for edge, bound in _matches(reach, triple, ask):
+            for edge, bound in _matches(reach, triple, ask, known):
                 for variable, nodes in bound:
                     starts[edge][variable] |= nodes
     except OpaqueShape:
@@ -309,7 +325,7 @@ def affected(
     for edge, seeds in starts.items():
         if not seeds:
             continue
-        reached = _narrowest(reach, edge, seeds, ask, limit)
+        reached = _narrowest(reach, edge, seeds, ask, known)
         if reached is None:
             return None
         found |= reached
@@ -319,12 +335,19 @@ def affected(
 
 
 def _matches(
-    reach: ShapeReach, triple: Triple, ask: Ask
+    reach: ShapeReach,
+    triple: Triple,
+    ask: Ask,
+    predicates: Mapping[Variable, AbstractSet[Node]],
 ) -> Iterator[tuple[Edge, list[tuple[Variable, set[Node]]]]]:
     """The patterns ``triple`` can match, each with the variables it binds and their nodes."""
     s, p, o = triple
     for edge in (*reach.by_predicate.get(p, ()), *reach.other):
-        if isinstance(edge.path, URIRef | Variable):
+        if isinstance(edge.path, Variable):
+            if edge.path not in predicates or p in predicates[edge.path]:
+                yield from _bind(edge, s, o)
+            continue
+        if isinstance(edge.path, URIRef):
             yield from _bind(edge, s, o)
             continue
         sequences = _linear(edge.path)
@@ -446,7 +469,7 @@ def _narrowest(
     edge: Edge,
     seeds: dict[Variable, set[Node]],
     ask: Ask,
-    limit: int,
+    predicates: Mapping[Variable, AbstractSet[Node]],
 ) -> set[Identifier] | None:
     """The focus nodes every chain from ``edge``'s bound variables to ``?this`` reaches."""
     if THIS in seeds:
@@ -455,7 +478,7 @@ def _narrowest(
         return None  # SPARQL cannot name it
     found: set[Identifier] | None = None
     for start, chain in _chains(reach.companions.get(edge, frozenset()), set(seeds)):
-        reached = _walk(chain, seeds[start], ask)
+        reached = _walk(chain, seeds[start], ask, predicates)
         found = reached if found is None else found & reached
         if not found:
             break
@@ -494,17 +517,111 @@ def _chains(
     return chains
 
 
-def _walk(chain: list[Step], nodes: set[Node], ask: Ask) -> set[Identifier]:
+def _walk(
+    chain: list[Step],
+    nodes: set[Node],
+    ask: Ask,
+    predicates: Mapping[Variable, AbstractSet[Node]],
+) -> set[Identifier]:
     """The nodes at the end of ``chain`` from ``nodes``, by one query."""
     patterns = []
     for i, (edge, backwards) in enumerate(chain):
-        predicate = f"?p{i}" if isinstance(edge.path, Variable) else edge.text()
+        if isinstance(edge.path, Variable):
+            if edge.path in predicates:
+                options = sorted(predicates[edge.path], key=str)
+                if not options:
+                    return set()
+                predicate = "(" + "|".join(term(cast("Identifier", o)) for o in options) + ")"
+            else:
+                predicate = f"?p{i}"
+        else:
+            predicate = edge.text()
         a, b = (f"?n{i + 1}", f"?n{i}") if backwards else (f"?n{i}", f"?n{i + 1}")
         patterns.append(f"{a} {predicate} {b} .")
-    values = " ".join(term(n) for n in sorted(nodes, key=str))  # type: ignore[arg-type]
+    values = " ".join(term(cast("Identifier", n)) for n in sorted(nodes, key=str))
     query = (
         f"SELECT DISTINCT ?n{len(chain)} WHERE {{ VALUES ?n0 {{ {values} }}\n"
         + "\n".join(patterns)
         + " }"
     )
     return {n for n in ask(query) if isinstance(n, URIRef | BNode | Literal)}
+
+
+#: Vocabularies whose terms make a pattern part of the schema (what a rule reads of the ontology).
+_SCHEMA_SPACES = (
+    "http://www.w3.org/2000/01/rdf-schema#",
+    "http://www.w3.org/2002/07/owl#",
+)
+_RDF_LIST = (
+    URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#first"),
+    URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"),
+)
+_RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def is_schema(edge: Edge) -> bool:
+    """Whether a pattern reads the schema: an RDFS or OWL predicate, a list, or a type in them."""
+    path = edge.path
+    if not isinstance(path, URIRef):
+        return False
+    if path in _RDF_LIST or str(path).startswith(_SCHEMA_SPACES):
+        return True
+    return path == _RDF_TYPE and str(edge.right).startswith(_SCHEMA_SPACES)
+
+
+def schema_changes(reach: ShapeReach, triples: Iterable[Triple]) -> bool:
+    """Whether a changed triple can match one of the query's schema patterns."""
+    schema = [e for e in reach.edges if is_schema(e)]
+    return any(
+        e.path == p
+        and (isinstance(e.left, Variable) or e.left == s)
+        and (isinstance(e.right, Variable) or e.right == o)
+        for s, p, o in triples
+        for e in schema
+    )
+
+
+def predicate_candidates(reach: ShapeReach, ask: Ask) -> dict[Variable, set[Node]]:
+    """The predicates each predicate variable can take, by the schema patterns that bind it.
+
+    ``?p rdfs:domain ?c . ?x ?p ?y``: ``?p`` is one of the properties with a domain. Only for a
+    variable that schema patterns among its pattern's companions mention; the others are left
+    out (any predicate). Valid while the schema does not change (:func:`schema_changes`).
+    """
+    found: dict[Variable, set[Node]] = {}
+    for edge in reach.edges:
+        variable = edge.path
+        if not isinstance(variable, Variable) or variable in found:
+            continue
+        schema = [e for e in reach.companions.get(edge, frozenset()) if is_schema(e)]
+        linked = _linked(schema, variable)
+        if not linked:
+            continue
+        names: dict[Node, str] = {}
+
+        def name(node: Node, names: dict[Node, str] = names) -> str:
+            if not isinstance(node, Variable):
+                return term(cast("Identifier", node))
+            return names.setdefault(node, f"?s{len(names)}")
+
+        target = name(variable)
+        body = " ".join(f"{name(e.left)} {e.text()} {name(e.right)} ." for e in linked)
+        found[variable] = {n for n in ask(f"SELECT DISTINCT {target} WHERE {{ {body} }}") if n}
+    return found
+
+
+def _linked(edges: list[Edge], start: Variable) -> list[Edge]:
+    """The edges connected to ``start`` through shared variables."""
+    reached, chosen = {start}, []
+    remaining = list(edges)
+    changed = True
+    while changed:
+        changed = False
+        for edge in list(remaining):
+            ends = {n for n in (edge.left, edge.right) if isinstance(n, Variable)}
+            if ends & reached:
+                chosen.append(edge)
+                remaining.remove(edge)
+                reached |= ends
+                changed = True
+    return chosen

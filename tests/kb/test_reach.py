@@ -1,4 +1,4 @@
-"""Which focus nodes a change can affect, read from the shapes' own queries (kb.validation.reach).
+"""Which focus nodes a change can affect, read from the shapes' own queries (kb.sparql.reach).
 
 The property tests of :mod:`tests.kb.test_incremental_validation` check that re-validating only
 these focus nodes equals a full run; these check that the set is narrow where it should be (a new
@@ -8,16 +8,16 @@ consumer of a provider many others use does not re-check the others) and that th
 
 from __future__ import annotations
 
-from rdflib import Graph, URIRef
+from rdflib import RDFS, Graph, URIRef
 
 from kb import resources
 from kb.config import Settings
 from kb.interchange.loading import parse_stream, write_sources
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import INFERRED_GRAPH, SHAPES_GRAPH, knowledge_graphs
+from kb.sparql.reach import affected, reach_of
 from kb.validation import compiled
 from kb.validation.incremental import affected_foci
-from kb.validation.reach import affected, reach_of
 from kb.validation.shacl import _graph_from
 
 EX = "https://example.org/campus#"
@@ -28,7 +28,8 @@ NEWCOMER = f"""
 @prefix srkb: <{SRKB}> .
 ex:Newcomer a srkb:Organisation ; srkb:registersComponent ex:comp-newcomer-office .
 ex:rel-newcomer-office a srkb:ServiceRelationship ;
-    srkb:hasProvider ex:Facility ; srkb:hasConsumer ex:Newcomer ; srkb:concernsService ex:OfficeSpace .
+    srkb:hasProvider ex:Facility ; srkb:hasConsumer ex:Newcomer ;
+    srkb:concernsService ex:OfficeSpace .
 ex:comp-newcomer-office a srkb:ServiceComponent ;
     srkb:refersToService ex:OfficeSpace ; srkb:hasVendor ex:Facility .
 """
@@ -37,8 +38,10 @@ ex:comp-newcomer-office a srkb:ServiceComponent ;
 def _foci_of_write(kb: KnowledgeBase, turtle: str) -> set[URIRef] | None:
     """Write ``turtle`` as a new graph; the focus nodes its asserted and inferred changes reach."""
     graph = Graph().parse(data=turtle, format="turtle")
-    source = parse_stream(graph.serialize(format="nt", encoding="utf-8"), fmt="nt", name="newcomer.nt")
-    kb.write(lambda: write_sources(kb.store, [source]), set(graph))
+    source = parse_stream(
+        graph.serialize(format="nt", encoding="utf-8"), fmt="nt", name="newcomer.nt"
+    )
+    assert not kb.write(lambda: write_sources(kb.store, [source]), set(graph)).pending
     inferred = kb.last_inference.changes
     assert inferred is not None, "the write was inferred incrementally"
     store = kb.store
@@ -96,7 +99,8 @@ def test_a_union_branch_is_no_companion_of_the_other() -> None:
 
     found = affected(reach, [(URIRef("urn:m"), URIRef("urn:c"), URIRef("urn:n"))], ask, limit=9)
     assert found == {URIRef("urn:focus")}
-    assert asked and all("<urn:a>" not in q for q in asked), asked
+    assert asked
+    assert all("<urn:a>" not in q for q in asked), asked
     assert any("<urn:b>" in q for q in asked), asked
 
 
@@ -113,15 +117,15 @@ def test_a_sub_select_keeps_its_own_variables_apart() -> None:
         return [URIRef("urn:focus")]
 
     affected(reach, [(URIRef("urn:m"), URIRef("urn:c"), URIRef("urn:n"))], ask, limit=9)
-    assert asked and all("<urn:a>" not in q for q in asked), asked
+    assert asked
+    assert all("<urn:a>" not in q for q in asked), asked
 
 
 def test_a_changed_link_inside_a_repeated_path_walks_the_whole_chain() -> None:
     """``rdfs:subClassOf+`` between a type and a class: a new subclass link reaches every
     instance of every class below it."""
-    reach = reach_of(
-        "SELECT ?this WHERE { ?this a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>+ <urn:Top> }"
-    )
+    sub_class_of = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+    reach = reach_of(f"SELECT ?this WHERE {{ ?this a/{sub_class_of}+ <urn:Top> }}")
     asked: list[str] = []
 
     def ask(query: str) -> list[URIRef]:
@@ -139,6 +143,36 @@ def test_a_changed_link_inside_a_repeated_path_walks_the_whole_chain() -> None:
     )
     assert affected(reach, [link], ask, limit=9) == {URIRef("urn:instance")}
     walk = next(q for q in asked if "?n0" in q)
-    assert "<urn:SubSub>" in walk and "<urn:Sub>" in walk, walk
+    assert "<urn:SubSub>" in walk, walk
+    assert "<urn:Sub>" in walk, walk
     unrelated = (URIRef("urn:Sub"), URIRef("urn:other"), URIRef("urn:Top"))
     assert affected(reach, [unrelated], ask, limit=9) == set()
+
+
+def test_a_new_consumer_re_infers_its_own_resources_and_its_provider_only() -> None:
+    """The rules' own patterns link the newcomer's triples to the newcomer, its relationship and
+    component, and Facility (its provider and vendor): not to Facility's other consumers."""
+    from kb.reasoning.incremental import rule_area
+
+    kb = KnowledgeBase.open(Settings(store="memory"))
+    try:
+        campus = resources.example_file("campus")
+        source = parse_stream(campus.read_bytes(), fmt="ttl", name="campus.ttl")
+        kb.write(lambda: write_sources(kb.store, [source]))
+        graph = Graph().parse(data=NEWCOMER, format="turtle")
+        area = rule_area(kb.store, list(graph))
+        schema = (URIRef(SRKB + "hasVendor"), RDFS.domain, URIRef(SRKB + "ServiceComponent"))
+        schema_area = rule_area(kb.store, [schema])
+    finally:
+        kb.close()
+    assert area is not None
+    names = {str(n).removeprefix(EX) for n in area if str(n).startswith(EX)}
+    assert {"Newcomer", "rel-newcomer-office", "comp-newcomer-office"} <= names
+    assert names <= {
+        "Newcomer",
+        "rel-newcomer-office",
+        "comp-newcomer-office",
+        "Facility",
+        "OfficeSpace",
+    }, names
+    assert schema_area is None, "a schema change reaches anywhere: the radius walk decides"
