@@ -134,7 +134,9 @@ def rule(rule_id: str) -> Rule:
 class InferenceRun:
     """What one inference run did."""
 
-    inferred_triples: int
+    #: Triples in the inferred graph after the run; ``None`` after an incremental run, which
+    #: does not count them (a pass over the inferred graph costs more than the run at scale).
+    inferred_triples: int | None
     passes: int
     seconds: float
     #: True when nothing was computed: the inferred graph was current (:func:`infer_if_needed`).

@@ -9,6 +9,7 @@ sub-SELECTs about ``?this`` in the scope the targets bind (:func:`bind_foci`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 #: A comment at the start of every target subquery, where the focus nodes to check go.
 FOCI_MARK = "#srkb:foci"
@@ -98,3 +99,120 @@ def closing(query: str, start: int) -> int:
             if depth == 0:
                 return match.start()
     return len(query)
+
+
+_SUBSELECT = re.compile(
+    r"\{\s*SELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(?P<vars>(?:[?$]\w+\s+)+)WHERE\s*\{",
+    re.IGNORECASE,
+)
+#: What a sub-SELECT may not hold to be inlined: its rows are not a plain projection then.
+_NOT_INLINABLE = re.compile(
+    r"\b(SELECT|GROUP\s+BY|ORDER\s+BY|HAVING|LIMIT|OFFSET|COUNT|SUM|MIN|MAX|AVG|SAMPLE"
+    r"|GROUP_CONCAT)\b",
+    re.IGNORECASE,
+)
+_VARIABLE = re.compile(r"[?$](\w+)")
+#: Strings, IRIs and comments: text that holds no keyword and no variable.
+_OPAQUE = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|<[^<>\s]*>|\#[^\n]*""")
+
+
+def _outside_opaque(text: str, change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied to what lies outside its strings, IRIs and comments."""
+    pieces, last = [], 0
+    for match in _OPAQUE.finditer(text):
+        pieces += [change(text[last : match.start()]), match.group(0)]
+        last = match.end()
+    pieces.append(change(text[last:]))
+    return "".join(pieces)
+
+
+def inline_subselects(query: str) -> str:
+    """``query`` with each plain sub-SELECT replaced by its group, its own variables renamed.
+
+    A compiled shape scans a property in a sub-SELECT of its own, which Oxigraph evaluates once
+    as a whole and hash-joins: the fastest plan for a full run, and a scan of the whole store
+    for a run on a few focus nodes. Inlined, the scan joins the focus nodes' ``VALUES`` and
+    becomes a few index lookups. A sub-SELECT ``{ SELECT DISTINCT ?a ?b WHERE { P } }`` gives
+    the rows of ``{ P }`` projected on ``?a ?b`` without duplicates; with P's other variables
+    renamed apart, ``{ P }`` joins (and removes, under MINUS) exactly what it joined, and only
+    the number of duplicate rows differs, which the compiled queries' outer ``SELECT DISTINCT``
+    and ``COUNT(DISTINCT ...)`` do not see. One with a nested SELECT, an aggregate, a solution
+    modifier or a comment (the target subqueries carry one) is kept as it is.
+    """
+    if re.search(r"SELECT\s+\*", query, re.IGNORECASE):
+        return query
+    counter = 0
+    position = 0
+    while True:
+        match = _SUBSELECT.search(query, position)
+        if match is None:
+            return query
+        inner_open = match.end() - 1
+        inner_close = closing(query, inner_open)
+        outer_close = closing(query, match.start())
+        body = query[inner_open + 1 : inner_close]
+        between = query[inner_close + 1 : outer_close]
+        bare = _OPAQUE.sub(lambda m: "" if m.group(0).startswith("#") else '""', body)
+        comment = any(m.group(0).startswith("#") for m in _OPAQUE.finditer(body))
+        if between.strip() or comment or _NOT_INLINABLE.search(bare):
+            position = match.start() + 1
+            continue
+        projected = set(_VARIABLE.findall(match.group("vars")))
+        counter += 1
+
+        def rename(found: re.Match[str], suffix: int = counter, kept: set[str] = projected) -> str:
+            name = found.group(1)
+            return found.group(0) if name in kept else f"?{name}_inl{suffix}"
+
+        renamed = _outside_opaque(body, lambda text: _VARIABLE.sub(rename, text))
+        flat = _flattened(renamed, projected)
+        if flat is None:
+            position = match.start() + 1
+            continue
+        query = query[: match.start()] + flat + query[outer_close + 1 :]
+        position = match.start()
+
+
+_NOT_FLAT = re.compile(r"\b(OPTIONAL|UNION|BIND|VALUES|GRAPH|SERVICE|EXISTS)\b", re.IGNORECASE)
+
+
+def _flattened(body: str, projected: set[str]) -> str | None:
+    """A body of triples and ``MINUS`` blocks of triples, as triples and FILTER NOT EXISTS.
+
+    ``P MINUS { Q }`` and ``P FILTER NOT EXISTS { Q }`` remove the same rows when every variable
+    ``Q`` shares with the rest is bound by ``P``'s triples (the other variables of ``Q`` are
+    renamed apart already); the filter is evaluated for each row, a few lookups when the focus
+    nodes bind the join, where the MINUS evaluated ``Q`` over the whole store. Spliced into the
+    enclosing group, the triples join it and the filters restrict its rows, which bind the shared
+    variables exactly as the triples did. ``None`` for any other shape of body.
+    """
+    plain: list[str] = []
+    negated: list[str] = []
+    at = scan = 0  # where the current run of triples starts; where to look next
+    while (token := _TOKEN.search(body, scan)) is not None:
+        kind = token.lastgroup
+        if kind == "minus":
+            end = closing(body, token.end() - 1)
+            inner = body[token.end() : end]
+            if any(t.lastgroup != "skip" for t in _TOKEN.finditer(inner)):
+                return None  # nested groups or subqueries: keep the sub-SELECT
+            plain.append(body[at : token.start()])
+            negated.append(inner)
+            at = scan = end + 1
+            continue
+        if kind != "skip":
+            return None
+        scan = token.end()
+    plain.append(body[at:])
+    triples = " ".join(p.strip() for p in plain if p.strip())
+    bare = _OPAQUE.sub('""', triples)
+    if not triples or _NOT_FLAT.search(bare):
+        return None
+    bound = set(_VARIABLE.findall(bare))
+    for inner in negated:
+        shared = set(_VARIABLE.findall(_OPAQUE.sub('""', inner))) & projected
+        if not shared <= bound:
+            return None
+    if not triples.endswith("."):
+        triples += " ."
+    return triples + "".join(f" FILTER NOT EXISTS {{ {inner} }}" for inner in negated) + " "

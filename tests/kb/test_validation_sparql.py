@@ -771,3 +771,25 @@ shp:S a sh:NodeShape ; sh:targetClass ex:C ;
     (shape,) = compile_shapes(shapes)
     query = shape.focused({URIRef("https://example.org/features#a")})
     assert query.count("VALUES ?this") == 2 * 2 + 1, query  # two per target, one MINUS ?this
+
+
+def test_a_focused_run_turns_whole_property_scans_into_lookups() -> None:
+    """A sub-SELECT of triples and MINUS blocks becomes triples and FILTER NOT EXISTS, its own
+    variables renamed apart; anything else (an aggregate, a nested group, a MINUS about a
+    projected variable its triples do not bind) stays a sub-SELECT."""
+    from kb.validation.focus import inline_subselects
+
+    flat = inline_subselects(
+        "SELECT DISTINCT ?this WHERE { { SELECT DISTINCT ?a ?v WHERE { ?a <urn:t> ?v . "
+        "MINUS { ?v <urn:m> ?m } } } ?this <urn:p> ?a . ?m <urn:q> ?this }"
+    )
+    assert "SELECT DISTINCT ?a" not in flat
+    assert "?a <urn:t> ?v . FILTER NOT EXISTS {  ?v <urn:m> ?m_inl1  }" in flat
+    assert "?m <urn:q> ?this" in flat, "the outer ?m is another variable"
+    kept = [
+        "SELECT ?this WHERE { { SELECT ?a WHERE { ?a <urn:t> ?v } GROUP BY ?a } }",
+        "SELECT ?this WHERE { { SELECT ?a WHERE { ?a <urn:t> ?v OPTIONAL { ?v <urn:u> ?w } } } }",
+        "SELECT ?this WHERE { { SELECT ?a ?b WHERE { ?a <urn:t> ?v MINUS { ?b <urn:m> ?v } } } }",
+    ]
+    for query in kept:
+        assert inline_subselects(query) == query
