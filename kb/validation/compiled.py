@@ -68,7 +68,14 @@ from kb.progress import ProgressReport, Stage, report
 from kb.sparql.rewrite import mask, rewrite_exists, rewrite_exists_in_subqueries
 from kb.sparql.text import outer_where_brace, term
 from kb.store import Store
-from kb.validation.focus import FOCI_MARK, TARGETS_START, bind_foci, closing, inline_subselects
+from kb.validation.focus import (
+    FOCI_MARK,
+    TARGETS_START,
+    bind_foci,
+    closing,
+    inline_subselects,
+    minus_to_filters,
+)
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +268,7 @@ class CompiledShape:
         values = "VALUES ?this { " + " ".join(term(f) for f in sorted(foci, key=str)) + " }"
         # Sub-SELECTs that scan a whole property (the fastest plan for a full run) become
         # plain groups, so that the scan starts from the focus nodes (kb.validation.focus).
-        return inline_subselects(bind_foci(self.query, values))
+        return minus_to_filters(inline_subselects(bind_foci(self.query, values)))
 
 
 def _local(node: Node) -> str:

@@ -170,10 +170,11 @@ def inline_subselects(query: str) -> str:
             position = match.start() + 1
             continue
         query = query[: match.start()] + flat + query[outer_close + 1 :]
-        position = match.start()
+        position = 0  # an enclosing sub-SELECT may be plain now
 
 
 _NOT_FLAT = re.compile(r"\b(OPTIONAL|UNION|BIND|VALUES|GRAPH|SERVICE|EXISTS)\b", re.IGNORECASE)
+_VALUES_BLOCK = re.compile(r"\bVALUES\s+[?$]\w+\s*\{[^{}]*\}", re.IGNORECASE)
 
 
 def _flattened(body: str, projected: set[str]) -> str | None:
@@ -186,6 +187,14 @@ def _flattened(body: str, projected: set[str]) -> str | None:
     enclosing group, the triples join it and the filters restrict its rows, which bind the shared
     variables exactly as the triples did. ``None`` for any other shape of body.
     """
+    # A VALUES block joins as it did (the focus nodes bound inside a sub-SELECT about ?this).
+    blocks: list[str] = []
+
+    def hide(found: re.Match[str]) -> str:
+        blocks.append(found.group(0))
+        return f" VALUES_BLOCK_{len(blocks) - 1} "
+
+    body = _VALUES_BLOCK.sub(hide, body)
     plain: list[str] = []
     negated: list[str] = []
     at = scan = 0  # where the current run of triples starts; where to look next
@@ -215,4 +224,93 @@ def _flattened(body: str, projected: set[str]) -> str | None:
             return None
     if not triples.endswith("."):
         triples += " ."
-    return triples + "".join(f" FILTER NOT EXISTS {{ {inner} }}" for inner in negated) + " "
+    flat = triples + "".join(f" FILTER NOT EXISTS {{ {inner} }}" for inner in negated) + " "
+    return re.sub(r"VALUES_BLOCK_(\d+)", lambda m: blocks[int(m.group(1))], flat)
+
+
+def minus_to_filters(query: str) -> str:
+    """Each ``MINUS { Q }`` of plain triples as ``FILTER NOT EXISTS { Q }`` where they agree.
+
+    In a group ``{ L MINUS { Q } R }`` both remove the rows that match ``Q`` on the variables it
+    shares with the group when every such variable is bound by ``L``'s own triples (a MINUS
+    sharing none removes nothing, so one must be shared). The filter is evaluated row by row: a
+    few lookups on a focused run, where MINUS evaluated ``Q`` over the whole store. A MINUS that
+    holds the focus nodes' VALUES already (:func:`bind_foci`) stays: it is quick as it is, and
+    measured slower as a filter.
+    """
+    position = 0
+    while True:
+        token = _MINUS.search(query, position)
+        if token is None:
+            return query
+        position = token.end()
+        if _inside_opaque(query, token.start()):
+            continue
+        end = closing(query, token.end() - 1)
+        group_open = _enclosing_open(query, token.start())
+        if group_open is None:
+            continue
+        group_close = closing(query, group_open)
+        inner = query[token.end() : end]
+        if _VALUES_BLOCK.search(inner):
+            continue  # bound to the focus nodes already (bind_foci): a MINUS is quick then
+        if any(t.lastgroup != "skip" for t in _TOKEN.finditer(inner)) or _NOT_FLAT.search(
+            _OPAQUE.sub('""', inner)
+        ):
+            continue
+        left = _top_level(query[group_open + 1 : token.start()])
+        right = query[end + 1 : group_close]
+        if left is None or _NOT_PLAIN.search(_OPAQUE.sub('""', left)):
+            continue
+        variables = set(_VARIABLE.findall(_OPAQUE.sub('""', inner)))
+        outside = set(_VARIABLE.findall(_OPAQUE.sub('""', query[group_open : token.start()])))
+        outside |= set(_VARIABLE.findall(_OPAQUE.sub('""', right)))
+        shared = variables & outside
+        bound = set(_VARIABLE.findall(_OPAQUE.sub('""', left)))
+        if not shared or not shared <= bound:
+            continue
+        query = f"{query[: token.start()]}FILTER NOT EXISTS {query[token.end() - 1 :]}"
+
+
+_MINUS = re.compile(r"\bMINUS\s*\{", re.IGNORECASE)
+_NOT_PLAIN = re.compile(r"\b(OPTIONAL|UNION|BIND|GRAPH|SERVICE|EXISTS|UNDEF)\b", re.IGNORECASE)
+
+
+def _inside_opaque(text: str, at: int) -> bool:
+    return any(m.start() <= at < m.end() for m in _OPAQUE.finditer(text))
+
+
+def _enclosing_open(query: str, at: int) -> int | None:
+    """The index of the brace opening the group that holds position ``at``."""
+    stack: list[int] = []
+    for token in _TOKEN.finditer(query):
+        if token.start() >= at:
+            break
+        kind = token.lastgroup
+        if kind in ("open", "minus"):
+            stack.append(token.end() - 1)
+        elif kind == "close" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+def _top_level(text: str) -> str | None:
+    """``text`` without its brace groups (a VALUES block kept), or ``None`` if braces mismatch."""
+    text = _VALUES_BLOCK.sub(lambda m: m.group(0).replace("{", "(").replace("}", ")"), text)
+    pieces, depth, last = [], 0, 0
+    for token in _TOKEN.finditer(text):
+        kind = token.lastgroup
+        if kind in ("open", "minus"):
+            if depth == 0:
+                pieces.append(text[last : token.start()])
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+            if depth < 0:
+                return None
+            if depth == 0:
+                last = token.end()
+    if depth != 0:
+        return None
+    pieces.append(text[last:])
+    return " ".join(pieces)

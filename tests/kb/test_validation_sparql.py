@@ -793,3 +793,21 @@ def test_a_focused_run_turns_whole_property_scans_into_lookups() -> None:
     ]
     for query in kept:
         assert inline_subselects(query) == query
+
+
+def test_a_focused_run_checks_a_minus_row_by_row_only_where_that_removes_the_same_rows() -> None:
+    from kb.validation.focus import minus_to_filters
+
+    shared = "SELECT ?this WHERE { ?this <urn:p> ?v . MINUS { ?v <urn:m> ?x } }"
+    assert "FILTER NOT EXISTS { ?v <urn:m> ?x }" in minus_to_filters(shared)
+    kept = [
+        # nothing shared: MINUS removes nothing, a filter would remove every row
+        "SELECT ?this WHERE { ?this <urn:p> ?v . MINUS { ?w <urn:m> ?x } }",
+        # ?w is bound only after the MINUS: MINUS does not see it, a filter would
+        "SELECT ?this WHERE { ?this <urn:p> ?v . MINUS { ?v <urn:m> ?w } ?this <urn:q> ?w }",
+        # ?v may be unbound on the left (OPTIONAL)
+        "SELECT ?this WHERE { ?this <urn:p> ?a OPTIONAL { ?a <urn:o> ?v } "
+        "MINUS { ?v <urn:m> ?x } }",
+    ]
+    for query in kept:
+        assert minus_to_filters(query) == query
