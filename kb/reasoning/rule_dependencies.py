@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from rdflib import OWL, RDF, RDFS, Variable
 from rdflib.term import Identifier, URIRef
@@ -48,7 +48,13 @@ class RuleKeys:
 
     def feeds(self, other: RuleKeys) -> bool:
         """Whether triples this rule adds can change what ``other`` derives."""
-        return any(overlaps(w, r) for w in self.writes for r in other.reads)
+        return _feeds(self.writes, other.reads)
+
+
+@lru_cache(maxsize=4096)
+def _feeds(writes: frozenset[Key], reads: frozenset[Key]) -> bool:
+    """:meth:`RuleKeys.feeds`, once per pair of key sets (every write after a change asks)."""
+    return any(overlaps(w, r) for w in writes for r in reads)
 
 
 def overlaps(a: Key, b: Key) -> bool:
