@@ -35,6 +35,7 @@ a full run.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import time
@@ -289,6 +290,7 @@ def rule_area(store: Store, changes: Collection[Triple]) -> set[Identifier] | No
 
     area: set[Identifier] = set()
     triples = list(changes)
+    schema: str | None = None
     for rule in rules():
         select = _as_select(rule)
         reach = reach_of(select) if select is not None else None
@@ -296,7 +298,15 @@ def rule_area(store: Store, changes: Collection[Triple]) -> set[Identifier] | No
             return None  # a schema change reaches anywhere: the radius walk decides
         if _idle(reach, triples, ask):
             continue
-        predicates = predicate_candidates(reach, ask)
+        if schema is None:  # what the candidates are read from (kb.reasoning.rule_dependencies)
+            knowledge = knowledge_graphs(store)
+            schema = hashlib.sha256(_construct(store, _schema_query(), knowledge)).hexdigest()
+        predicates = _CANDIDATES.get((schema, select or ""))
+        if predicates is None:
+            predicates = predicate_candidates(reach, ask)
+            if len(_CANDIDATES) > 256:
+                _CANDIDATES.clear()
+            _CANDIDATES[(schema, select or "")] = predicates
         found = affected(reach, triples, ask, limit=MAX_AREA, predicates=predicates)
         if found is None:
             return None
@@ -313,6 +323,10 @@ def rule_area(store: Store, changes: Collection[Triple]) -> set[Identifier] | No
 
 
 _ONTOLOGY_TERMS = f"SELECT DISTINCT ?node WHERE {{ GRAPH {iri(ONTOLOGY_GRAPH)} {{ ?node ?p ?o }} }}"
+
+
+#: Each rule's predicate candidates, by the digest of the schema triples they are read from.
+_CANDIDATES: dict[tuple[str, str], dict[Variable, set[Node]]] = {}
 
 
 def _idle(
