@@ -269,6 +269,11 @@ def minus_to_filters(query: str) -> str:
         bound = set(_VARIABLE.findall(_OPAQUE.sub('""', left)))
         if not shared or not shared <= bound:
             continue
+        # Q's other variables must be its own: a filter inside an OPTIONAL also sees the
+        # OPTIONAL's left side, where a variable of the same name would join.
+        rest = _OPAQUE.sub('""', query[: token.start()] + query[end + 1 :])
+        if (variables - shared) & set(_VARIABLE.findall(rest)):
+            continue
         query = f"{query[: token.start()]}FILTER NOT EXISTS {query[token.end() - 1 :]}"
 
 

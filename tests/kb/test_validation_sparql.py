@@ -808,6 +808,9 @@ def test_a_focused_run_checks_a_minus_row_by_row_only_where_that_removes_the_sam
         # ?v may be unbound on the left (OPTIONAL)
         "SELECT ?this WHERE { ?this <urn:p> ?a OPTIONAL { ?a <urn:o> ?v } "
         "MINUS { ?v <urn:m> ?x } }",
+        # ?x also lives outside the group (the left side of an OPTIONAL sees into its filters)
+        "SELECT ?this WHERE { ?this <urn:r> ?x OPTIONAL { ?this <urn:p> ?v . "
+        "MINUS { ?v <urn:m> ?x } } }",
     ]
     for query in kept:
         assert minus_to_filters(query) == query
