@@ -59,7 +59,7 @@ from kb.reasoning.inference import (
 )
 from kb.reasoning.rule_dependencies import schema_keys
 from kb.sparql.reach import (
-    ShapeReach,
+    QueryReach,
     affected,
     predicate_candidates,
     reach_of,
@@ -330,7 +330,7 @@ _CANDIDATES: dict[tuple[str, str], dict[Variable, set[Node]]] = {}
 
 
 def _idle(
-    reach: ShapeReach, triples: list[Triple], ask: Callable[[str], list[Node | None]]
+    reach: QueryReach, triples: list[Triple], ask: Callable[[str], list[Node | None]]
 ) -> bool:
     """Whether a pattern every solution needs has no match, in the store or the change."""
     for edge in reach.mandatory:

@@ -1,28 +1,31 @@
-"""Which focus nodes a change can affect, read from the patterns of each compiled shape's query.
+"""Which resources a change can affect, read from the triple patterns of a query about one.
 
 A compiled shape (:mod:`kb.validation.compiled`) is one SELECT whose rows are results for its
-focus node ``?this``. A changed triple (added or removed, asserted or inferred) can change the
-rows of a focus node only if some triple pattern of the query can match it in a solution that
-binds ``?this`` to that node. In such a solution every pattern that must hold alongside the
-matched one (its *mandatory companions*: the rest of its basic graph pattern and of every group
-joined to it, the left side when it sits in an OPTIONAL, a MINUS or a FILTER [NOT] EXISTS, but
-never the other branch of a UNION) is satisfied too. So any chain of companion patterns linking
-the matched pattern's variables to ``?this`` is a necessary condition; walking such a chain from
-the changed triple's subject or object, in the store as it is after the change, gives a superset
-of the focus nodes whose results can differ. Walking several chains and keeping only the nodes
-every chain reaches is still a superset, and a much smaller one: a new consumer of a global
-vendor is linked to the vendor's components by a chain through the vendor (thousands of nodes)
-and by one through its own relationship and organisation (a few); only the few are kept.
+focus node ``?this``; an inference rule, read as ``SELECT ?this WHERE {its body}`` with its
+conclusion's subject as ``?this`` (:func:`kb.reasoning.incremental.rule_area`), is one too. A
+changed triple (added or removed, asserted or inferred) can change the rows of ``?this`` only if
+some triple pattern of the query can match it in a solution that binds ``?this`` to that node. In
+such a solution every pattern that must hold alongside the matched one (its *mandatory
+companions*: the rest of its basic graph pattern and of every group joined to it, the left side
+when it sits in an OPTIONAL, a MINUS or a FILTER [NOT] EXISTS, but never the other branch of a
+UNION) is satisfied too. So any chain of companion patterns linking the matched pattern's
+variables to ``?this`` is a necessary condition; walking such a chain from the changed triple's
+subject or object, in the store, gives a superset of the resources whose rows can differ. Walking
+several chains and keeping only the nodes every chain reaches is still a superset, and a much
+smaller one: a new consumer of a global vendor is linked to the vendor's components by a chain
+through the vendor (thousands of nodes) and by one through its own relationship and organisation
+(a few); only the few are kept.
 
 Why this is sound after deletions too: a removed triple's chain to a focus node in the data
 *before* the change may run through other removed triples; the one nearest to the focus node is
 in the change as well, and the rest of the chain from it is still there to walk.
 
-What this does not follow, and then answers ``None`` (validate everything): a pattern whose
-chain to ``?this`` goes only through a FILTER or BIND (no shared triple pattern), a predicate
-variable used elsewhere as a subject or object, a changed predicate inside a complex path it
-cannot split (a sequence under ``*``), a changed triple with a blank node (SPARQL cannot name
-it), or more than ``limit`` focus nodes.
+A pattern with a predicate variable is walked as "any predicate", or as the predicates the
+schema patterns beside it allow (:func:`predicate_candidates`); a chain never goes through a
+predicate variable. What this does not follow, and then answers ``None`` (everything): a pattern
+whose chain to ``?this`` goes only through a FILTER or BIND (no shared triple pattern), a changed
+predicate inside a complex path it cannot split (a sequence under ``*``), a changed triple with a
+blank node (SPARQL cannot name it), or more than ``limit`` resources.
 
 Variables of a sub-SELECT that it does not project are renamed apart (the same name outside is
 another variable), so that no chain joins them by accident.
@@ -70,12 +73,12 @@ class Edge:
         return term(self.path)
 
 
-class OpaqueShape(Exception):  # noqa: N818 - an internal signal, never leaves this module
-    """A query this analysis cannot follow: changes to it re-validate everything."""
+class Unfollowable(Exception):  # noqa: N818 - an internal signal, never leaves this module
+    """A query this analysis cannot follow: a change to it may affect anything."""
 
 
 @dataclass
-class ShapeReach:
+class QueryReach:
     """The patterns of one compiled query and, for each, its mandatory companions."""
 
     edges: tuple[Edge, ...] = ()
@@ -88,15 +91,15 @@ class ShapeReach:
 
 
 @cache
-def reach_of(query: str) -> ShapeReach:
+def reach_of(query: str) -> QueryReach:
     """The reach of one compiled query (parsed once per process: rdflib's parser is slow)."""
     try:
         algebra = translateQuery(parseQuery(query)).algebra
         extractor = _Extractor()
         extractor.visit(algebra, lambda v: v, frozenset())
         mandatory = extractor.conj(algebra, lambda v: v)
-    except OpaqueShape:
-        return ShapeReach(opaque=True)
+    except Unfollowable:
+        return QueryReach(opaque=True)
     # A predicate variable also used as a subject or object (``?p rdfs:domain ?c . ?x ?p ?y``)
     # joins two patterns through a predicate; chains never go that way (a pattern with a
     # variable predicate is walked as "any predicate"), which only widens what they reach.
@@ -109,7 +112,7 @@ def reach_of(query: str) -> ShapeReach:
             other.append(edge)
         for predicate in predicates or ():
             by_predicate[predicate].append(edge)
-    return ShapeReach(
+    return QueryReach(
         edges=edges,
         companions={e: frozenset(c - {e}) for e, c in extractor.companions.items()},
         by_predicate={p: tuple(es) for p, es in by_predicate.items()},
@@ -177,10 +180,10 @@ class _Extractor:
         if "p" in node and name in _PASS_THROUGH:
             for key in ("expr", "A"):
                 if _exists_graphs(node.get(key)):
-                    raise OpaqueShape(f"FILTER EXISTS inside {name}")
+                    raise Unfollowable(f"FILTER EXISTS inside {name}")
             self.visit(node.p, rename, outside)
             return
-        raise OpaqueShape(f"an algebra node {name}")
+        raise Unfollowable(f"an algebra node {name}")
 
     def _meet(self, edge: Edge, companions: frozenset[Edge]) -> None:
         """An edge met again (another branch) keeps only the companions both places share."""
@@ -298,7 +301,7 @@ def _split(triple: tuple[Any, Any, Any], rename: Callable[[Variable], Variable])
 
 
 def affected(
-    reach: ShapeReach,
+    reach: QueryReach,
     triples: Sequence[Triple],
     ask: Ask,
     *,
@@ -319,7 +322,7 @@ def affected(
             for edge, bound in _matches(reach, triple, ask, known):
                 for variable, nodes in bound:
                     starts[edge][variable] |= nodes
-    except OpaqueShape:
+    except Unfollowable:
         return None
     found: set[Identifier] = set()
     for edge, seeds in starts.items():
@@ -335,7 +338,7 @@ def affected(
 
 
 def _matches(
-    reach: ShapeReach,
+    reach: QueryReach,
     triple: Triple,
     ask: Ask,
     predicates: Mapping[Variable, AbstractSet[Node]],
@@ -353,7 +356,7 @@ def _matches(
         sequences = _linear(edge.path)
         if sequences is None:
             if p in _all_predicates(edge.path):
-                raise OpaqueShape(f"a change inside the path {edge.path.n3()}")
+                raise Unfollowable(f"a change inside the path {edge.path.n3()}")
             continue
         for links in sequences:
             for k, (predicate, inverse, mod) in enumerate(links):
@@ -465,7 +468,7 @@ def _all_predicates(path: Any) -> set[Node]:
 
 
 def _narrowest(
-    reach: ShapeReach,
+    reach: QueryReach,
     edge: Edge,
     seeds: dict[Variable, set[Node]],
     ask: Ask,
@@ -569,7 +572,7 @@ def is_schema(edge: Edge) -> bool:
     return path == _RDF_TYPE and str(edge.right).startswith(_SCHEMA_SPACES)
 
 
-def schema_changes(reach: ShapeReach, triples: Iterable[Triple]) -> bool:
+def schema_changes(reach: QueryReach, triples: Iterable[Triple]) -> bool:
     """Whether a changed triple can match one of the query's schema patterns."""
     schema = [e for e in reach.edges if is_schema(e)]
     return any(
@@ -581,7 +584,7 @@ def schema_changes(reach: ShapeReach, triples: Iterable[Triple]) -> bool:
     )
 
 
-def predicate_candidates(reach: ShapeReach, ask: Ask) -> dict[Variable, set[Node]]:
+def predicate_candidates(reach: QueryReach, ask: Ask) -> dict[Variable, set[Node]]:
     """The predicates each predicate variable can take, by the schema patterns that bind it.
 
     ``?p rdfs:domain ?c . ?x ?p ?y``: ``?p`` is one of the properties with a domain. Only for a
