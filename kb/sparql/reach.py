@@ -33,12 +33,17 @@ another variable), so that no chain joins them by accident.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import pickle
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import product
+from pathlib import Path as FilePath
 from typing import Any, cast
 
 from rdflib import BNode, Literal, URIRef, Variable
@@ -49,6 +54,8 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Identifier, Node
 
 from kb.sparql.text import Triple, term
+
+log = logging.getLogger(__name__)
 
 #: Runs a SELECT on the data as the shapes read it; the rows of its single variable.
 Ask = Callable[[str], Iterable[Node | None]]
@@ -92,7 +99,63 @@ class QueryReach:
 
 @cache
 def reach_of(query: str) -> QueryReach:
-    """The reach of one compiled query (parsed once per process: rdflib's parser is slow)."""
+    """The reach of one query: parsed once per process, and kept on disk between processes.
+
+    rdflib's parser takes some 35 ms a query, two seconds for srkb's shapes and rules, paid by
+    the first write after every start; the result is kept in the user's cache directory
+    (:func:`_cache_file`) under a digest of the query and of this module, and read back there.
+    """
+    path = _cache_file(query)
+    if path is not None:
+        try:
+            with path.open("rb") as stream:
+                known = pickle.load(stream)  # noqa: S301 - srkb's own file, keyed by a digest
+            if isinstance(known, QueryReach):
+                return known
+        except Exception as err:  # no cache, or an unreadable one: parse again
+            log.debug("no cached reach for a query (%s)", err)
+    found = _parse(query)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.part")
+            partial.write_bytes(pickle.dumps(found))
+            partial.replace(path)  # atomic: another process reads the old file or the new
+        except Exception as err:  # a cache that cannot be written is no cache
+            log.debug("reach not cached (%s)", err)
+    return found
+
+
+def _cache_file(query: str) -> FilePath | None:
+    """Where the reach of ``query`` is kept, or ``None`` (``SRKB_CACHE_DIR=off``).
+
+    ``$SRKB_CACHE_DIR``, else ``$XDG_CACHE_HOME/srkb`` or ``~/.cache/srkb``; in ``reach/``.
+    """
+    setting = os.environ.get("SRKB_CACHE_DIR")
+    if setting == "off":
+        return None
+    if setting:
+        root = FilePath(setting)
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or str(FilePath.home() / ".cache")
+        root = FilePath(base) / "srkb"
+    digest = hashlib.sha256(_MODULE_KEY + query.encode()).hexdigest()
+    return root / "reach" / f"{digest}.pickle"
+
+
+def _module_key() -> bytes:
+    """This module's source and rdflib's version: a change to either makes every entry new."""
+    import rdflib
+
+    try:
+        source = FilePath(__file__).read_bytes()
+    except OSError:
+        source = b""
+    return hashlib.sha256(source + rdflib.__version__.encode()).digest()
+
+
+def _parse(query: str) -> QueryReach:
+    """:func:`reach_of` without the caches."""
     try:
         algebra = translateQuery(parseQuery(query)).algebra
         extractor = _Extractor()
@@ -628,3 +691,6 @@ def _linked(edges: list[Edge], start: Variable) -> list[Edge]:
                 reached |= ends
                 changed = True
     return chosen
+
+
+_MODULE_KEY = _module_key()

@@ -8,6 +8,9 @@ consumer of a provider many others use does not re-check the others) and that th
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from rdflib import RDFS, Graph, URIRef
 
 from kb import resources
@@ -176,3 +179,24 @@ def test_a_new_consumer_re_infers_its_own_resources_and_its_provider_only() -> N
         "OfficeSpace",
     }, names
     assert schema_area is None, "a schema change reaches anywhere: the radius walk decides"
+
+
+def test_a_parsed_query_is_kept_on_disk_for_the_next_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first write after a start would parse every rule and shape query again (seconds)."""
+    from kb.sparql import reach as reach_module
+
+    monkeypatch.setenv("SRKB_CACHE_DIR", str(tmp_path))
+    query = "SELECT ?this WHERE { ?this <urn:a> ?x . ?x <urn:b>/^<urn:c> ?y }"
+    reach_module.reach_of.cache_clear()
+    parsed = reach_module.reach_of(query)
+    assert list((tmp_path / "reach").glob("*.pickle")), "kept on disk"
+    reach_module.reach_of.cache_clear()  # as in a new process
+
+    def no_parsing(_query: str) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(reach_module, "_parse", no_parsing)
+    assert reach_module.reach_of(query) == parsed
+    reach_module.reach_of.cache_clear()
