@@ -201,7 +201,7 @@ def infer_incremental(
         # What the new conclusions change can change conclusions about other resources in
         # turn: take them into the area until it is closed (usually at once).
         delta = cast("set[Triple]", set(_triples((old - new) | (new - old))))
-        more = rule_area(store, delta)
+        more = rule_area(store, delta, context=delta | set(changes or ()))
         log.debug(
             "area %d, %d changed conclusions, reaching %s more",
             len(area),
@@ -267,8 +267,14 @@ def _recompute(
 MAX_AREA = 5000
 
 
-def rule_area(store: Store, changes: Collection[Triple]) -> set[Identifier] | None:
+def rule_area(
+    store: Store, changes: Collection[Triple], *, context: Collection[Triple] | None = None
+) -> set[Identifier] | None:
     """The resources whose conclusions ``changes`` can change, by the rules' own patterns.
+
+    ``context``: every triple that a solution before or after the change may hold and the store
+    may not hold now (see :func:`kb.sparql.reach.affected`); by default ``changes``. While the
+    area is closed, the inferred changes are not written yet and the asserted ones are: both.
 
     Ontology terms are left out, as :func:`rings` never walks to them: the rules conclude about a
     class or a property from the schema, and a schema change falls back to the radius walk.
@@ -290,13 +296,14 @@ def rule_area(store: Store, changes: Collection[Triple]) -> set[Identifier] | No
 
     area: set[Identifier] = set()
     triples = list(changes)
+    present = list(changes if context is None else context)
     schema: str | None = None
     for rule in rules():
         select = _as_select(rule)
         reach = reach_of(select) if select is not None else None
         if reach is None or reach.opaque or schema_changes(reach, triples):
             return None  # a schema change reaches anywhere: the radius walk decides
-        if _idle(reach, triples, ask):
+        if _idle(reach, present, ask):
             continue
         if schema is None:  # what the candidates are read from (kb.reasoning.rule_dependencies)
             knowledge = knowledge_graphs(store)
@@ -307,7 +314,9 @@ def rule_area(store: Store, changes: Collection[Triple]) -> set[Identifier] | No
             if len(_CANDIDATES) > 256:
                 _CANDIDATES.clear()
             _CANDIDATES[(schema, select or "")] = predicates
-        found = affected(reach, triples, ask, limit=MAX_AREA, predicates=predicates)
+        found = affected(
+            reach, triples, ask, limit=MAX_AREA, predicates=predicates, context=present
+        )
         if found is None:
             return None
         area |= {n for n in found if isinstance(n, URIRef | BNode)}

@@ -16,9 +16,14 @@ smaller one: a new consumer of a global vendor is linked to the vendor's compone
 through the vendor (thousands of nodes) and by one through its own relationship and organisation
 (a few); only the few are kept.
 
-Why this is sound after deletions too: a removed triple's chain to a focus node in the data
-*before* the change may run through other removed triples; the one nearest to the focus node is
-in the change as well, and the rest of the chain from it is still there to walk.
+Every chain is walked in the store *and* in the change's triples (the *context*, by default the
+change itself), as if both the triples before and after the change were present: a solution
+before or after the change holds in that union, so each of its chains does. Walked in the store
+alone, a solution that uses two changed triples (both removed, or inferred and not written yet)
+would lose its focus node: each triple's chain through the other would not hold, and the
+intersection would keep nothing. Paths are followed in the context too (link by link, when a
+changed predicate is on them); a chain through a repeated path the context changes is not
+walked (the other chains decide, or the answer is ``None``).
 
 A pattern with a predicate variable is walked as "any predicate", or as the predicates the
 schema patterns beside it allow (:func:`predicate_candidates`); a chain never goes through a
@@ -41,7 +46,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from itertools import product
 from pathlib import Path as FilePath
 from typing import Any, cast
@@ -370,43 +375,123 @@ def affected(
     *,
     limit: int,
     predicates: Mapping[Variable, AbstractSet[Node]] | None = None,
+    context: Iterable[Triple] | None = None,
 ) -> set[Identifier] | None:
     """The focus nodes whose results ``triples`` (the change) can alter; ``None``: all of them.
 
     ``predicates`` narrows predicate variables to the predicates they can take
     (:func:`predicate_candidates`); a variable left out stands for any predicate.
+
+    The chains are walked in the store *and* in ``context`` (by default the change itself): the
+    triples a solution before or after the change may hold that the store does not hold now
+    (removed ones, or inferred ones not yet written). A solution that uses two changed triples
+    links each to the focus node through the other; walked in the store alone, neither chain
+    would hold, and the intersection of chains would lose the node.
     """
     if reach.opaque:
         return None
     known = predicates or {}
+    around = Around(tuple(triples if context is None else context), known)
     starts: dict[Edge, dict[Variable, set[Node]]] = defaultdict(lambda: defaultdict(set))
+    found: set[Identifier] = set()
     try:
         for triple in triples:
-            for edge, bound in _matches(reach, triple, ask, known):
+            for edge, bound in _matches(reach, triple, ask, around):
                 for variable, nodes in bound:
                     starts[edge][variable] |= nodes
+        for edge, seeds in starts.items():
+            if not seeds:
+                continue
+            reached = _narrowest(reach, edge, seeds, ask, around)
+            if reached is None:
+                return None
+            found |= reached
+            if len(found) > limit:
+                return None
     except Unfollowable:
         return None
-    found: set[Identifier] = set()
-    for edge, seeds in starts.items():
-        if not seeds:
-            continue
-        reached = _narrowest(reach, edge, seeds, ask, known)
-        if reached is None:
-            return None
-        found |= reached
-        if len(found) > limit:
-            return None
     return found
+
+
+@dataclass(frozen=True)
+class Around:
+    """The triples a walk takes as present besides the store's, and the predicate candidates."""
+
+    triples: tuple[Triple, ...]
+    predicates: Mapping[Variable, AbstractSet[Node]]
+
+    @cached_property
+    def _by_predicate(self) -> dict[Node, list[tuple[Node, Node]]]:
+        index: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)
+        for s, p, o in self.triples:
+            index[p].append((s, o))
+        return index
+
+    def _with(self, predicates: Iterable[Node] | None) -> Iterator[tuple[Node, Node, Node]]:
+        """The context's triples whose predicate is one of ``predicates`` (``None``: any)."""
+        if predicates is None:
+            yield from self.triples
+            return
+        for p in predicates:
+            for s, o in self._by_predicate.get(p, ()):
+                yield s, p, o
+
+    def mentions(self, path: Any) -> bool:
+        """Whether a triple of the context can be a link of ``path``."""
+        if not self.triples:
+            return False
+        if isinstance(path, Variable):
+            allowed = self.predicates.get(path)
+            return allowed is None or any(p in self._by_predicate for p in allowed)
+        if isinstance(path, NegatedPath) or path is None:
+            return True
+        if isinstance(path, URIRef):
+            return path in self._by_predicate
+        if isinstance(path, InvPath):
+            return self.mentions(path.arg)
+        if isinstance(path, MulPath):
+            return self.mentions(path.path)
+        if isinstance(path, SequencePath | AlternativePath):
+            return any(self.mentions(arg) for arg in path.args)
+        return True
+
+    def pairs(self, path: Any) -> set[tuple[Node, Node]] | None:
+        """The (left, right) pairs the context gives a one-link path; ``None``: it cannot say."""
+        found: set[tuple[Node, Node]]
+        if isinstance(path, Variable):
+            found = {(s, o) for s, _, o in self._with(self.predicates.get(path))}
+        elif isinstance(path, URIRef):
+            found = set(self._by_predicate.get(path, ()))
+        elif isinstance(path, InvPath) and isinstance(path.arg, URIRef):
+            found = {(o, s) for s, o in self._by_predicate.get(path.arg, ())}
+        elif isinstance(path, AlternativePath):
+            parts = [self.pairs(arg) for arg in path.args]
+            if any(part is None for part in parts):
+                return None
+            found = set().union(*cast("list[set[tuple[Node, Node]]]", parts))
+        else:
+            return None if self.mentions(path) else set()
+        if any(isinstance(n, BNode) for pair in found for n in pair):
+            return None  # SPARQL cannot name it
+        return found
+
+    def step(self, nodes: set[Node], predicate: URIRef | None, outwards: bool) -> set[Node]:
+        """The context's own links from ``nodes`` by ``predicate`` (``None``: any)."""
+        return {
+            (o if outwards else s)
+            for s, _, o in self._with(None if predicate is None else [predicate])
+            if (s if outwards else o) in nodes
+        }
 
 
 def _matches(
     reach: QueryReach,
     triple: Triple,
     ask: Ask,
-    predicates: Mapping[Variable, AbstractSet[Node]],
+    around: Around,
 ) -> Iterator[tuple[Edge, list[tuple[Variable, set[Node]]]]]:
     """The patterns ``triple`` can match, each with the variables it binds and their nodes."""
+    predicates = around.predicates
     s, p, o = triple
     for edge in (*reach.by_predicate.get(p, ()), *reach.other):
         if isinstance(edge.path, Variable):
@@ -435,7 +520,7 @@ def _matches(
                             *after,
                         ],
                     )
-                seeds = _ends(edge, before, x, after, y, ask)
+                seeds = _ends(edge, before, x, after, y, ask, around)
                 if seeds is not None:
                     yield edge, seeds
 
@@ -485,27 +570,82 @@ _NOTHING = URIRef("urn:srkb:no-such-predicate")
 
 
 def _ends(
-    edge: Edge, before: list[Link], x: Node, after: list[Link], y: Node, ask: Ask
+    edge: Edge,
+    before: list[Link],
+    x: Node,
+    after: list[Link],
+    y: Node,
+    ask: Ask,
+    around: Around,
 ) -> list[tuple[Variable, set[Node]]] | None:
     """The nodes the pattern's two ends can take when one of its links is ``x -> y``.
 
     ``None`` when a constant end cannot be reached that way (the triple does not match).
     """
     seeds: list[tuple[Variable, set[Node]]] = []
-    for end, links, point, pattern in (
-        (edge.left, before, x, "?n {path} {point}"),
-        (edge.right, after, y, "{point} {path} ?n"),
+    for end, links, point, backwards, pattern in (
+        (edge.left, before, x, True, "?n {path} {point}"),
+        (edge.right, after, y, False, "{point} {path} ?n"),
     ):
-        if links:
+        if not links:
+            nodes = {point}
+        elif any(around.mentions(predicate) for predicate, _, _ in links):
+            nodes = _along(links, point, backwards, ask, around)
+        else:
             text = pattern.format(path=_link_text(links), point=term(point))  # type: ignore[arg-type]
             nodes = {n for n in ask(f"SELECT DISTINCT ?n WHERE {{ {text} }}") if n is not None}
-        else:
-            nodes = {point}
         if isinstance(end, Variable):
             seeds.append((end, nodes))
         elif end not in nodes:
             return None
     return seeds
+
+
+#: Nodes a path followed link by link may reach before the analysis gives up.
+MAX_ALONG = 10_000
+
+
+def _along(links: list[Link], point: Node, backwards: bool, ask: Ask, around: Around) -> set[Node]:
+    """The nodes ``links`` lead to from ``point`` (or from which they lead to it).
+
+    In the store and the context together: one link at a time, closures to a fixpoint.
+    """
+    nodes = {point}
+    for predicate, inverse, mod in reversed(links) if backwards else links:
+        outwards = backwards == inverse  # walking a link against its direction, or an inverse
+
+        def step(
+            frontier: set[Node], predicate: URIRef | None = predicate, outwards: bool = outwards
+        ) -> set[Node]:
+            return _one_step(frontier, predicate, outwards, ask) | around.step(
+                frontier, predicate, outwards
+            )
+
+        if mod in ("*", "+"):
+            reached: set[Node] = set(nodes) if mod == "*" else set()
+            frontier = step(nodes)
+            while frontier - reached:
+                frontier -= reached
+                reached |= frontier
+                if len(reached) > MAX_ALONG:
+                    raise Unfollowable("a path reaching too far")
+                frontier = step(frontier)
+            nodes = reached
+        else:
+            nodes = (nodes | step(nodes)) if mod == "?" else step(nodes)
+    return nodes
+
+
+def _one_step(nodes: set[Node], predicate: URIRef | None, outwards: bool, ask: Ask) -> set[Node]:
+    if not nodes:
+        return set()
+    if any(isinstance(n, BNode) for n in nodes):
+        raise Unfollowable("a blank node on a path")
+    values = " ".join(term(cast("Identifier", n)) for n in sorted(nodes, key=str))
+    link = term(predicate) if predicate is not None else "?anyPredicate"
+    pattern = f"?m {link} ?n" if outwards else f"?n {link} ?m"
+    query = f"SELECT DISTINCT ?n WHERE {{ VALUES ?m {{ {values} }} {pattern} }}"
+    return {n for n in ask(query) if n is not None}
 
 
 def _bind(edge: Edge, s: Node, o: Node) -> Iterator[tuple[Edge, list[tuple[Variable, set[Node]]]]]:
@@ -535,16 +675,22 @@ def _narrowest(
     edge: Edge,
     seeds: dict[Variable, set[Node]],
     ask: Ask,
-    predicates: Mapping[Variable, AbstractSet[Node]],
+    around: Around,
 ) -> set[Identifier] | None:
-    """The focus nodes every chain from ``edge``'s bound variables to ``?this`` reaches."""
+    """The focus nodes every chain from ``edge``'s bound variables to ``?this`` reaches.
+
+    A chain with a link the context may hold but that cannot be walked with it (a changed
+    predicate under ``*``) is left out; if every chain is, no answer (``None``).
+    """
     if THIS in seeds:
         return {n for n in seeds[THIS] if isinstance(n, Identifier)}
     if any(isinstance(n, BNode) for nodes in seeds.values() for n in nodes):
         return None  # SPARQL cannot name it
     found: set[Identifier] | None = None
     for start, chain in _chains(reach.companions.get(edge, frozenset()), set(seeds)):
-        reached = _walk(chain, seeds[start], ask, predicates)
+        reached = _walk(chain, seeds[start], ask, around)
+        if reached is None:
+            continue
         found = reached if found is None else found & reached
         if not found:
             break
@@ -583,18 +729,16 @@ def _chains(
     return chains
 
 
-def _walk(
-    chain: list[Step],
-    nodes: set[Node],
-    ask: Ask,
-    predicates: Mapping[Variable, AbstractSet[Node]],
-) -> set[Identifier]:
-    """The nodes at the end of ``chain`` from ``nodes``, by one query."""
+def _walk(chain: list[Step], nodes: set[Node], ask: Ask, around: Around) -> set[Identifier] | None:
+    """The nodes at the end of ``chain`` from ``nodes``, by one query; ``None``: not walkable.
+
+    Each link is matched in the store or, by a VALUES branch, in the context's triples.
+    """
     patterns = []
     for i, (edge, backwards) in enumerate(chain):
         if isinstance(edge.path, Variable):
-            if edge.path in predicates:
-                options = sorted(predicates[edge.path], key=str)
+            if edge.path in around.predicates:
+                options = sorted(around.predicates[edge.path], key=str)
                 if not options:
                     return set()
                 predicate = "(" + "|".join(term(cast("Identifier", o)) for o in options) + ")"
@@ -603,7 +747,17 @@ def _walk(
         else:
             predicate = edge.text()
         a, b = (f"?n{i + 1}", f"?n{i}") if backwards else (f"?n{i}", f"?n{i + 1}")
-        patterns.append(f"{a} {predicate} {b} .")
+        pairs = around.pairs(edge.path)
+        if pairs is None:
+            return None
+        pattern = f"{a} {predicate} {b} ."
+        if pairs:
+            rows = " ".join(
+                f"({term(cast('Identifier', x))} {term(cast('Identifier', y))})"
+                for x, y in sorted(pairs, key=str)
+            )
+            pattern = f"{{ {pattern} }} UNION {{ VALUES ({a} {b}) {{ {rows} }} }}"
+        patterns.append(pattern)
     values = " ".join(term(cast("Identifier", n)) for n in sorted(nodes, key=str))
     query = (
         f"SELECT DISTINCT ?n{len(chain)} WHERE {{ VALUES ?n0 {{ {values} }}\n"

@@ -8,10 +8,12 @@ consumer of a provider many others use does not re-check the others) and that th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from rdflib import RDFS, Graph, URIRef
+from rdflib.term import Node
 
 from kb import resources
 from kb.config import Settings
@@ -19,6 +21,7 @@ from kb.interchange.loading import parse_stream, write_sources
 from kb.knowledge_base import KnowledgeBase
 from kb.namespaces import INFERRED_GRAPH, SHAPES_GRAPH, knowledge_graphs
 from kb.sparql.reach import affected, reach_of
+from kb.store import open_store
 from kb.validation import compiled
 from kb.validation.incremental import affected_foci
 from kb.validation.shacl import _graph_from
@@ -150,6 +153,81 @@ def test_a_changed_link_inside_a_repeated_path_walks_the_whole_chain() -> None:
     assert "<urn:Sub>" in walk, walk
     unrelated = (URIRef("urn:Sub"), URIRef("urn:other"), URIRef("urn:Top"))
     assert affected(reach, [unrelated], ask, limit=9) == set()
+
+
+def _ask_of(turtle: str) -> Callable[[str], list[Node | None]]:
+    """Queries on a real store holding ``turtle`` (the data after the change)."""
+    store = open_store("memory")
+    store.update(f"INSERT DATA {{ GRAPH <urn:data> {{ {turtle} }} }}")
+    return lambda query: [row[0] for row in store.query(query).rows]
+
+
+def _u(name: str) -> URIRef:
+    return URIRef(f"urn:{name}")
+
+
+def test_two_removed_triples_of_one_solution_still_reach_its_focus_node() -> None:
+    """Each removed triple is linked to ?this by one chain that holds and one that runs through
+    the other removed triple. The walk takes the change as present: keeping only what every
+    chain reaches in the store alone would find nothing (a relationship losing its mutual
+    partner kept its role)."""
+    reach = reach_of(
+        "SELECT ?this WHERE { ?this <urn:p> ?a ; <urn:c> ?b . ?back <urn:p> ?b ; <urn:c> ?a }"
+    )
+    ask = _ask_of("<urn:r> <urn:p> <urn:one> ; <urn:c> <urn:two> .")
+    removed = [
+        (_u("back"), _u("p"), _u("two")),
+        (_u("back"), _u("c"), _u("one")),
+    ]
+    # urn:back is a focus node too: as ?this, it lost its own <urn:p> link.
+    assert affected(reach, removed, ask, limit=9) == {_u("r"), _u("back")}
+    assert affected(reach, removed[:1], ask, limit=9, context=removed) == {_u("r"), _u("back")}
+    without = affected(reach, removed[:1], ask, limit=9, context=[])
+    assert without == {_u("back")}, "in the store alone the chain through the other is gone"
+
+
+def test_two_removed_links_of_one_path_still_reach_its_focus_node() -> None:
+    """A sequence path whose two links both went: each link's other end is found through the
+    other link, taken from the change."""
+    reach = reach_of("SELECT ?this WHERE { ?y <urn:p>/<urn:q> ?z . ?this <urn:r> ?z ; <urn:s> ?y }")
+    ask = _ask_of("<urn:f> <urn:r> <urn:z> ; <urn:s> <urn:y> .")
+    removed = [(_u("y"), _u("p"), _u("m")), (_u("m"), _u("q"), _u("z"))]
+    assert affected(reach, removed, ask, limit=9) == {_u("f")}
+    repeated = reach_of(
+        "SELECT ?this WHERE { ?y <urn:p>/<urn:q>* ?z . ?this <urn:r> ?z ; <urn:s> ?y }"
+    )
+    ask = _ask_of("<urn:f> <urn:r> <urn:z2> ; <urn:s> <urn:y> . <urn:z> <urn:q> <urn:z2> .")
+    assert affected(repeated, removed, ask, limit=9) == {_u("f")}
+
+
+def test_a_mutual_relationship_is_found_when_both_directions_arrive_together() -> None:
+    """The write that names both ends of the way back: rel5 (org1 to org2) becomes mutual once
+    rel1 (org2 to org1) gets its provider and consumer, both inferred in the same run."""
+    from kb.reasoning.incremental import infer_incremental
+    from kb.reasoning.inference import infer
+
+    prefix = f"@prefix srkb: <{SRKB}> . @prefix ex: <{EX}> . "
+    base = (
+        "ex:rel5 a srkb:ServiceRelationship ; srkb:hasProvider ex:org1 . "
+        "ex:org2 srkb:isConsumerIn ex:rel5 . ex:rel1 a srkb:ServiceRelationship . "
+        "ex:org1 a srkb:Organisation . ex:org2 a srkb:Organisation ."
+    )
+    change = "ex:org2 srkb:isProviderIn ex:rel1 . ex:org1 srkb:isConsumerIn ex:rel1 ."
+    kb = KnowledgeBase.open(Settings(store="memory"))
+    try:
+        write_sources(kb.store, [parse_stream((prefix + base).encode(), fmt="ttl", name="b.ttl")])
+        infer(kb.store)
+        delta = Graph().parse(data=prefix + change, format="turtle")
+        write_sources(kb.store, [parse_stream((prefix + change).encode(), fmt="ttl", name="d.ttl")])
+        run = infer_incremental(kb.store, {n for t in delta for n in t[::2]}, changes=set(delta))
+        mutual = kb.store.query(
+            f"ASK {{ GRAPH <{INFERRED_GRAPH}> {{ <{EX}rel5> a <{SRKB}MutualRelationship> }} }}",
+            union_default_graph=False,
+        ).boolean
+    finally:
+        kb.close()
+    assert run.inferred_triples is None, "incremental"
+    assert mutual
 
 
 def test_a_new_consumer_re_infers_its_own_resources_and_its_provider_only() -> None:
