@@ -440,7 +440,8 @@ def _normalised(data: bytes) -> set[bytes]:
 
 
 def _subject(line: bytes) -> bytes:
-    return line.split(b" ", 1)[0]
+    """An N-Triples line's subject: up to the first space or tab (Virtuoso writes tabs)."""
+    return line.split(None, 1)[0]
 
 
 @cache

@@ -730,15 +730,51 @@ def _chains(
 
 
 def _walk(chain: list[Step], nodes: set[Node], ask: Ask, around: Around) -> set[Identifier] | None:
-    """The nodes at the end of ``chain`` from ``nodes``, by one query; ``None``: not walkable.
+    """The nodes at the end of ``chain`` from ``nodes``; ``None``: it cannot be walked.
 
-    Each link is matched in the store or, by a VALUES branch, in the context's triples.
+    The links the context cannot hold are walked in one query; at a link it can hold, the
+    nodes reached so far come back and go on by the store's links and the context's pairs
+    together (a VALUES table inside a UNION would say it in one query, but Virtuoso 7.2 cannot
+    compile that).
     """
+    frontier = set(nodes)
+    segment: list[Step] = []
+    for edge, backwards in chain:
+        pairs = around.pairs(edge.path)
+        if pairs is None:
+            return None
+        if not pairs:
+            segment.append((edge, backwards))
+            continue
+        if segment:
+            frontier = _walk_store(segment, frontier, ask, around.predicates)
+            segment = []
+        if not frontier:
+            return set()
+        if any(isinstance(n, BNode) for n in frontier):
+            return None  # SPARQL cannot name it
+        reached = _walk_store([(edge, backwards)], frontier, ask, around.predicates)
+        reached |= {a if backwards else b for a, b in pairs if (b if backwards else a) in frontier}
+        frontier = reached
+    if segment and frontier:
+        frontier = _walk_store(segment, frontier, ask, around.predicates)
+    return {n for n in frontier if isinstance(n, URIRef | BNode | Literal)}
+
+
+def _walk_store(
+    chain: list[Step],
+    nodes: set[Node],
+    ask: Ask,
+    predicates: Mapping[Variable, AbstractSet[Node]],
+) -> set[Node]:
+    """The nodes at the end of ``chain`` from ``nodes`` in the store, by one query."""
+    if not nodes:
+        return set()
     patterns = []
     for i, (edge, backwards) in enumerate(chain):
         if isinstance(edge.path, Variable):
-            if edge.path in around.predicates:
-                options = sorted(around.predicates[edge.path], key=str)
+            if edge.path in predicates:
+                options = sorted(predicates[edge.path], key=str)
                 if not options:
                     return set()
                 predicate = "(" + "|".join(term(cast("Identifier", o)) for o in options) + ")"
@@ -747,24 +783,14 @@ def _walk(chain: list[Step], nodes: set[Node], ask: Ask, around: Around) -> set[
         else:
             predicate = edge.text()
         a, b = (f"?n{i + 1}", f"?n{i}") if backwards else (f"?n{i}", f"?n{i + 1}")
-        pairs = around.pairs(edge.path)
-        if pairs is None:
-            return None
-        pattern = f"{a} {predicate} {b} ."
-        if pairs:
-            rows = " ".join(
-                f"({term(cast('Identifier', x))} {term(cast('Identifier', y))})"
-                for x, y in sorted(pairs, key=str)
-            )
-            pattern = f"{{ {pattern} }} UNION {{ VALUES ({a} {b}) {{ {rows} }} }}"
-        patterns.append(pattern)
+        patterns.append(f"{a} {predicate} {b} .")
     values = " ".join(term(cast("Identifier", n)) for n in sorted(nodes, key=str))
     query = (
         f"SELECT DISTINCT ?n{len(chain)} WHERE {{ VALUES ?n0 {{ {values} }}\n"
         + "\n".join(patterns)
         + " }"
     )
-    return {n for n in ask(query) if isinstance(n, URIRef | BNode | Literal)}
+    return {n for n in ask(query) if n is not None}
 
 
 #: Vocabularies whose terms make a pattern part of the schema (what a rule reads of the ontology).

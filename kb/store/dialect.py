@@ -21,7 +21,9 @@ endpoint shows is handled here, so that the rest of srkb never asks which server
 * **Where updates go.** Oxigraph and Fuseki take updates at ``.../update``; Virtuoso takes them at
   ``/sparql``, the query URL. :func:`update_url_candidates` lists the URLs to try, in order.
 * **What an endpoint cannot evaluate.** Virtuoso refuses a transitive property path with neither
-  end bound, and answers ``?x a/rdfs:subClassOf* ?c`` wrongly inside ``MINUS`` and ``NOT EXISTS``;
+  end bound, answers ``?x a/rdfs:subClassOf* ?c`` wrongly inside ``MINUS`` and ``NOT EXISTS``, and
+  answers no rows (or stops) when a ``VALUES`` block is repeated inside the sub-SELECTs joined
+  with it (:attr:`Dialect.nested_values`, read by incremental validation);
   srkb's own queries are written in forms every backend evaluates (see
   :mod:`kb.validation_sparql` and ``queries/provision-cycles.rq``), and the probe at open names
   what the endpoint cannot do, for a person writing their own queries
@@ -243,6 +245,8 @@ class Dialect:
     name: str
     system_graph_prefixes: tuple[str, ...] = ()
     limitations: tuple[str, ...] = ()
+    #: See :attr:`kb.store.protocol.Capabilities.nested_values`.
+    nested_values: bool = True
 
     def is_system_graph(self, graph: str) -> bool:
         """Whether ``graph`` belongs to the endpoint itself rather than to its users."""
@@ -272,7 +276,10 @@ def detect(server: str | None) -> Dialect:
                 "blank nodes in INSERT DATA (srkb writes skolem IRIs instead)",
                 "transitive property paths with neither end bound",
                 "rdf:type/rdfs:subClassOf* inside MINUS or FILTER NOT EXISTS",
+                "a VALUES block repeated inside the sub-SELECTs joined with it (no rows, or "
+                "the server stops)",
             ),
+            nested_values=False,
         )
     if server and "oxigraph" in server.lower():
         return Dialect("Oxigraph")

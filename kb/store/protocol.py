@@ -104,6 +104,11 @@ class Capabilities:
     #: :meth:`Store.sealed` and :meth:`Store.seal` pass a note to the next process to open the
     #: store, read only if no process opened it in between (:mod:`kb.store.seal`).
     seal: bool = False
+    #: The engine evaluates a ``VALUES`` block of focus nodes repeated inside the sub-SELECTs
+    #: joined with it (the focused queries of incremental validation, kb.validation.focus).
+    #: Virtuoso 7.2 answers some such queries with no rows, and stops on others: there each
+    #: shape's whole query is joined with the focus nodes instead.
+    nested_values: bool = True
 
 
 @runtime_checkable
@@ -114,8 +119,12 @@ class Store(Protocol):
     all-or-nothing. Isolation: a query sees the state before or after a write, never half of it.
     """
 
-    capabilities: Capabilities
     location: str
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this backend can do (a remote one learns part of it from its first answer)."""
+        ...
 
     def query(
         self,

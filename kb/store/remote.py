@@ -44,6 +44,7 @@ import time
 import urllib.error
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
+from dataclasses import replace
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import pyoxigraph as ox
@@ -150,7 +151,7 @@ class RemoteStore:
         self._user = user
         self._password = password
         self._token = token
-        self.capabilities = Capabilities(
+        self._capabilities = Capabilities(
             persistent=True, remote=True, bulk_load=False, materialise=True
         )
         self._graphs: list[str] | None = None
@@ -160,6 +161,15 @@ class RemoteStore:
         self._graphs_lock = threading.Lock()
         self._local = threading.local()  # this thread's batch of updates (see atomic())
         self._dialect: Dialect | None = None
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this backend can do; what the engine evaluates is known from its first answer.
+
+        Until then the forms every engine evaluates are chosen (``nested_values`` False).
+        """
+        known = self._dialect is not None and self._dialect.nested_values
+        return replace(self._capabilities, nested_values=known)
 
     @property
     def update_url(self) -> str:

@@ -238,8 +238,12 @@ class CompiledShape:
             return None
         values = "VALUES ?this { " + " ".join(term(f) for f in sorted(foci, key=str)) + " }"
         header = self.query[: self.query.find("SELECT")]
-        # The focus nodes inside the target subquery too: else the engine lists every target.
-        return f"{header}SELECT DISTINCT ?this WHERE {{ {bind_foci(targets, values)} }}"
+        # The focus nodes inside the target subquery: else the engine lists every target. Not
+        # before it as well: Virtuoso 7.2 answers that form wrongly (no rows), or stops.
+        bound = bind_foci(targets, values).strip()
+        if bound.startswith(values):
+            bound = bound[len(values) :]
+        return f"{header}SELECT DISTINCT ?this WHERE {{ {bound} }}"
 
     def on_targets(self, targeted: Iterable[Identifier]) -> str:
         """:meth:`focused` on focus nodes known to be targets (found by :meth:`targets_of`).
@@ -253,6 +257,17 @@ class CompiledShape:
             return query
         values = "VALUES ?this { " + " ".join(term(f) for f in sorted(targeted, key=str)) + " }"
         return query.replace(bind_foci(targets, values), f"{{ {values} }}")
+
+    def joined_with(self, foci: Iterable[Identifier]) -> str:
+        """The whole query joined with the focus nodes, unchanged inside.
+
+        For an engine that cannot evaluate :meth:`focused`'s forms
+        (``Capabilities.nested_values``): the same rows for each focus node, found at the cost of
+        a full run of the shape.
+        """
+        values = "VALUES ?this { " + " ".join(term(f) for f in sorted(foci, key=str)) + " }"
+        at = self.query.find("SELECT")
+        return f"{self.query[:at]}SELECT * WHERE {{ {values} {{ {self.query[at:]} }} }}"
 
     def focused(self, foci: Iterable[Identifier]) -> str:
         """The query restricted to the focus nodes among ``foci``, for re-validating a few.
@@ -687,6 +702,8 @@ def run(
         started = time.perf_counter()
         if foci is None:
             query = shape.query
+        elif not store.capabilities.nested_values:
+            query = shape.joined_with(foci)
         else:
             # Which focus nodes the shape targets, once (every branch would find them again).
             narrowed: AbstractSet[Identifier] = foci

@@ -14,14 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal
+from rdflib import RDF, Graph, Literal
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
 from kb import resources
 from kb.errors import EndpointAnswerError, SrkbError
 from kb.interchange.parsing import parse_source
-from kb.namespaces import ONTOLOGY_GRAPH
+from kb.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from kb.store import Store, open_store
 from kb.store.remote import RemoteStore
 from kb.store.staging import STAGING_PREFIX
@@ -30,12 +30,13 @@ from tests.support.virtuoso import VirtuosoServer
 
 pytestmark = pytest.mark.virtuoso
 
-SRKB = [sys.executable, "-m", "kb"]
+SRKB_COMMAND = [sys.executable, "-m", "kb"]
 G = "https://example.org/graph/staged"
+SRKB = "https://w3id.org/srkb#"
 
 
 def srkb(store: str | Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    command = [*SRKB, "--store", str(store), *[str(a) for a in args]]
+    command = [*SRKB_COMMAND, "--store", str(store), *[str(a) for a in args]]
     return subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
 
 
@@ -234,3 +235,62 @@ def test_an_empty_data_operation_is_left_out(endpoint: RemoteStore) -> None:
         f"INSERT DATA {{ GRAPH <{G}> {{ }} }}"
     )
     assert endpoint.count(G) == 1
+
+
+# -- a write's incremental refresh on both engines -------------------------------------------------
+NEWCOMER = b"""
+@prefix ex: <https://example.org/campus#> .
+@prefix srkb: <https://w3id.org/srkb#> .
+ex:Newcomer a srkb:Organisation ; srkb:registersComponent ex:comp-newcomer-office ;
+    srkb:isProviderIn ex:rel-newcomer-back .
+ex:rel-newcomer-office a srkb:ServiceRelationship ;
+    srkb:hasProvider ex:Facility ; srkb:hasConsumer ex:Newcomer ;
+    srkb:concernsService ex:OfficeSpace .
+ex:rel-newcomer-back a srkb:ServiceRelationship ; srkb:hasConsumer ex:Facility .
+ex:comp-newcomer-office a srkb:ServiceComponent ;
+    srkb:refersToService ex:OfficeSpace ; srkb:hasVendor ex:Facility .
+"""
+
+
+def _inferred(store: Store) -> set[tuple[str, ...]]:
+    rows = store.query(
+        f"SELECT ?s ?p ?o WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}",
+        union_default_graph=False,
+    ).rows
+    return {tuple(map(str, row)) for row in rows if str(row[0]) != INFERRED_GRAPH}
+
+
+def test_a_write_is_re_inferred_and_re_validated_around_it_on_the_engine(
+    endpoint: RemoteStore,
+) -> None:
+    """The queries that find what a write can affect (property paths and VALUES taken from the
+    rules and shapes, the change joined in by UNION) run on the engine itself: a refused one
+    would leave the write ``pending`` and a full refresh would hide it."""
+    from kb.config import Settings
+    from kb.interchange.loading import load_files
+    from kb.knowledge_base import KnowledgeBase
+    from kb.protocol import graph_store
+    from kb.validation.shacl import validate
+
+    kb = KnowledgeBase.open(Settings(store=endpoint.query_url, query_timeout=60))
+    try:
+        assert not kb.write(
+            lambda: load_files(kb.store, [resources.example_file("campus")])
+        ).pending
+        before, findings = _inferred(kb.store), set(kb.report().findings)
+        graph = "https://example.org/graph/newcomer"
+        put = graph_store.put(kb, graph, NEWCOMER, "ttl")
+        assert not put.pending
+        assert kb.last_inference is not None
+        assert kb.last_inference.inferred_triples is None, "inferred around the write"
+        mutual = "https://example.org/campus#rel-newcomer-office"
+        assert (mutual, str(RDF.type), SRKB + "MutualRelationship") in _inferred(kb.store)
+        assert set(kb.report().findings) == set(validate(kb.store, save=False).findings)
+        assert set(kb.report().findings) != findings, "the newcomer has gaps of its own"
+        dropped = graph_store.delete(kb, graph)
+        assert not dropped.pending
+        assert kb.last_inference.inferred_triples is None, "inferred around the write"
+        assert _inferred(kb.store) == before
+        assert set(kb.report().findings) == findings
+    finally:
+        kb.close()
