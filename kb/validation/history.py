@@ -343,15 +343,24 @@ def _node(value: str) -> Identifier:
     return Literal(value)
 
 
+#: The links from a run to the nodes recorded with it (``<run>/finding/0`` ...): all of them.
+_PARTS = (HIST.finding, HIST.score, HIST.removedFinding, HIST.removedScore)
+
+
 def _forget(drop: list[str]) -> str:
-    """An update removing these runs with their findings and scores (``<run>``, ``<run>/...``)."""
-    runs_ = " ".join(iri(r) for r in drop)
+    """An update removing these runs with their findings and scores (``<run>``, ``<run>/...``).
+
+    Each run's triples and its nodes' triples are found from the run by its links, not by
+    testing every subject of the history graph against every run: at a million triples a base
+    run records ~190k triples, and the scan for 64 runs took 77 s inside a write.
+    """
     graph = iri(HISTORY_GRAPH)
-    return (
-        f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ VALUES ?run {{ {runs_} }} "
-        f"GRAPH {graph} {{ ?s ?p ?o }} "
-        'FILTER(?s = ?run || STRSTARTS(STR(?s), CONCAT(STR(?run), "/"))) }'
+    parts = "|".join(iri(p) for p in _PARTS)
+    branches = " UNION ".join(
+        f"{{ {iri(r)} ?p ?o BIND({iri(r)} AS ?s) }} UNION {{ {iri(r)} {parts} ?s . ?s ?p ?o }}"
+        for r in drop
     )
+    return f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {graph} {{ {branches} }} }}"
 
 
 def _finding_triples(node: URIRef, f: RecordedFinding) -> list[tuple[Identifier, ...]]:

@@ -232,3 +232,19 @@ def test_retention_keeps_the_newest_runs_and_what_they_build_on(
         "{ ?r <http://www.w3.org/ns/prov#endedAtTime> ?t } }"
     ).rows[0][0]
     assert 3 <= int(str(count)) <= 3 + 2
+    # Nothing of a dropped run is left: every subject is a kept run or one of its nodes.
+    kept = {
+        str(row[0])
+        for row in store.query(
+            f"SELECT ?r WHERE {{ GRAPH <{HISTORY_GRAPH}> "
+            "{ ?r <http://www.w3.org/ns/prov#endedAtTime> ?t } }"
+        ).rows
+    }
+    subjects = {
+        str(row[0])
+        for row in store.query(
+            f"SELECT DISTINCT ?s WHERE {{ GRAPH <{HISTORY_GRAPH}> {{ ?s ?p ?o }} }}"
+        ).rows
+    }
+    assert subjects, "runs are kept"
+    assert all(s in kept or s.rsplit("/", 2)[0] in kept for s in subjects), subjects - kept
