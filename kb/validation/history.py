@@ -537,6 +537,12 @@ def _text(value: Identifier | None) -> str | None:
     return None if value is None else str(value)
 
 
+def last_run(store: Store) -> Run | None:
+    """The newest recorded run, read back whole; ``None`` when the history is empty."""
+    listed = runs(store)
+    return load_run(store, listed[-1]) if listed else None
+
+
 def load_run(store: Store, summary: RunSummary) -> Run:
     """A recorded run with its findings and scores (its changes replayed on its base run)."""
     # The chain is walked here, from the list of runs: no property path (Virtuoso wants one end

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from kb import resources
 from kb.errors import InputError, NotFoundError
 from kb.interchange.rdf_export import export
 from kb.namespaces import HISTORY_GRAPH, knowledge_graphs
@@ -248,3 +250,37 @@ def test_retention_keeps_the_newest_runs_and_what_they_build_on(
     }
     assert subjects, "runs are kept"
     assert all(s in kept or s.rsplit("/", 2)[0] in kept for s in subjects), subjects - kept
+
+
+def test_a_new_process_records_its_first_run_as_changes_from_the_newest(tmp_path: Path) -> None:
+    """A base run at a million triples is ~190k triples: a server's first write after its start
+    records its changes from the newest run in the history instead, read back from the store."""
+    from kb.config import Settings
+    from kb.interchange.loading import load_files, parse_stream, write_sources
+    from kb.knowledge_base import KnowledgeBase
+
+    settings = Settings(store=str(tmp_path / "store"))
+    kb = KnowledgeBase.open(settings)
+    try:
+        kb.write(lambda: load_files(kb.store, [resources.example_file("campus")]))
+        first = runs(kb.store)[-1]
+    finally:
+        kb.close()
+    kb = KnowledgeBase.open(settings)
+    try:
+        data = b"<urn:x:org> a <https://w3id.org/srkb#Organisation> ."
+        source = parse_stream(data, fmt="ttl", name="new.ttl")
+        written = kb.write(lambda: write_sources(kb.store, [source]))
+        assert not written.pending
+        newest = runs(kb.store)[-1]
+        assert newest.iri != first.iri
+        builds_on = kb.store.query(
+            f"SELECT ?p WHERE {{ GRAPH <{HISTORY_GRAPH}> {{ <{newest.iri}> "
+            f"<{history.HIST.previous}> ?p }} }}"
+        ).rows
+        assert [str(row[0]) for row in builds_on] == [first.iri]
+        again = load_run(kb.store, newest)
+        assert again.chain == load_run(kb.store, first).chain + 1
+        assert set(again.findings) == set(Run.of(kb.report(), None).findings)
+    finally:
+        kb.close()
