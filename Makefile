@@ -3,7 +3,9 @@
 #   make test   install missing system packages (see system-deps), create .venv, install srkb with
 #               test extras, run lint + all tests
 # Variables: HOST, PORT (where make run listens), STORE (its store directory), PYTHON (the
-# interpreter that makes .venv), PYTEST_ARGS (extra pytest arguments), JAVA, CHROMIUM; bench below.
+# interpreter that makes .venv), PYTEST_ARGS (extra pytest arguments), PYTEST_WORKERS (pytest-xdist
+# processes: auto = one per core, 0 = run in this process, one test after the other), JAVA, CHROMIUM;
+# bench below.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -12,6 +14,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STORE ?= data/demo-store
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= auto
+# Tests run in parallel; the tests of one xdist_group (a document's blocks) stay in one process.
+PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: run test test-extended lint install install-test system-deps bench bench-load clean
 
@@ -80,11 +85,11 @@ lint: install-test
 	$(VENV)/bin/mypy
 
 test: system-deps install-test lint
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # More cases of the property and corpus checks (the extended marker), not part of `make test`.
 test-extended: system-deps install-test
-	$(VENV)/bin/pytest -m extended $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(PYTEST_XDIST) -m extended $(PYTEST_ARGS)
 
 # Benchmarks, not part of `make test`: generate, load, infer, validate, ask, impact, report at
 # BENCH_SIZES triples beside rdflib/owlrl/pySHACL (capped at BENCH_CAP s), then HTTP latency and

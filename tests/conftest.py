@@ -14,6 +14,7 @@ from kb.store import Store, open_store
 from kb.validation.shacl import validate
 from tests.support.servers import OxigraphServer, start_oxigraph
 from tests.support.virtuoso import VirtuosoServer, start_virtuoso
+from tests.w3c import scores as w3c_scores
 
 BACKENDS = [
     pytest.param("memory", id="memory"),
@@ -55,6 +56,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A pytest-xdist worker hands its W3C outcomes to the controller."""
+    w3c_scores.hand_over(session.config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """The pytest-xdist controller keeps a finished worker's W3C outcomes."""
+    w3c_scores.receive(node)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The W3C suites' scores, from this process and from every worker."""
+    w3c_scores.report(terminalreporter)
 
 
 @pytest.fixture(scope="session")

@@ -55,5 +55,14 @@ def test_the_readme_lists_every_system_package_and_make_variable() -> None:
     assert packages, "the Makefile names its system packages in SYSTEM_PACKAGES"
     for package in packages:
         assert f"`{package}`" in readme, f"README does not list the system package {package}"
-    for variable in ("HOST", "PORT", "STORE", "PYTEST_ARGS", "JAVA", "CHROMIUM", "VIRTUOSO"):
+    for variable in (
+        "HOST",
+        "PORT",
+        "STORE",
+        "PYTEST_ARGS",
+        "PYTEST_WORKERS",
+        "JAVA",
+        "CHROMIUM",
+        "VIRTUOSO",
+    ):
         assert f"`{variable}`" in readme, f"README does not describe make's {variable}"

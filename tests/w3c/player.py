@@ -253,6 +253,10 @@ def play(target: Target, test: SuiteTest) -> Outcome:
 
 def score(outcomes: Sequence[Outcome]) -> str:
     """``passed/total`` and the failed test ids."""
-    failed = [o.test.id for o in outcomes if not o.passed]
-    text = f"{len(outcomes) - len(failed)}/{len(outcomes)}"
+    return score_of([o.test.id for o in outcomes if not o.passed], len(outcomes))
+
+
+def score_of(failed: Sequence[str], total: int) -> str:
+    """``passed/total`` and the ``failed`` test ids."""
+    text = f"{total - len(failed)}/{total}"
     return text + (f" (failed: {', '.join(failed)})" if failed else "")

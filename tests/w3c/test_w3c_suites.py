@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.w3c.conftest import OUTCOMES
 from tests.w3c.manifest import SuiteTest, graph_store_tests, protocol_tests
 from tests.w3c.player import Target, play, score
+from tests.w3c.scores import OUTCOMES
 from tests.w3c.servers import oxigraph_target
 
 pytestmark = pytest.mark.w3c
