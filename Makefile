@@ -15,8 +15,10 @@ PORT ?= 8000
 STORE ?= data/demo-store
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= auto
-# Tests run in parallel; the tests of one xdist_group (a document's blocks) stay in one process.
-PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadgroup
+# Tests run in parallel. worksteal hands each worker a contiguous half of the tests (so a module's
+# fixtures and a document's blocks are mostly set up once) and moves work to a worker that runs out.
+# Not loadscope/loadfile/loadgroup: they key tests by node id, and schemathesis' tests share theirs.
+PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist worksteal
 
 .PHONY: run test test-extended lint install install-test system-deps bench bench-load clean
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +43,29 @@ VIRTUOSO_MODULES = frozenset(
         "test_virtuoso.py",
     }
 )
+
+
+#: pytest-xdist modes that send tests to workers by node id: tests that share one are run once.
+SCOPE_DISTRIBUTIONS = frozenset({"loadscope", "loadfile", "loadgroup"})
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """Stop a pytest-xdist run that would silently leave tests out.
+
+    schemathesis 4.32 gives each operation's test the node id of the test function (pytest 9
+    ignores the id it sets), so 31 tests share 2 ids; the by-scope modes (loadscope, loadfile,
+    loadgroup) key tests by node id and run one test per id, still reporting success.
+    """
+    dist = getattr(node.config.option, "dist", "no")
+    if dist not in SCOPE_DISTRIBUTIONS:
+        return
+    shared = sorted(nodeid for nodeid, n in Counter(ids).items() if n > 1)
+    if shared:
+        raise pytest.UsageError(
+            f"--dist {dist} would run one test per node id, and these are shared by several"
+            f" tests: {', '.join(shared)}; use --dist worksteal (make test does)"
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

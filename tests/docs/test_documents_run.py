@@ -150,18 +150,7 @@ def _diff(expected: str, actual: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "block",
-    [
-        # A document's blocks build on each other in its directory: with pytest-xdist
-        # (--dist loadgroup) they all go to one worker, which runs each of them once, in order.
-        pytest.param(
-            b,
-            id=b.label(ROOT),
-            marks=pytest.mark.xdist_group(f"doc:{b.document.relative_to(ROOT)}"),
-        )
-        for b in ALL_BLOCKS
-        if b.illustration is None
-    ],
+    "block", [pytest.param(b, id=b.label(ROOT)) for b in ALL_BLOCKS if b.illustration is None]
 )
 def test_block_runs_as_written(block: Block, runs: dict[Path, DocumentRun]) -> None:
     """A transcript prints what it shows; a script succeeds (curl: no HTTP error)."""
