@@ -130,8 +130,18 @@ class VirtuosoServer:
             data=data,
             headers={"Accept": "application/sparql-results+json"},
         )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return bytes(response.read())
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return bytes(response.read())
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
+            # Say what Virtuoso was doing (a stall of a minute was seen once under load 8-12).
+            raise RuntimeError(f"Virtuoso on {self.sparql_url}: {err}; {self.log_tail()}") from err
+
+    def log_tail(self, characters: int = 1500) -> str:
+        """The end of Virtuoso's own log, for error messages."""
+        log = self.directory / "virtuoso.log"
+        text = log.read_text(errors="replace")[-characters:] if log.exists() else "(no log)"
+        return f"process {'running' if self.process.poll() is None else 'exited'}, log:\n{text}"
 
     def reset(self) -> None:
         """Drop every graph the tests wrote, keeping Virtuoso's own."""
