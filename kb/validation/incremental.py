@@ -44,6 +44,7 @@ from kb.sparql.reach import affected, reach_of
 from kb.sparql.text import Triple, bind_column, iri, term
 from kb.store import Store
 from kb.validation import compiled as validation_sparql
+from kb.validation import shacl_report
 from kb.validation.shacl import (
     CHECKED_RUN,
     CHECKED_SHAPES,
@@ -219,7 +220,7 @@ def _replace_results(
     """
     graph = iri(VALIDATION_GRAPH)
     values = " ".join(term(f) for f in sorted(foci, key=str))
-    triples = validation_sparql.report_triples(compiled, conforms, nodes)
+    triples = shacl_report.report_triples(compiled, conforms, nodes)
 
     def n3(node: Node) -> str:
         return term(cast("Identifier", node))

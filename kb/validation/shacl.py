@@ -50,6 +50,7 @@ from kb.sparql.text import iri, node_name, term
 from kb.store import Store
 from kb.store.terms import ntriples_terms
 from kb.validation import compiled as validation_sparql
+from kb.validation import shacl_report
 
 log = logging.getLogger(__name__)
 
@@ -240,10 +241,10 @@ def validate(
         ]
 
         def raw_triples() -> list[Triple]:
-            return validation_sparql.report_triples(compiled, conforms, nodes)
+            return shacl_report.report_triples(compiled, conforms, nodes)
 
         def raw_graph() -> Graph:
-            return validation_sparql.report_graph(raw_triples())
+            return shacl_report.report_graph(raw_triples())
 
     else:
         conforms, pyshacl_graph = _run_pyshacl(store, graphs, shapes)

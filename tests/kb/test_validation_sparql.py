@@ -33,11 +33,10 @@ from kb.validation.compiled import (
     UnsupportedShapeError,
     compile_shapes,
     conforms,
-    report_graph,
-    report_triples,
     run,
 )
 from kb.validation.shacl import ENGINES, Finding, ValidationReport, reads_union, validate
+from kb.validation.shacl_report import report_graph, report_triples
 from tests.conftest import BACKENDS
 from tests.shapes import conftest as shape_tests
 from tests.shapes import (
