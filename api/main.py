@@ -29,6 +29,7 @@ from api.routes import (
 from api.routes import imports as import_routes
 from kb import __version__
 from kb.config import Settings, load_settings
+from kb.interchange import parse_process
 from kb.interchange.ontology_docs import prerender
 from kb.knowledge_base import KnowledgeBase
 from kb.protocol.sparql_endpoint import QueryThreads, open_workers
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if app.state.query_workers is not None:
                 await run_in_threadpool(app.state.query_workers.close)
             app.state.query_threads.close()
+            parse_process.shutdown()  # the uploads' parsing process, if one was started
             kb.close()
             log_redaction.uninstall(redactor)
             streams.uninstall(expired)

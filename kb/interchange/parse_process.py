@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,10 +39,27 @@ _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 
 
-def _defer() -> None:
+#: How often the helper looks whether the server that started it is still there (seconds).
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _defer(parent: int) -> None:
+    """Set the helper up: niced, and gone when the server that started it is."""
     # A platform without nice parses at normal priority.
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """End the helper once its server has gone (killed, or stopped without :func:`shutdown`).
+
+    A helper whose server is gone would wait for work forever: it holds both ends of its own
+    pipe, so it never sees the server's end close.
+    """
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 def _executor() -> ProcessPoolExecutor:
@@ -52,6 +70,7 @@ def _executor() -> ProcessPoolExecutor:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_defer,
+                initargs=(os.getpid(),),
             )
         return _pool
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,3 +108,43 @@ def test_a_large_form_is_decoded_in_the_helper_as_a_small_one_is_here() -> None:
     with pytest.raises(InputError) as here:
         decode_form(bad)
     assert str(there.value) == str(here.value) == "form: the form body is not valid UTF-8"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by its new parent) is gone too.
+    with contextlib.suppress(OSError):
+        if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z"):
+            return False
+    return True
+
+
+def test_the_helper_ends_when_its_server_is_killed() -> None:
+    """A server killed outright cannot stop its helper: the helper sees it gone and ends."""
+    script = (
+        "import os, sys\n"
+        "from kb.interchange.parse_process import in_helper\n"
+        "print(in_helper(os.getpid), flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+    ) as server:
+        try:
+            assert server.stdout is not None
+            helper = int(server.stdout.readline())
+            assert _alive(helper)
+        finally:
+            server.kill()
+            server.wait(timeout=30)
+    for _ in range(100):  # bounded: the helper looks every half second
+        if not _alive(helper):
+            break
+        time.sleep(0.1)
+    assert not _alive(helper), "the helper outlived its server"
