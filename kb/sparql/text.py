@@ -94,6 +94,17 @@ def values_block(bindings: Mapping[str, Identifier]) -> str:
     return f"VALUES ({names}) {{ ({values}) }}"
 
 
+def values_column(name: str, values: Iterable[Identifier]) -> str:
+    """A ``VALUES`` block binding one variable to several terms, one row each.
+
+    >>> values_column("x", [URIRef("https://e.org/a"), URIRef("https://e.org/b")])
+    'VALUES ?x { <https://e.org/a> <https://e.org/b> }'
+    """
+    if not _VARIABLE.match(name):
+        raise InputError(f"{name!r} is not a SPARQL variable name")
+    return f"VALUES ?{name} {{ {terms(values)} }}"
+
+
 def outer_where_brace(query: str) -> int:
     """Index of the ``{`` that opens the outermost WHERE group, skipping comments and strings."""
     depth = 0
@@ -149,9 +160,7 @@ def bind_column(query: str, name: str, values: Iterable[Identifier]) -> str:
     >>> bind_column("SELECT * WHERE { ?x ?p ?o }", "x", [URIRef("https://e.org/a")])
     'SELECT * WHERE { VALUES ?x { <https://e.org/a> } ?x ?p ?o }'
     """
-    if not _VARIABLE.match(name):
-        raise InputError(f"{name!r} is not a SPARQL variable name")
-    block = f"VALUES ?{name} {{ " + " ".join(term(v) for v in values) + " }"
+    block = values_column(name, values)
     brace = outer_where_brace(query)
     return query[: brace + 1] + " " + block + query[brace + 1 :]
 

@@ -66,7 +66,7 @@ from kb.errors import SrkbError
 from kb.namespaces import SH
 from kb.progress import ProgressReport, Stage, report
 from kb.sparql.rewrite import mask, rewrite_exists, rewrite_exists_in_subqueries
-from kb.sparql.text import outer_where_brace, term
+from kb.sparql.text import outer_where_brace, term, values_column
 from kb.store import Store
 from kb.validation.focus import (
     FOCI_MARK,
@@ -223,7 +223,7 @@ class CompiledShape:
         targets = self._target_subquery()
         if targets is None:
             return None
-        values = "VALUES ?this { " + " ".join(term(f) for f in sorted(foci, key=str)) + " }"
+        values = _foci_values(foci)
         header = self.query[: self.query.find("SELECT")]
         # The focus nodes inside the target subquery: else the engine lists every target. Not
         # before it as well: Virtuoso 7.2 answers that form wrongly (no rows), or stops.
@@ -242,7 +242,7 @@ class CompiledShape:
         targets = self._target_subquery()
         if targets is None:
             return query
-        values = "VALUES ?this { " + " ".join(term(f) for f in sorted(targeted, key=str)) + " }"
+        values = _foci_values(targeted)
         return query.replace(bind_foci(targets, values), f"{{ {values} }}")
 
     def joined_with(self, foci: Iterable[Identifier]) -> str:
@@ -252,7 +252,7 @@ class CompiledShape:
         (``Capabilities.nested_values``): the same rows for each focus node, found at the cost of
         a full run of the shape.
         """
-        values = "VALUES ?this { " + " ".join(term(f) for f in sorted(foci, key=str)) + " }"
+        values = _foci_values(foci)
         at = self.query.find("SELECT")
         return f"{self.query[:at]}SELECT * WHERE {{ {values} {{ {self.query[at:]} }} }}"
 
@@ -267,12 +267,17 @@ class CompiledShape:
         in the scope the targets bind: otherwise the engine evaluates the negated part over the
         whole data for a handful of focus nodes.
         """
-        values = "VALUES ?this { " + " ".join(term(f) for f in sorted(foci, key=str)) + " }"
+        values = _foci_values(foci)
         return _focused_template(self.query).replace(_FOCI_PLACEHOLDER, values)
 
 
 #: Stands for the focus nodes' VALUES block while a focused query is rewritten (once a shape).
 _FOCI_PLACEHOLDER = "VALUES ?this { <urn:srkb:focus-nodes> }"
+
+
+def _foci_values(foci: Iterable[Identifier]) -> str:
+    """The focus nodes as a ``VALUES ?this`` block, in a stable order."""
+    return values_column("this", sorted(foci, key=str))
 
 
 @lru_cache(maxsize=256)

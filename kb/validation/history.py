@@ -49,7 +49,7 @@ from rdflib.term import Identifier
 
 from kb.errors import InputError, NotFoundError
 from kb.namespaces import HISTORY_GRAPH, PROV
-from kb.sparql.text import insert_data, iri
+from kb.sparql.text import insert_data, iri, values_column
 from kb.store import Store
 from kb.validation.readiness import Readiness
 from kb.validation.shacl import ValidationReport
@@ -560,7 +560,7 @@ def load_run(store: Store, summary: RunSummary) -> Run:
     removed: list[set[RecordedFinding]] = [set() for _ in chain]
     # The runs inside each branch: bound outside, Oxigraph would read every run's findings
     # first (95 s for one run at a million triples, 0.8 s so).
-    runs_ = "VALUES ?run { " + " ".join(iri(str(m)) for m in members) + " }"
+    runs_ = values_column("run", members)
     rows = store.query(_FINDINGS.replace("$RUNS", runs_)).rows
     for org, label, precondition, severity, focus, shape, value, message, run, gone in rows:
         finding = RecordedFinding(
