@@ -53,6 +53,7 @@ import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import count
@@ -67,7 +68,7 @@ from kb.namespaces import SH
 from kb.progress import ProgressReport, Stage, report
 from kb.sparql.rewrite import mask, rewrite_exists, rewrite_exists_in_subqueries
 from kb.sparql.text import outer_where_brace, term, values_column
-from kb.store import Store
+from kb.store import QueryResult, Store
 from kb.validation.focus import (
     FOCI_MARK,
     TARGETS_START,
@@ -76,6 +77,7 @@ from kb.validation.focus import (
     inline_subselects,
     minus_to_filters,
 )
+from kb.validation.threads import validation_threads
 
 log = logging.getLogger(__name__)
 
@@ -676,6 +678,7 @@ def run(
     progress: ProgressReport | None = None,
     foci: AbstractSet[Identifier] | None = None,
     compiled: Sequence[CompiledShape] | None = None,
+    threads: int | None = None,
 ) -> tuple[ShapeResult, ...]:
     """Validate the union of ``data_graphs`` against ``shapes`` on the store.
 
@@ -683,43 +686,71 @@ def run(
     default graph: on the embedded store about five times faster than a dataset of several named
     graphs, for callers that know the other graphs cannot match); nothing is written. With
     ``foci``, only the results of those focus nodes (:meth:`CompiledShape.focused`); ``compiled``
-    are ``shapes`` compiled already (a caller that keeps them). Raises
+    are ``shapes`` compiled already (a caller that keeps them); ``threads`` how many shapes run
+    at once (default :func:`validation_threads`). Raises
     :class:`UnsupportedShapeError` before running anything if a shape cannot be compiled.
     """
     if compiled is None:
         compiled = [shape for shape in compile_shapes(shapes) if shape.branches]
-    results: list[ShapeResult] = []
-    for done, shape in enumerate(compiled):
-        report(progress, Stage("validating", done, len(compiled), unit="shapes"))
+
+    def one(shape: CompiledShape) -> list[ShapeResult]:
         started = time.perf_counter()
-        if foci is None:
-            query = shape.query
-        elif not store.capabilities.nested_values:
-            query = shape.joined_with(foci)
-        else:
-            # Which focus nodes the shape targets, once (every branch would find them again).
-            narrowed: AbstractSet[Identifier] = foci
-            targets = shape.targets_of(foci)
-            if targets is not None:
-                found = (
-                    store.query(targets)
-                    if union
-                    else store.query(targets, default_graphs=list(data_graphs))
-                )
-                narrowed = {row[0] for row in found.rows if row[0] is not None}
-                if not narrowed:
-                    continue
-            query = shape.focused(narrowed) if targets is None else shape.on_targets(narrowed)
-        if union:
-            answer = store.query(query)
-        else:
-            answer = store.query(query, default_graphs=list(data_graphs))
-        results.extend(_result(shape, answer.variables, row) for row in answer.rows)
+        answer = _answer(store, shape, data_graphs, union, foci)
+        if answer is None:
+            return []
         log.debug(
             "%s: %d results in %.3f s", shape.shape, len(answer.rows), time.perf_counter() - started
         )
+        return [_result(shape, answer.variables, row) for row in answer.rows]
+
+    workers = min(threads if threads is not None else validation_threads(), len(compiled))
+    report(progress, Stage("validating", 0, len(compiled), unit="shapes"))
+    if workers <= 1:
+        found = []
+        for done, shape in enumerate(compiled):
+            found.append(one(shape))
+            report(progress, Stage("validating", done + 1, len(compiled), unit="shapes"))
+    else:
+        # The shapes' queries are independent reads: the engine (or the endpoint) answers them
+        # side by side. Results keep the shapes' order, so a report does not depend on timing.
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="srkb-shape") as pool:
+            futures = [pool.submit(one, shape) for shape in compiled]
+            for done, _ in enumerate(as_completed(futures)):
+                report(progress, Stage("validating", done + 1, len(compiled), unit="shapes"))
+            found = [future.result() for future in futures]
     report(progress, Stage("validating", len(compiled), len(compiled), "shapes", finished=True))
-    return tuple(results)
+    return tuple(result for results in found for result in results)
+
+
+def _answer(
+    store: Store,
+    shape: CompiledShape,
+    data_graphs: Sequence[str],
+    union: bool,
+    foci: AbstractSet[Identifier] | None,
+) -> QueryResult | None:
+    """The rows of one shape's query (``None``: none of ``foci`` is a target of the shape)."""
+    if foci is None:
+        query = shape.query
+    elif not store.capabilities.nested_values:
+        query = shape.joined_with(foci)
+    else:
+        # Which focus nodes the shape targets, once (every branch would find them again).
+        narrowed: AbstractSet[Identifier] = foci
+        targets = shape.targets_of(foci)
+        if targets is not None:
+            found = (
+                store.query(targets)
+                if union
+                else store.query(targets, default_graphs=list(data_graphs))
+            )
+            narrowed = {row[0] for row in found.rows if row[0] is not None}
+            if not narrowed:
+                return None
+        query = shape.focused(narrowed) if targets is None else shape.on_targets(narrowed)
+    if union:
+        return store.query(query)
+    return store.query(query, default_graphs=list(data_graphs))
 
 
 def conforms(results: Iterable[ShapeResult]) -> bool:

@@ -25,6 +25,7 @@ from kb import resources
 from kb.errors import InputError
 from kb.interchange.loading import install_model, load_files, parse_stream, write_sources
 from kb.namespaces import HISTORY_GRAPH, PROVENANCE_GRAPH, SHAPES_GRAPH, SRKB, VALIDATION_GRAPH
+from kb.progress import Stage
 from kb.reasoning.inference import infer
 from kb.sparql.rewrite import rewrite_exists, rewrite_exists_in_subqueries
 from kb.sparql.text import iri
@@ -37,6 +38,7 @@ from kb.validation.compiled import (
 )
 from kb.validation.shacl import ENGINES, Finding, ValidationReport, reads_union, validate
 from kb.validation.shacl_report import report_graph, report_triples
+from kb.validation.threads import THREADS_VARIABLE, validation_threads
 from tests.conftest import BACKENDS
 from tests.shapes import conftest as shape_tests
 from tests.shapes import (
@@ -813,3 +815,42 @@ def test_a_focused_run_checks_a_minus_row_by_row_only_where_that_removes_the_sam
     ]
     for query in kept:
         assert minus_to_filters(query) == query
+
+
+# --- shapes run side by side ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("threads", [2, 5])
+def test_shapes_run_in_threads_give_the_serial_results_in_the_serial_order(threads: int) -> None:
+    """Threads change when each shape's query runs, never what the report says or its order."""
+    store = prepared_ecosystem(every_gap())
+    try:
+        shapes, data = shapes_and_data(store)
+        stages: list[Stage] = []
+        serial = run(store, data, shapes, threads=1)
+        side_by_side = run(store, data, shapes, threads=threads, progress=stages.append)
+    finally:
+        store.close()
+    assert len(serial) >= len(GAP_KINDS)
+    assert list(map(repr, side_by_side)) == list(map(repr, serial))
+    counts = [stage.done for stage in stages]
+    assert counts == sorted(counts), "progress went backwards"
+    assert stages[-1].finished
+    assert stages[-1].done == stages[-1].total == counts[-2]
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [("1", 1), ("3", 3), (" 2 ", 2), ("", None), ("0", "error"), ("x", "error")],
+)
+def test_the_validation_threads_setting_is_read_and_checked(
+    monkeypatch: pytest.MonkeyPatch, setting: str, expected: int | str | None
+) -> None:
+    monkeypatch.setenv(THREADS_VARIABLE, setting)
+    if expected == "error":
+        with pytest.raises(InputError, match=THREADS_VARIABLE):
+            validation_threads()
+    elif expected is None:  # unset: one thread a core, at most four
+        assert 1 <= validation_threads() <= 4
+    else:
+        assert validation_threads() == expected
