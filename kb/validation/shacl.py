@@ -99,9 +99,12 @@ ORDER BY ?focus ?rank ?org ?label
 _FOCI_PER_QUERY = 5000
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One thing wrong (or worth a look), in the words of the precondition it belongs to."""
+class Finding(NamedTuple):
+    """One thing wrong (or worth a look), in the words of the precondition it belongs to.
+
+    A named tuple rather than a frozen dataclass: a write compares the report's findings before
+    and after as sets (6,700 at 1M triples), and a tuple is hashed several times faster.
+    """
 
     organisation: str | None
     organisation_label: str | None
