@@ -52,7 +52,7 @@ from kb.errors import InputError, NotFoundError
 from kb.namespaces import HISTORY_GRAPH, PROV
 from kb.sparql.text import insert_data, iri, values_column
 from kb.store import Store
-from kb.validation.readiness import Readiness
+from kb.validation.readiness import Readiness, Score
 from kb.validation.shacl import ValidationReport
 
 HIST = Namespace("https://w3id.org/srkb/history#")
@@ -162,15 +162,6 @@ class RecordedFinding(NamedTuple):
         return f"{self.organisation_label or self.organisation or self.focus}: {self.message}"
 
 
-class Score(NamedTuple):
-    """One organisation's readiness for one precondition in one run (a named tuple, as above)."""
-
-    organisation: str
-    label: str | None
-    precondition: int
-    readiness: int
-
-
 @dataclass(frozen=True)
 class RunSummary:
     """A recorded run without its findings: when, and how it went."""
@@ -243,14 +234,7 @@ class Run:
             for f in report.findings
         )
         scores = (
-            ()
-            if readiness is None
-            else tuple(
-                Score(o.organisation, o.label, p.precondition, p.score)
-                for o in readiness.organisations
-                for p in o.preconditions
-                if p.applicable and p.score is not None
-            )
+            () if readiness is None else tuple(s for o in readiness.organisations for s in o.scores)
         )
         return cls(
             time=_utc(at or datetime.now(UTC)),

@@ -143,7 +143,8 @@ def _random_runs(count: int, seed: int) -> list[Run]:
     """Runs whose findings and scores drift a little from one to the next, as after writes."""
     import random
 
-    from kb.validation.history import RecordedFinding, Score
+    from kb.validation.history import RecordedFinding
+    from kb.validation.readiness import Score
 
     rng = random.Random(seed)  # noqa: S311 - seeded: a failure replays
     pool = [
