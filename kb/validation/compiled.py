@@ -704,19 +704,21 @@ def run(
         return [_result(shape, answer.variables, row) for row in answer.rows]
 
     workers = min(threads if threads is not None else validation_threads(), len(compiled))
-    report(progress, Stage("validating", 0, len(compiled), unit="shapes"))
+    # Either way the progress reads 0, 1, ... shapes done, then the finished stage with all.
     if workers <= 1:
         found = []
         for done, shape in enumerate(compiled):
+            report(progress, Stage("validating", done, len(compiled), unit="shapes"))
             found.append(one(shape))
-            report(progress, Stage("validating", done + 1, len(compiled), unit="shapes"))
     else:
         # The shapes' queries are independent reads: the engine (or the endpoint) answers them
         # side by side. Results keep the shapes' order, so a report does not depend on timing.
+        report(progress, Stage("validating", 0, len(compiled), unit="shapes"))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="srkb-shape") as pool:
             futures = [pool.submit(one, shape) for shape in compiled]
-            for done, _ in enumerate(as_completed(futures)):
-                report(progress, Stage("validating", done + 1, len(compiled), unit="shapes"))
+            for done, _ in enumerate(as_completed(futures), start=1):
+                if done < len(compiled):
+                    report(progress, Stage("validating", done, len(compiled), unit="shapes"))
             found = [future.result() for future in futures]
     report(progress, Stage("validating", len(compiled), len(compiled), "shapes", finished=True))
     return tuple(result for results in found for result in results)

@@ -822,21 +822,31 @@ def test_a_focused_run_checks_a_minus_row_by_row_only_where_that_removes_the_sam
 
 @pytest.mark.parametrize("threads", [2, 5])
 def test_shapes_run_in_threads_give_the_serial_results_in_the_serial_order(threads: int) -> None:
-    """Threads change when each shape's query runs, never what the report says or its order."""
+    """Threads change when each shape's query runs, never what the report says or its order.
+
+    The rows of one query come in the engine's order (Oxigraph's hash joins do not fix it, even
+    between two serial runs), so the order checked is the shapes' order.
+    """
     store = prepared_ecosystem(every_gap())
     try:
         shapes, data = shapes_and_data(store)
+        compiled = [shape for shape in compile_shapes(shapes) if shape.branches]
         stages: list[Stage] = []
-        serial = run(store, data, shapes, threads=1)
-        side_by_side = run(store, data, shapes, threads=threads, progress=stages.append)
+        serial = run(store, data, shapes, compiled=compiled, threads=1)
+        side_by_side = run(
+            store, data, shapes, compiled=compiled, threads=threads, progress=stages.append
+        )
     finally:
         store.close()
     assert len(serial) >= len(GAP_KINDS)
-    assert list(map(repr, side_by_side)) == list(map(repr, serial))
+    assert Counter(map(repr, side_by_side)) == Counter(map(repr, serial))
+    position = {id(branch): i for i, shape in enumerate(compiled) for branch in shape.branches}
+    shape_order = [position[id(result.branch)] for result in side_by_side]
+    assert shape_order == sorted(shape_order), "results left their shapes' order"
     counts = [stage.done for stage in stages]
     assert counts == sorted(counts), "progress went backwards"
     assert stages[-1].finished
-    assert stages[-1].done == stages[-1].total == counts[-2]
+    assert counts == list(range(stages[-1].total + 1)), "one stage a shape, then the finished one"
 
 
 @pytest.mark.parametrize(
