@@ -19,6 +19,7 @@ from rdflib import URIRef
 from kb.ecosystem.questions import questions
 from kb.generate import generate
 from kb.interchange.loading import parse_stream, write_sources
+from kb.reasoning.inference import infer
 from kb.sparql.text import bind
 from kb.store import Store, open_store
 from tests.support.generate import Ecosystem, ecosystems
@@ -169,5 +170,66 @@ def test_provision_cycles_agree_on_random_link_graphs(links: list[tuple[int, int
         rewritten = store.query(questions()["provision-cycles"].sparql).rows
         assert set(rewritten) == set(plain)
         assert len(rewritten) == len(set(rewritten))
+    finally:
+        store.close()
+
+
+#: breach-impact as it was before its downstream path moved into the UNION branches (the path was
+#: joined with the branches' sub-SELECT, which Oxigraph planned with both ends of the path free).
+BREACH_IMPACT_BEFORE = """
+PREFIX srkb: <https://w3id.org/srkb#>
+SELECT DISTINCT ?breach ?target ?vendor ?service ?affectedOrganisation
+WHERE {
+  {
+    SELECT DISTINCT ?breach ?target ?holder ?breached ?vendor ?service
+    WHERE {
+      {
+        SELECT DISTINCT ?breach ?target ?holder ?used ?breached ?vendor
+        WHERE {
+          {
+            ?breach a srkb:ServiceLevelBreach ; srkb:measuresTarget ?target .
+            ?agreement srkb:hasServiceLevelTarget ?target .
+            ?used srkb:isGovernedByAgreement ?agreement ;
+                  srkb:refersToService ?breached ;
+                  srkb:hasVendor ?vendor .
+            ?holder srkb:registersComponent ?used .
+          } UNION {
+            ?breach a srkb:ServiceLevelBreach ; srkb:measuresTarget ?target .
+            ?agreement srkb:hasServiceLevelTarget ?target .
+            ?governed srkb:isGovernedByAgreement ?agreement ;
+                      srkb:hasConsumer ?holder ;
+                      srkb:concernsService ?breached .
+            ?holder srkb:registersComponent ?used .
+            ?used srkb:refersToService ?breached ; srkb:hasVendor ?vendor .
+          }
+        }
+      }
+      ?used srkb:refersToService|(^srkb:isCreatedFrom/(^srkb:refersToService/^srkb:isCreatedFrom)*)
+        ?service .
+    }
+  }
+  {
+    SELECT ?service ?affectedOrganisation
+    WHERE {
+      ?relationship srkb:concernsService ?service ;
+                    srkb:hasConsumer ?affectedOrganisation .
+    }
+  }
+  FILTER (STR(?service) != STR(?breached) || STR(?affectedOrganisation) = STR(?holder))
+}
+"""
+
+
+def test_breach_impact_keeps_its_answer_on_an_inferred_generated_ecosystem() -> None:
+    buffer = io.BytesIO()
+    generate(60, 1, buffer)
+    store = _store("generated.nt", buffer.getvalue(), "nt")
+    try:
+        infer(store)
+        before = store.query(BREACH_IMPACT_BEFORE).rows
+        now = store.query(questions()["breach-impact"].sparql).rows
+        assert before, "the generated ecosystem should have breaches with downstream services"
+        assert set(now) == set(before)
+        assert len(now) == len(set(now))
     finally:
         store.close()
