@@ -52,6 +52,10 @@ SCRATCH_IN_MEMORY_MAX = 4_000_000
 #: Triples a transaction of :meth:`OxigraphStore.materialise` writes at most: a first run at ten
 #: million triples would otherwise hold all its additions in one transaction.
 WRITE_CHUNK = 100_000
+#: A write to the on-disk store of this many quads (or of an update request of this many bytes)
+#: is flushed out of RocksDB's memory table straight away (see :meth:`OxigraphStore._settle`).
+SETTLE_QUADS = 20_000
+SETTLE_BYTES = 1 << 20
 
 
 _VOID_TRIPLES = ox.NamedNode("http://rdfs.org/ns/void#triples")
@@ -333,6 +337,20 @@ class OxigraphStore:
             raise InputError(
                 f"the update failed and changed nothing: {err}", source="update"
             ) from err
+        if len(sparql) >= SETTLE_BYTES:
+            self._settle(SETTLE_QUADS)
+
+    def _settle(self, written: int) -> None:
+        """After a large write to the on-disk store, flush RocksDB's memory table to disk.
+
+        A large write (a saved full validation report replacing the last one, a full
+        inference's write-back) stays in the memory table with the deletions it made, and every
+        later read wades through it: at 1M triples the next writes listed the store's graphs ten
+        times slower (4 ms against 0.3 ms) and took 0.23-0.25 s instead of 0.18 s, until the
+        process ended. Flushing costs about 0.4 s at 1M, once.
+        """
+        if written >= SETTLE_QUADS and self.capabilities.persistent:
+            self._store.flush()
 
     def load(self, sources: Sequence[ParsedSource], *, replace_graphs: Sequence[str] = ()) -> int:
         """Write parsed sources in one transaction.
@@ -350,6 +368,7 @@ class OxigraphStore:
         if not replace_graphs:
             quads = [q for source in sources for q in source.quads]
             self._store.extend(quads)
+            self._settle(len(quads))
             return len(quads)
         self.update(insert_data_request(sources, replace_graphs))
         return sum(len(source) for source in sources)
@@ -497,7 +516,7 @@ class OxigraphStore:
         for graph in read_graphs:
             for triple in _triples(self._store, graph):
                 native.remove(triple)
-        self._write_difference(target, native)
+        self._settle(self._write_difference(target, native))
         return len(native), passes
 
     def ntriples(self, graph: str | None = None) -> bytes:
@@ -512,18 +531,20 @@ class OxigraphStore:
         """
         return set(self.ntriples(graph).splitlines())
 
-    def _write_difference(self, target: str, derived: ox.Store) -> None:
+    def _write_difference(self, target: str, derived: ox.Store) -> int:
         """Make ``target`` hold the default graph of ``derived``, writing only the difference.
 
         Blank nodes are the same in both stores (never relabelled), so a triple is in both
-        exactly when it is the same triple.
+        exactly when it is the same triple. Returns how many triples were added or removed.
         """
+        changed = 0
         graph = ox.NamedNode(target)
         added: list[ox.Quad] = []
         for t in derived.quads_for_pattern(None, None, None, ox.DefaultGraph()):
             quad = ox.Quad(t.subject, t.predicate, t.object, graph)
             if quad not in self._store:
                 added.append(quad)
+                changed += 1
                 if len(added) >= WRITE_CHUNK:
                     self._store.extend(added)
                     added = []
@@ -536,10 +557,12 @@ class OxigraphStore:
             if ox.Quad(q.subject, q.predicate, q.object) in derived:
                 continue
             (about_target if q.subject == graph else removed).append(q)
+            changed += 1
             if len(removed) >= WRITE_CHUNK:
                 self._remove(removed)
                 removed = []
         self._remove(removed + about_target)
+        return changed
 
     def _remove(self, quads: Sequence[ox.Quad]) -> None:
         """Remove ``quads``: those with blank nodes one by one, then the others in one update."""

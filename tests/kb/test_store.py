@@ -596,6 +596,49 @@ def test_disk_store_survives_close_and_reopen(tmp_path: Path) -> None:
         third.close()
 
 
+def test_a_large_write_to_the_disk_store_is_flushed_out_of_memory(tmp_path: Path) -> None:
+    """A large write leaves RocksDB's memory table: later reads would wade through it.
+
+    Flushed data shows as new sorted files (``*.sst``) in the store's directory; a small write
+    stays in the memory table (and the write-ahead log) as before.
+    """
+    from kb.store.oxigraph import SETTLE_BYTES, SETTLE_QUADS
+
+    directory = tmp_path / "store"
+    store = open_store(directory)
+
+    def sorted_files() -> set[str]:
+        return {path.name for path in directory.glob("*.sst")}
+
+    try:
+        store.update(insert(G1, G1_TURTLE))
+        before = sorted_files()
+        store.update(insert(G2, G2_TURTLE))
+        assert sorted_files() == before, "a small write was flushed"
+        rows = "\n".join(
+            f"<urn:x:subject-{i:012d}> <urn:x:predicate> {i} ." for i in range(SETTLE_QUADS)
+        )
+        request = f"INSERT DATA {{ GRAPH <urn:x:big> {{ {rows} }} }}"
+        assert len(request) >= SETTLE_BYTES
+        store.update(request)
+        flushed = sorted_files()
+        assert flushed - before, "a large update stayed in the memory table"
+        quads = [
+            ox.Quad(
+                ox.NamedNode(f"urn:x:t{i}"),
+                ox.NamedNode("urn:x:p"),
+                ox.Literal(str(i)),
+                ox.NamedNode("urn:x:loaded"),
+            )
+            for i in range(SETTLE_QUADS)
+        ]
+        store.load([ParsedSource(name="many.nq", graph="urn:x:loaded", fmt="nq", quads=quads)])
+        assert sorted_files() - flushed, "a large load stayed in the memory table"
+        assert store.count("urn:x:big") == store.count("urn:x:loaded") == SETTLE_QUADS
+    finally:
+        store.close()
+
+
 # -- the remote backend's failures ----------------------------------------------------------------
 @dataclass
 class FakeEndpoint:
