@@ -38,17 +38,13 @@ another variable), so that no chain joins them by accident.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import pickle
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import product
-from pathlib import Path as FilePath
 from typing import Any, cast
 
 from rdflib import BNode, Literal, URIRef, Variable
@@ -59,6 +55,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Identifier, Node
 
 from kb.sparql.around import Around, Ask, Link, Unfollowable, along
+from kb.sparql.parsed import code_key, kept
 from kb.sparql.text import Triple, term
 
 log = logging.getLogger(__name__)
@@ -102,55 +99,9 @@ def reach_of(query: str) -> QueryReach:
 
     rdflib's parser takes some 35 ms a query, two seconds for srkb's shapes and rules, paid by
     the first write after every start; the result is kept in the user's cache directory
-    (:func:`_cache_file`) under a digest of the query and of this module, and read back there.
+    (:func:`kb.sparql.parsed.kept`) under a digest of the query and of this module.
     """
-    path = _cache_file(query)
-    if path is not None:
-        try:
-            with path.open("rb") as stream:
-                known = pickle.load(stream)  # noqa: S301 - srkb's own file, keyed by a digest
-            if isinstance(known, QueryReach):
-                return known
-        except Exception as err:  # no cache, or an unreadable one: parse again
-            log.debug("no cached reach for a query (%s)", err)
-    found = _parse(query)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{os.getpid()}.part")
-            partial.write_bytes(pickle.dumps(found))
-            partial.replace(path)  # atomic: another process reads the old file or the new
-        except Exception as err:  # a cache that cannot be written is no cache
-            log.debug("reach not cached (%s)", err)
-    return found
-
-
-def _cache_file(query: str) -> FilePath | None:
-    """Where the reach of ``query`` is kept, or ``None`` (``SRKB_CACHE_DIR=off``).
-
-    ``$SRKB_CACHE_DIR``, else ``$XDG_CACHE_HOME/srkb`` or ``~/.cache/srkb``; in ``reach/``.
-    """
-    setting = os.environ.get("SRKB_CACHE_DIR")
-    if setting == "off":
-        return None
-    if setting:
-        root = FilePath(setting)
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or str(FilePath.home() / ".cache")
-        root = FilePath(base) / "srkb"
-    digest = hashlib.sha256(_MODULE_KEY + query.encode()).hexdigest()
-    return root / "reach" / f"{digest}.pickle"
-
-
-def _module_key() -> bytes:
-    """This module's source and rdflib's version: a change to either makes every entry new."""
-    import rdflib
-
-    try:
-        source = FilePath(__file__).read_bytes()
-    except OSError:
-        source = b""
-    return hashlib.sha256(source + rdflib.__version__.encode()).digest()
+    return kept("reach", query, _MODULE_KEY, lambda text: _parse(text), QueryReach)
 
 
 def _parse(query: str) -> QueryReach:
@@ -746,4 +697,4 @@ def _linked(edges: list[Edge], start: Variable) -> list[Edge]:
     return chosen
 
 
-_MODULE_KEY = _module_key()
+_MODULE_KEY = code_key(__file__)

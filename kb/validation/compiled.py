@@ -77,6 +77,7 @@ from kb.validation.focus import (
     inline_subselects,
     minus_to_filters,
 )
+from kb.validation.shape_order import stable
 from kb.validation.threads import validation_threads
 
 log = logging.getLogger(__name__)
@@ -308,29 +309,6 @@ class _Compiler:
         self._prefixes: dict[str, str] = {}
         self._check_declarations()
 
-    def _stable(self, nodes: Iterable[Node]) -> list[Node]:
-        """``nodes`` in an order that is the same in every process.
-
-        Blank nodes get new labels each time the shapes are parsed, so sorting them by label
-        ordered a shape's SPARQL constraints (and so its query's text) differently from one
-        process to the next: the query's parsed reach, kept on disk under a digest of its text
-        (:func:`kb.sparql.reach.reach_of`), was then parsed again by the first write of every
-        start (about 1 s). Blank nodes sort by what the shapes graph says about them.
-        """
-        return sorted(nodes, key=lambda node: (isinstance(node, BNode), self._described(node, 3)))
-
-    def _described(self, node: Node, depth: int) -> str:
-        """A text for ``node`` that does not depend on blank-node labels (to ``depth`` levels)."""
-        if not isinstance(node, BNode):
-            return str(node)
-        if depth == 0:
-            return "[]"
-        parts = sorted(
-            f"{p.n3()} {self._described(o, depth - 1)}"
-            for p, o in self.shapes.predicate_objects(node)
-        )
-        return "[" + " ; ".join(parts) + "]"
-
     # -- shapes-graph level ---------------------------------------------------------------------
     def _check_declarations(self) -> None:
         for kind in _UNSUPPORTED_DECLARATIONS:
@@ -344,7 +322,7 @@ class _Compiler:
             candidates.update(self.shapes.subjects(predicate, None))
         for kind in (SH.NodeShape, SH.PropertyShape):
             candidates.update(s for s in self.shapes.subjects(RDF.type, kind) if self._implicit(s))
-        return self._stable(s for s in candidates if not self._deactivated(s))
+        return stable(self.shapes, [s for s in candidates if not self._deactivated(s)])
 
     def _implicit(self, shape: Node) -> bool:
         """Whether ``shape`` is also a class, and so targets its instances (2.1.3.3)."""
@@ -465,10 +443,10 @@ class _Compiler:
             )
             yield branch, f"  {pattern}"
         if not isinstance(path, URIRef):
-            for child in self._stable(self.shapes.objects(shape, SH.property)):
+            for child in stable(self.shapes, self.shapes.objects(shape, SH.property)):
                 if not self._deactivated(child):
                     yield from self._branches(child, focus, targets)
-        for constraint in self._stable(self.shapes.objects(shape, SH.sparql)):
+        for constraint in stable(self.shapes, self.shapes.objects(shape, SH.sparql)):
             if not self._deactivated(constraint):
                 yield self._sparql_branch(shape, constraint, path, targets)
 
@@ -558,7 +536,7 @@ class _Compiler:
             return []
         patterns = [p for _, p in self._constraints(shape, focus, binder, self._var())]
         if self.shapes.value(shape, SH.path) is None:
-            for child in self._stable(self.shapes.objects(shape, SH.property)):
+            for child in stable(self.shapes, self.shapes.objects(shape, SH.property)):
                 patterns += self._violations(child, focus, binder)
         return patterns
 

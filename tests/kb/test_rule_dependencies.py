@@ -128,3 +128,25 @@ def test_an_unbound_variable_predicate_matches_everything() -> None:
     assert overlaps((TYPE, None), (TYPE, ORG + "Organization"))
     assert not overlaps((TYPE, SRKB + "Vendor"), (TYPE, ORG + "Organization"))
     assert not overlaps((SRKB + "hasProvider", None), (TYPE, None))
+
+
+def test_a_rules_patterns_are_kept_on_disk_for_the_next_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first write after a start would read every rule with rdflib's parser again (0.35 s)."""
+    from kb.reasoning import rule_dependencies
+
+    monkeypatch.setenv("SRKB_CACHE_DIR", str(tmp_path))
+    text = rules()[0].text
+    rule_dependencies.patterns.cache_clear()
+    read = rule_dependencies.patterns(text)
+    assert read[0] and read[1], "a rule has WHERE and INSERT patterns"
+    assert list((tmp_path / "rules").glob("*.pickle")), "kept on disk"
+    rule_dependencies.patterns.cache_clear()  # as in a new process
+
+    def no_parsing(_text: str) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(rule_dependencies, "_patterns", no_parsing)
+    assert rule_dependencies.patterns(text) == read
+    rule_dependencies.patterns.cache_clear()
