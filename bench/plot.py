@@ -30,10 +30,11 @@ STEPS = {
     "validate": "full validation",
     "start": "service start, unchanged store",
     "write": "one organisation's write, all up to date",
+    "write-http": "the same write over HTTP",
     "report": "whole-ecosystem report",
     "questions": "one-organisation questions",
 }
-#: Colour-blind-safe palette (Okabe and Ito), one per step in :data:`STEPS` order.
+#: Colour-blind-safe palette (Okabe and Ito, and Tol's wine), one per step in :data:`STEPS` order.
 COLOURS = (
     "#000000",
     "#E69F00",
@@ -42,11 +43,12 @@ COLOURS = (
     "#D55E00",
     "#0072B2",
     "#CC79A7",
+    "#882255",
     "#7f7f7f",
     "#F0E442",
 )
-WIDTH, HEIGHT = 760, 460
-LEFT, RIGHT, TOP, BOTTOM = 70, 270, 40, 60
+WIDTH, HEIGHT = 800, 460
+LEFT, RIGHT, TOP, BOTTOM = 70, 310, 40, 60
 
 Curves = dict[str, list[tuple[int, float]]]
 

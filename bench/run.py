@@ -56,6 +56,7 @@ SRKB_STEPS = (
     "start",
     "start-reinfer",
     "write",
+    "write-http",
     "questions",
     "impact",
     "report",
@@ -79,6 +80,7 @@ LABELS = {
     "start": "service start on the existing store (nothing changed)",
     "start-reinfer": "service start that infers and validates again (no stamp)",
     "write": "a write of one organisation's graph, everything up to date (p50 of --rounds)",
+    "write-http": "the same write as a client makes it: PUT /store over HTTP (p50 of --rounds)",
     "validate": "validation (all shapes)",
     "questions": "one-organisation questions (all, once)",
     "impact": "impact of a platform provider",
@@ -398,6 +400,11 @@ def details(size: dict[str, Any]) -> list[str]:
                 f"a full refresh (inference, validation, readiness, history) in the same run: "
                 f"{write['full_refresh_seconds']:.3g} s"
             )
+    if write := info("write-http"):
+        facts.append(
+            f"over HTTP, a write touching a global vendor: {write['hub_seconds']:.3g} s "
+            f"(writes {write['hub_writes']} s; plain writes {write['writes']} s)"
+        )
     return facts
 
 

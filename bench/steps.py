@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import resource
+import secrets
 import shutil
 import sys
 import time
@@ -292,6 +293,71 @@ def step_write(params: Params) -> Result:
         "hub_seconds": hub[len(hub) // 2],
         "hub_writes": [round(s, 4) for s in hub],
         "full_refresh_seconds": round(refresh, 4),
+    }
+
+
+def step_write_http(params: Params) -> Result:
+    """:func:`step_write`'s writes as a client makes them: ``PUT /store?graph=`` over HTTP.
+
+    ``srkb serve`` runs on the store in a child process on 127.0.0.1 (untimed until ``/health``
+    answers); each write is timed from sending the request to reading the answer, which comes
+    once inference, validation, readiness and the history have followed the write (the
+    ``Srkb-Refresh: done`` header; any other answer fails the step). One connection, kept
+    alive, as a client would. The graphs are deleted again (untimed) before the service stops.
+    """
+    import http.client
+    from urllib.parse import quote
+
+    from bench.load_server import Server
+
+    who = subjects(params)
+    token = secrets.token_urlsafe(16)  # a server without one refuses every write
+    server = Server(params["store"], None, {"SRKB_API_TOKEN": token})
+    graphs: list[str] = []
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+    try:
+        server.wait_ready(timeout=float(params.get("timeout") or 600.0))
+
+        def request(method: str, graph: str, body: bytes | None = None) -> http.client.HTTPResponse:
+            headers = {"Authorization": f"Bearer {token}"}
+            if body is not None:
+                headers["Content-Type"] = "text/turtle"
+            connection.request(method, f"/store?graph={quote(graph, safe='')}", body, headers)
+            response = connection.getresponse()
+            response.read()
+            return response
+
+        def put(index: int, vendor: str) -> float:
+            graph = f"https://example.org/bench/http-write-{index}"
+            graphs.append(graph)
+            body = _organisation_turtle(params, 500_000 + index, vendor)
+            started = time.perf_counter()
+            response = request("PUT", graph, body)
+            seconds = time.perf_counter() - started
+            if (
+                response.status not in (200, 201, 204)
+                or response.getheader("Srkb-Refresh") != "done"
+            ):
+                raise RuntimeError(
+                    f"PUT {graph}: {response.status}, Srkb-Refresh "
+                    f"{response.getheader('Srkb-Refresh')!r}"
+                )
+            return seconds
+
+        writes = int(params.get("rounds") or WRITES)
+        ready()
+        plain = sorted(put(i, who["provider"]) for i in range(writes))
+        hub = sorted(put(writes + i, who["global_vendor"]) for i in range(writes))
+        for graph in graphs:
+            request("DELETE", graph)
+    finally:
+        connection.close()
+        server.stop()
+    return {
+        "seconds": plain[len(plain) // 2],
+        "writes": [round(s, 4) for s in plain],
+        "hub_seconds": hub[len(hub) // 2],
+        "hub_writes": [round(s, 4) for s in hub],
     }
 
 
@@ -608,6 +674,7 @@ STEPS: dict[str, Callable[[Params], Result]] = {
     "start": step_start,
     "start-reinfer": step_start_reinfer,
     "write": step_write,
+    "write-http": step_write_http,
     "validate": step_validate,
     "questions": step_questions,
     "impact": step_impact,

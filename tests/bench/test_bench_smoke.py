@@ -46,6 +46,9 @@ def test_every_step_its_baseline_and_the_http_part_run_and_are_reported(tmp_path
     assert steps["start"]["info"]["reused_inferences"], "the start inferred again"
     # --rounds 1: one plain write and one hub write
     assert len(steps["write"]["info"]["writes"]) == len(steps["write"]["info"]["hub_writes"]) == 1
+    over_http = steps["write-http"]["info"]  # the step fails unless each PUT answered "done"
+    assert len(over_http["writes"]) == len(over_http["hub_writes"]) == 1
+    assert steps["write-http"]["median"] > 0
     assert all(rows >= 0 for rows in steps["questions"]["info"]["rows"].values())
     reports = steps["reports"]["info"]
     assert "question who-provides-what-to-whom" in reports["ms"]
