@@ -140,7 +140,9 @@ def test_a_rules_patterns_are_kept_on_disk_for_the_next_process(
     text = rules()[0].text
     rule_dependencies.patterns.cache_clear()
     read = rule_dependencies.patterns(text)
-    assert read[0] and read[1], "a rule has WHERE and INSERT patterns"
+    where, template = read
+    assert where, "a rule has WHERE patterns"
+    assert template, "a rule has INSERT patterns"
     assert list((tmp_path / "rules").glob("*.pickle")), "kept on disk"
     rule_dependencies.patterns.cache_clear()  # as in a new process
 
