@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         quiet_literal_warnings()  # anyone's ill-typed literal must not put a traceback in the log
         expired = streams.install()  # a stream cut at its deadline: one line, not a traceback
         kb = await run_in_threadpool(KnowledgeBase.open, config)
+        kb.prepare_writes_in_background()  # readiness and the last run, before the first write
         app.state.kb = kb
         app.state.settings = config
         # /sparql's queries: in worker processes that are killed at the timeout when the store

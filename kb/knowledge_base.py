@@ -102,6 +102,7 @@ class KnowledgeBase:
         self._pending: Callable[[], None] | None = None
         self._retrying = False  # a background thread retries _pending (guarded by _write_lock)
         self._retry_thread: threading.Thread | None = None
+        self._warm_thread: threading.Thread | None = None
         self._closed = threading.Event()
 
     @classmethod
@@ -304,6 +305,35 @@ class KnowledgeBase:
         self.report()
         return service_levels(self.store)
 
+    def prepare_writes_in_background(self) -> None:
+        """Get ready now, in a thread, what the first write would otherwise make (a service).
+
+        A start that kept the saved report scores no readiness and reads no run back from the
+        history; the first write then did both, 2.9 s at 1M triples over HTTP instead of 0.19 s.
+        Here a thread does it under the write lock: a write that comes sooner waits for it, as
+        it would have done the work itself. Only the service asks: a CLI command that opens the
+        knowledge base for one answer has no later write to get ready for.
+        """
+        if self._warm_thread is not None:
+            return
+        self._warm_thread = threading.Thread(
+            target=self._prepare_writes, name="srkb-prepare-writes", daemon=True
+        )
+        self._warm_thread.start()
+
+    def _prepare_writes(self) -> None:
+        with self._write_lock:
+            if self._closed.is_set() or self._pending is not None:
+                return  # pending work comes first, and makes both itself
+            try:
+                report = self._report
+                if report is not None and self._readiness is None:
+                    self._readiness = compute_readiness(self.store, report)
+                if self._last_run is None:
+                    self._last_run = last_run(self.store)
+            except Exception:
+                log.warning("getting ready for writes failed: the first write will", exc_info=True)
+
     # -- pending work, and its retries ----------------------------------------------------------
     def _defer(self, job: Callable[[], None]) -> None:
         """Keep ``job`` to run before anything else, and retry it in the background.
@@ -351,9 +381,9 @@ class KnowledgeBase:
     def close(self) -> None:
         """Stop retrying, close the store."""
         self._closed.set()
-        thread = self._retry_thread
-        if thread is not None:
-            thread.join(timeout=2 * RETRY_MAX + self.settings.query_timeout)
+        for thread in (self._retry_thread, self._warm_thread):
+            if thread is not None:
+                thread.join(timeout=2 * RETRY_MAX + self.settings.query_timeout)
         self.store.close()
 
 

@@ -7,6 +7,7 @@ report.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,3 +45,48 @@ def test_a_write_whose_validation_fails_afterwards_is_answered_as_applied(
         assert not kb.write(lambda: kb.store.update(INSERT)).pending
     finally:
         kb.close()
+
+
+NEWCOMER = b"""@prefix srkb: <https://w3id.org/srkb#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+<http://example.org/newcomer> a org:Organization ;
+    srkb:registersComponent <http://example.org/newcomer-component> .
+"""
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_a_service_gets_ready_for_its_first_write_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prepared: bool
+) -> None:
+    """A start that kept the saved report leaves readiness and the last run for later.
+
+    Prepared in the background, the first write reads neither again; unprepared, it must.
+    """
+    from kb.protocol import graph_store
+
+    settings = Settings(store=str(tmp_path / "store"), demo=True)
+    KnowledgeBase.open(settings).close()  # the demo, inferred, validated, recorded
+    kb = KnowledgeBase.open(Settings(store=str(tmp_path / "store")))  # keeps the saved report
+    reads: list[str] = []
+    try:
+        if prepared:
+            kb.prepare_writes_in_background()
+            assert kb._warm_thread is not None
+            kb._warm_thread.join(timeout=120)
+        for name in ("last_run", "compute_readiness"):
+            real = getattr(knowledge_base, name)
+
+            def counted(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+                reads.append(_name)
+                return _real(*args, **kwargs)
+
+            monkeypatch.setattr(knowledge_base, name, counted)
+        written = graph_store.put(kb, "http://example.org/graph/newcomer", NEWCOMER, "ttl")
+        assert written.refresh == "done"
+        assert kb.readiness().organisations, "readiness is there"
+    finally:
+        kb.close()
+    if prepared:
+        assert reads == [], "the first write read again what was prepared"
+    else:
+        assert sorted(set(reads)) == ["compute_readiness", "last_run"]
