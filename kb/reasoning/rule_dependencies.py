@@ -115,15 +115,7 @@ def patterns(rule_text: str) -> tuple[list[Pattern], list[Pattern]]:
     """
     from kb.sparql.parsed import kept
 
-    return kept("rules", rule_text, _code_key(), _patterns, tuple)
-
-
-@cache
-def _code_key() -> bytes:
-    """:func:`kb.sparql.parsed.code_key` of this module, once it is needed."""
-    from kb.sparql.parsed import code_key
-
-    return code_key(__file__)
+    return kept("rules", rule_text, __file__, _patterns, tuple)
 
 
 def _patterns(rule_text: str) -> tuple[list[Pattern], list[Pattern]]:

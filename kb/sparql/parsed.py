@@ -14,6 +14,7 @@ import logging
 import os
 import pickle
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+@cache
 def code_key(source_file: str) -> bytes:
     """A digest of a module's source and of rdflib's version: a change to either renews entries."""
     import rdflib
@@ -50,12 +52,13 @@ def cache_file(kind: str, text: str, code: bytes) -> Path | None:
     return root / kind / f"{digest}.pickle"
 
 
-def kept(kind: str, text: str, code: bytes, read: Callable[[str], T], expected: type) -> T:
+def kept(kind: str, text: str, reader: str, read: Callable[[str], T], expected: type) -> T:
     """``read(text)``, from the cache when an earlier process kept it (of type ``expected``).
 
-    A cache that cannot be read or written is no cache: the text is read again.
+    ``reader`` is the source file of the module whose code ``read`` is (:func:`code_key`). A
+    cache that cannot be read or written is no cache: the text is read again.
     """
-    path = cache_file(kind, text, code)
+    path = cache_file(kind, text, code_key(reader))
     if path is not None:
         try:
             with path.open("rb") as stream:

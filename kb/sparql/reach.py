@@ -55,7 +55,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Identifier, Node
 
 from kb.sparql.around import Around, Ask, Link, Unfollowable, along
-from kb.sparql.parsed import code_key, kept
+from kb.sparql.parsed import kept
 from kb.sparql.text import Triple, term
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def reach_of(query: str) -> QueryReach:
     the first write after every start; the result is kept in the user's cache directory
     (:func:`kb.sparql.parsed.kept`) under a digest of the query and of this module.
     """
-    return kept("reach", query, _MODULE_KEY, lambda text: _parse(text), QueryReach)
+    return kept("reach", query, __file__, _parse, QueryReach)
 
 
 def _parse(query: str) -> QueryReach:
@@ -695,6 +695,3 @@ def _linked(edges: list[Edge], start: Variable) -> list[Edge]:
                 reached |= ends
                 changed = True
     return chosen
-
-
-_MODULE_KEY = code_key(__file__)

@@ -25,6 +25,7 @@ from kb.store import open_store
 from kb.validation import compiled
 from kb.validation.incremental import affected_foci
 from kb.validation.shacl import _graph_from
+from tests.support.parsed_cache import read_then_kept
 
 EX = "https://example.org/campus#"
 SRKB = "https://w3id.org/srkb#"
@@ -265,16 +266,5 @@ def test_a_parsed_query_is_kept_on_disk_for_the_next_process(
     """The first write after a start would parse every rule and shape query again (seconds)."""
     from kb.sparql import reach as reach_module
 
-    monkeypatch.setenv("SRKB_CACHE_DIR", str(tmp_path))
     query = "SELECT ?this WHERE { ?this <urn:a> ?x . ?x <urn:b>/^<urn:c> ?y }"
-    reach_module.reach_of.cache_clear()
-    parsed = reach_module.reach_of(query)
-    assert list((tmp_path / "reach").glob("*.pickle")), "kept on disk"
-    reach_module.reach_of.cache_clear()  # as in a new process
-
-    def no_parsing(_query: str) -> None:
-        raise AssertionError("parsed again")
-
-    monkeypatch.setattr(reach_module, "_parse", no_parsing)
-    assert reach_module.reach_of(query) == parsed
-    reach_module.reach_of.cache_clear()
+    read_then_kept(monkeypatch, tmp_path, reach_module, "reach_of", "_parse", "reach", query)

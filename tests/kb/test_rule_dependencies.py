@@ -22,6 +22,7 @@ from kb.reasoning.inference import rule, rule_plan, rules, run_to_fixpoint
 from kb.reasoning.rule_dependencies import ANY, TYPE, RuleKeys, order, overlaps, plan
 from kb.store.oxigraph import OxigraphStore
 from tests.support.generate import Ecosystem, ecosystems
+from tests.support.parsed_cache import read_then_kept
 
 EXAMPLES = sorted(Path(resources.examples_dir()).glob("*/*.ttl"))
 SRKB = "https://w3id.org/srkb#"
@@ -136,19 +137,9 @@ def test_a_rules_patterns_are_kept_on_disk_for_the_next_process(
     """The first write after a start would read every rule with rdflib's parser again (0.35 s)."""
     from kb.reasoning import rule_dependencies
 
-    monkeypatch.setenv("SRKB_CACHE_DIR", str(tmp_path))
     text = rules()[0].text
-    rule_dependencies.patterns.cache_clear()
-    read = rule_dependencies.patterns(text)
-    where, template = read
+    where, template = read_then_kept(
+        monkeypatch, tmp_path, rule_dependencies, "patterns", "_patterns", "rules", text
+    )
     assert where, "a rule has WHERE patterns"
     assert template, "a rule has INSERT patterns"
-    assert list((tmp_path / "rules").glob("*.pickle")), "kept on disk"
-    rule_dependencies.patterns.cache_clear()  # as in a new process
-
-    def no_parsing(_text: str) -> None:
-        raise AssertionError("parsed again")
-
-    monkeypatch.setattr(rule_dependencies, "_patterns", no_parsing)
-    assert rule_dependencies.patterns(text) == read
-    rule_dependencies.patterns.cache_clear()
