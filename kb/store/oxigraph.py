@@ -337,10 +337,9 @@ class OxigraphStore:
             raise InputError(
                 f"the update failed and changed nothing: {err}", source="update"
             ) from err
-        if len(sparql) >= SETTLE_BYTES:
-            self._settle(SETTLE_QUADS)
+        self._settle(large=len(sparql) >= SETTLE_BYTES)
 
-    def _settle(self, written: int) -> None:
+    def _settle(self, *, large: bool) -> None:
         """After a large write to the on-disk store, flush RocksDB's memory table to disk.
 
         A large write (a saved full validation report replacing the last one, a full
@@ -349,7 +348,7 @@ class OxigraphStore:
         times slower (4 ms against 0.3 ms) and took 0.23-0.25 s instead of 0.18 s, until the
         process ended. Flushing costs about 0.4 s at 1M, once.
         """
-        if written >= SETTLE_QUADS and self.capabilities.persistent:
+        if large and self.capabilities.persistent:
             self._store.flush()
 
     def load(self, sources: Sequence[ParsedSource], *, replace_graphs: Sequence[str] = ()) -> int:
@@ -368,7 +367,7 @@ class OxigraphStore:
         if not replace_graphs:
             quads = [q for source in sources for q in source.quads]
             self._store.extend(quads)
-            self._settle(len(quads))
+            self._settle(large=len(quads) >= SETTLE_QUADS)
             return len(quads)
         self.update(insert_data_request(sources, replace_graphs))
         return sum(len(source) for source in sources)
@@ -516,7 +515,7 @@ class OxigraphStore:
         for graph in read_graphs:
             for triple in _triples(self._store, graph):
                 native.remove(triple)
-        self._settle(self._write_difference(target, native))
+        self._settle(large=self._write_difference(target, native) >= SETTLE_QUADS)
         return len(native), passes
 
     def ntriples(self, graph: str | None = None) -> bytes:
