@@ -202,16 +202,11 @@ class KnowledgeBase:
             scores = rescore(self.store, report, previous, before, seeds)
         else:
             scores = compute_readiness(self.store, report)
-        if self._last_run is None:
-            # The first run of this process is recorded as its changes from the newest run in
-            # the history, read back (3 s at 1M triples), rather than whole (~190k triples,
-            # 18 s at 1M).
-            self._last_run = last_run(self.store)
         self._last_run = record(
             self.store,
             Run.of(report, scores),
             keep=self.settings.history_runs,
-            previous=self._last_run,
+            previous=self._last_recorded(),
         )
         self._report, self._readiness = report, scores
 
@@ -305,6 +300,17 @@ class KnowledgeBase:
         self.report()
         return service_levels(self.store)
 
+    def _last_recorded(self) -> Run | None:
+        """The run this process recorded last, else the newest in the history (read once).
+
+        The first run of a process is recorded as its changes from the newest run in the history,
+        read back (3 s at 1M triples), rather than whole (~190k triples, 18 s at 1M). The caller
+        holds the write lock.
+        """
+        if self._last_run is None:
+            self._last_run = last_run(self.store)
+        return self._last_run
+
     def prepare_writes_in_background(self) -> None:
         """Get ready now, in a thread, what the first write would otherwise make (a service).
 
@@ -326,11 +332,9 @@ class KnowledgeBase:
             if self._closed.is_set() or self._pending is not None:
                 return  # pending work comes first, and makes both itself
             try:
-                report = self._report
-                if report is not None and self._readiness is None:
-                    self._readiness = compute_readiness(self.store, report)
-                if self._last_run is None:
-                    self._last_run = last_run(self.store)
+                if self._report is not None and self._readiness is None:
+                    self._readiness = compute_readiness(self.store, self._report)
+                self._last_recorded()
             except Exception:
                 log.warning("getting ready for writes failed: the first write will", exc_info=True)
 
