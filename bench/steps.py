@@ -287,12 +287,16 @@ def step_write(params: Params) -> Result:
     for graph in graphs:
         graph_store.delete(kb, graph)
     kb.close()
+    return {**_writes_summary(plain, hub), "full_refresh_seconds": round(refresh, 4)}
+
+
+def _writes_summary(plain: list[float], hub: list[float]) -> Result:
+    """The medians and the sorted seconds of the plain and the hub writes of a write step."""
     return {
         "seconds": plain[len(plain) // 2],
         "writes": [round(s, 4) for s in plain],
         "hub_seconds": hub[len(hub) // 2],
         "hub_writes": [round(s, 4) for s in hub],
-        "full_refresh_seconds": round(refresh, 4),
     }
 
 
@@ -353,12 +357,7 @@ def step_write_http(params: Params) -> Result:
     finally:
         connection.close()
         server.stop()
-    return {
-        "seconds": plain[len(plain) // 2],
-        "writes": [round(s, 4) for s in plain],
-        "hub_seconds": hub[len(hub) // 2],
-        "hub_writes": [round(s, 4) for s in hub],
-    }
+    return _writes_summary(plain, hub)
 
 
 def step_validate(params: Params) -> Result:
