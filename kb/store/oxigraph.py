@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -25,6 +26,7 @@ from rdflib.term import Identifier
 from kb.errors import InputError, ResultLimitError, StoreBusyError, StoreUnavailableError
 from kb.namespaces import GRAPH_BASE
 from kb.sparql.results import QueryResult, Row
+from kb.sparql.rewrite import mask
 from kb.sparql.text import insert_data, iri
 from kb.store.protocol import Capabilities, Store
 from kb.store.seal import read_seal, write_seal
@@ -617,11 +619,67 @@ def _scratch_space(asserted: int) -> Iterator[OxigraphStore]:
         return
     with tempfile.TemporaryDirectory(prefix="srkb-inference-") as directory:
         log.info("%d asserted triples: the rules run in a scratch store on disk", asserted)
-        scratch = OxigraphStore(Path(directory))
+        scratch = _DiskScratch(Path(directory))
         try:
             yield scratch
         finally:
             scratch.close()
+
+
+class _DiskScratch(OxigraphStore):
+    """The on-disk rule workspace of a big inference: a rule's additions go in bounded chunks.
+
+    Oxigraph runs ``INSERT {...} WHERE {...}`` by collecting every solution, then writing every
+    new quad in one transaction held in memory until it commits: at 10M triples one rule adds
+    millions of triples, and the run peaked at 11 GiB. Here such a rule runs as the ``CONSTRUCT``
+    of the same template and pattern, read lazily from a snapshot of the store (so, as in the
+    update, the pattern never sees the rule's own additions) and written :data:`WRITE_CHUNK`
+    triples a transaction. Nobody else reads the scratch store, so nobody sees a rule half done.
+    """
+
+    def update(self, sparql: str) -> None:
+        construct = _as_construct(sparql)
+        if construct is None:
+            super().update(sparql)
+            return
+        try:
+            triples = iter(cast("Iterable[ox.Triple]", self._store.query(construct)))
+            while chunk := [
+                ox.Quad(t.subject, t.predicate, t.object) for t in islice(triples, WRITE_CHUNK)
+            ]:
+                self._store.extend(chunk)
+        except SyntaxError as err:
+            raise syntax_error(err, "update") from err
+
+
+_INSERT = re.compile(r"(?<![?$:\w])INSERT\s*\{", re.IGNORECASE)
+_OTHER_OPERATION = re.compile(
+    r"(?<![?$:\w])(?:DELETE|WITH|USING|DATA|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)(?![\w:])",
+    re.IGNORECASE,
+)
+
+
+def _as_construct(sparql: str) -> str | None:
+    """The ``CONSTRUCT`` form of an update that is one ``INSERT {...} WHERE {...}``, else None."""
+    masked = mask(sparql)
+    found = list(_INSERT.finditer(masked))
+    if len(found) != 1 or _OTHER_OPERATION.search(masked) or _top_level_semicolon(masked):
+        return None
+    start = found[0].start()
+    return f"{sparql[:start]}CONSTRUCT{sparql[start + len('INSERT') :]}"
+
+
+def _top_level_semicolon(masked: str) -> bool:
+    """Whether a ``;`` outside braces separates operations (inside, it separates predicates)."""
+    depth = 0
+    for char in masked:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == ";" and depth == 0:
+            return True
+    return False
 
 
 def scratch_store(*ntriples: bytes) -> OxigraphStore:
