@@ -51,6 +51,12 @@ _NT = ox.RdfFormat.N_TRIPLES
 #: run peaks at 1.7 GiB; at 12M (85,000 organisations) the memory scratch passed 8 GiB.
 SCRATCH_IN_MEMORY_MAX = 4_000_000
 
+#: Asserted triples up to which :meth:`OxigraphStore.materialise` keeps the ones it copied into
+#: the memory scratch store, to take them out again after the rules without reading the disk
+#: store a second time: at 1M that takes 0.7 s instead of 6.5 s, and the list costs ~480 bytes a
+#: triple (462 MiB at 1M) on top of the run's ~1.3 GiB.
+KEEP_ASSERTED_MAX = 2_000_000
+
 #: Triples a transaction of :meth:`OxigraphStore.materialise` writes at most: a first run at ten
 #: million triples would otherwise hold all its additions in one transaction.
 WRITE_CHUNK = 100_000
@@ -496,7 +502,8 @@ class OxigraphStore:
         self._note = None  # a write through srkb's store voids the seal (kb.store.seal)
         asserted = sum(self.count(graph) for graph in read_graphs)
         with _scratch_space(asserted) as scratch:
-            return self._materialise_in(scratch, read_graphs, target, fixpoint)
+            keep = not scratch.capabilities.persistent and asserted <= KEEP_ASSERTED_MAX
+            return self._materialise_in(scratch, read_graphs, target, fixpoint, keep=keep)
 
     def _materialise_in(
         self,
@@ -504,19 +511,28 @@ class OxigraphStore:
         read_graphs: Sequence[str],
         target: str,
         fixpoint: Callable[[Store], int],
+        *,
+        keep: bool,
     ) -> tuple[int, int]:
         native = scratch.native
+        kept: list[ox.Quad] = []
         for graph in read_graphs:
             if scratch.capabilities.persistent:  # the bulk loader peaked at 9.4 GiB at 12M
                 triples = _triples(self._store, graph)
                 while chunk := list(islice(triples, WRITE_CHUNK)):
                     native.extend(chunk)
+            elif keep:
+                quads = list(_triples(self._store, graph))
+                native.bulk_extend(quads)
+                kept += quads
             else:
                 native.bulk_extend(_triples(self._store, graph))
         passes = fixpoint(scratch)
-        for graph in read_graphs:
-            for triple in _triples(self._store, graph):
-                native.remove(triple)
+        # Read again from disk unless kept: 6.5 s against 0.7 s at 1M (see KEEP_ASSERTED_MAX).
+        asserted = kept if keep else (t for g in read_graphs for t in _triples(self._store, g))
+        for triple in asserted:
+            native.remove(triple)
+        del kept, asserted  # before the write-back, which does not need them
         self._settle(large=self._write_difference(target, native) >= SETTLE_QUADS)
         return len(native), passes
 

@@ -569,6 +569,35 @@ def test_big_data_inference_gives_the_same_graph_and_clears_the_stale_mark_last(
     assert stale == [len(removals) - 1], removals
 
 
+@pytest.mark.parametrize("keep", [True, False])
+def test_memory_inference_keeps_or_reads_again_the_asserted_triples_to_the_same_graph(
+    monkeypatch: pytest.MonkeyPatch, keep: bool
+) -> None:
+    """Below a size the copied triples are kept to be taken out of the scratch store after the
+    rules; above it they are read from the store again. Blank nodes must match either way."""
+    from kb.store import oxigraph
+
+    reference = open_store("memory")
+    install_model(reference)
+    load(reference, BN_PROVIDER, BN_CONSUMER, SAME_AS)
+    monkeypatch.setattr(oxigraph, "KEEP_ASSERTED_MAX", 10**9 if keep else 0)
+    kept: list[bool] = []
+    real = oxigraph.OxigraphStore._materialise_in
+
+    def materialise_in(self: OxigraphStore, *args: object, **options: bool) -> tuple[int, int]:
+        kept.append(options["keep"])
+        return real(self, *args, **options)
+
+    monkeypatch.setattr(oxigraph.OxigraphStore, "_materialise_in", materialise_in)
+    other = open_store("memory")
+    install_model(other)
+    load(other, BN_PROVIDER, BN_CONSUMER, SAME_AS)
+    assert kept
+    assert set(kept) == {keep}
+    assert inferred(other) == inferred(reference)
+    assert blank_roles(other) == [{"ServiceConsumer"}, {"ServiceProvider"}]
+
+
 def inferred(store: Store) -> tuple[int, set[str]]:
     """How many lines the inferred graph has but its stamp, and those without blank nodes.
 
