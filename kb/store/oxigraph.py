@@ -666,6 +666,8 @@ class _DiskScratch(OxigraphStore):
                 self._store.extend(chunk)
         except SyntaxError as err:
             raise syntax_error(err, "update") from err
+        except RuntimeError as err:  # as the update says it; what was written is scratch anyway
+            raise InputError(f"the update failed: {err}", source="update") from err
 
 
 _INSERT = re.compile(r"(?<![?$:\w])INSERT\s*\{", re.IGNORECASE)
