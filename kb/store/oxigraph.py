@@ -26,7 +26,7 @@ from rdflib.term import Identifier
 from kb.errors import InputError, ResultLimitError, StoreBusyError, StoreUnavailableError
 from kb.namespaces import GRAPH_BASE
 from kb.sparql.results import QueryResult, Row
-from kb.sparql.rewrite import mask
+from kb.sparql.rewrite import brace_depths, mask
 from kb.sparql.text import insert_data, iri
 from kb.store.protocol import Capabilities, Store
 from kb.store.seal import read_seal, write_seal
@@ -681,23 +681,12 @@ def _as_construct(sparql: str) -> str | None:
     """The ``CONSTRUCT`` form of an update that is one ``INSERT {...} WHERE {...}``, else None."""
     masked = mask(sparql)
     found = list(_INSERT.finditer(masked))
-    if len(found) != 1 or _OTHER_OPERATION.search(masked) or _top_level_semicolon(masked):
+    # A ``;`` outside every brace separates operations (inside one, it separates predicates).
+    between = any(c == ";" and d == 0 for c, d in zip(masked, brace_depths(masked), strict=True))
+    if len(found) != 1 or _OTHER_OPERATION.search(masked) or between:
         return None
     start = found[0].start()
     return f"{sparql[:start]}CONSTRUCT{sparql[start + len('INSERT') :]}"
-
-
-def _top_level_semicolon(masked: str) -> bool:
-    """Whether a ``;`` outside braces separates operations (inside, it separates predicates)."""
-    depth = 0
-    for char in masked:
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif char == ";" and depth == 0:
-            return True
-    return False
 
 
 def scratch_store(*ntriples: bytes) -> OxigraphStore:
