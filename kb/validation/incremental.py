@@ -26,34 +26,28 @@ import hashlib
 import logging
 import time
 from collections.abc import Collection
-from typing import cast
 
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.term import Identifier, Node
 
 from kb.namespaces import (
     INFERRED_GRAPH,
     SH,
     SHAPES_GRAPH,
-    SRKB,
     VALIDATION_GRAPH,
     knowledge_graphs,
 )
 from kb.reasoning import stamp
 from kb.sparql.reach import affected, reach_of
-from kb.sparql.text import Triple, bind_column, iri, term
+from kb.sparql.text import Triple, bind_column, iri
 from kb.store import Store
 from kb.validation import compiled as validation_sparql
-from kb.validation import shacl_report
 from kb.validation.shacl import (
-    CHECKED_RUN,
-    CHECKED_SHAPES,
-    FINDING_MESSAGE,
-    Finding,
     ValidationReport,
     _finding_order,
     _findings,
     _graph_from,
+    _replace_results,
     _Result,
     _shapes_digest,
     raw_graph_of,
@@ -202,57 +196,3 @@ def validate_around(
         time.perf_counter() - started,
     )
     return ValidationReport(conforms=conforms, findings=findings, raw_graph=raw_graph_of(store))
-
-
-def _replace_results(
-    store: Store,
-    foci: set[Identifier],
-    compiled: tuple[validation_sparql.ShapeResult, ...],
-    nodes: list[BNode],
-    findings: list[tuple[Node, Finding]],
-    conforms: bool,
-    checked: tuple[str, str] | None,
-) -> None:
-    """Replace the saved results of ``foci`` (and the report's verdict and stamp), in one request.
-
-    The report and its results are blank nodes, so the request finds them by pattern: the old
-    results by their focus node, the report by its type.
-    """
-    graph = iri(VALIDATION_GRAPH)
-    values = " ".join(term(f) for f in sorted(foci, key=str))
-    triples = shacl_report.report_triples(compiled, conforms, nodes)
-
-    def n3(node: Node) -> str:
-        return term(cast("Identifier", node))
-
-    lines: list[str] = []
-    messages: dict[Node, int] = {}
-    for s, p, o in triples:
-        if p == SH.resultMessage:
-            messages[s] = messages.get(s, 0) + 1
-        if p == SH.conforms or (p == RDF.type and o == SH.ValidationReport):
-            continue  # the report node stays; its verdict is replaced below
-        subject = "?report" if p == SH.result else n3(s)
-        lines.append(f"{subject} {n3(p)} {n3(o)} .")
-    for node, finding in findings:
-        lines.append(f"{n3(node)} {n3(SRKB.precondition)} {n3(Literal(finding.precondition))} .")
-        if finding.organisation:
-            organisation = n3(URIRef(finding.organisation))
-            lines.append(f"{n3(node)} {n3(SRKB.concernsOrganisation)} {organisation} .")
-        if messages.get(node, 0) > 1:
-            lines.append(f"{n3(node)} {n3(FINDING_MESSAGE)} {n3(Literal(finding.message))} .")
-    if checked is not None:
-        run, shapes = checked
-        lines.append(f"{graph} {n3(CHECKED_RUN)} {n3(Literal(run))} .")
-        lines.append(f"{graph} {n3(CHECKED_SHAPES)} {n3(Literal(shapes))} .")
-    body = "\n".join(lines)
-    store.update(
-        f"{_SH}DELETE {{ GRAPH {graph} {{ ?report sh:result ?result . ?result ?p ?o }} }}\n"
-        f"WHERE {{ GRAPH {graph} {{ VALUES ?focus {{ {values} }} ?result sh:focusNode ?focus ;"
-        f" ?p ?o . ?report sh:result ?result }} }} ;\n"
-        f"DELETE WHERE {{ GRAPH {graph} {{ ?report sh:conforms ?verdict }} }} ;\n"
-        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} ?p ?o }} }} ;\n"
-        f"INSERT {{ GRAPH {graph} {{\n"
-        f"?report sh:conforms {n3(Literal(conforms))} .\n{body}\n}} }}\n"
-        f"WHERE {{ GRAPH {graph} {{ ?report a sh:ValidationReport }} }}"
-    )

@@ -1,0 +1,228 @@
+"""A full validation saves only the results that changed, and the saved graph is as if saved whole.
+
+Rewriting the whole validation graph in one transaction was the dearest part of a validation on
+the embedded store. :func:`kb.validation.shacl.validate` now compares the saved results with the
+new ones, focus node by focus node, and replaces only those that differ. These tests check that
+the graph it leaves is the graph a whole save leaves (isomorphic, blank nodes and all), that a run
+which finds what the last one found rewrites no result, and that it falls back to a whole save
+where it must (a changed result on a blank node, other shapes, a remote store).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from kb import resources
+from kb.interchange.loading import install_model, parse_stream, write_sources
+from kb.namespaces import SH, SRKB, VALIDATION_GRAPH
+from kb.reasoning.inference import infer
+from kb.store import Store, open_store
+from kb.store.oxigraph import OxigraphStore
+from kb.validation import shacl
+from kb.validation.shacl import saved_report, validate
+from tests.support.generate import Ecosystem, ecosystems
+
+#: A component whose results are all core constraints (no blank-node copies in the report).
+VENDOR = """
+@prefix srkb: <https://w3id.org/srkb#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix ex: <https://example.org/vendor#> .
+OWNER srkb:registersComponent ex:component .
+ex:component a srkb:ServiceComponent ; srkb:refersToService ex:S ; srkb:hasVendor ex:V .
+ex:R a srkb:ServiceRelationship ;
+    srkb:hasProvider ex:V ; srkb:hasConsumer OWNER ; srkb:concernsService ex:S .
+"""
+OWNED = VENDOR.replace("OWNER", "ex:Org") + "ex:Org a org:Organization .\n"
+CONTACT = "<https://example.org/vendor#component> <https://w3id.org/srkb#hasVendorContact> _:c .\n"
+COMPONENT = "https://example.org/vendor#component"
+
+
+def put(store: Store, name: str, data: str, fmt: str = "ttl") -> None:
+    """Replace the source graph ``name`` with ``data`` and infer again."""
+    write_sources(store, [parse_stream(data.encode(), fmt=fmt, name=f"{name}.{fmt}")])
+    infer(store)
+
+
+def fresh(*parts: tuple[str, str]) -> OxigraphStore:
+    store = open_store("memory")
+    assert isinstance(store, OxigraphStore)
+    install_model(store)
+    for name, data in parts:
+        put(store, name, data)
+    return store
+
+
+def saved_graph(store: Store) -> Graph:
+    return Graph().parse(data=store.dump("nt", graph=VALIDATION_GRAPH), format="nt")
+
+
+def saved_whole(store: Store) -> Graph:
+    """The validation graph a whole save writes for the store as it is."""
+    store.update(f"DROP SILENT GRAPH <{VALIDATION_GRAPH}>")
+    validate(store, save=True)
+    return saved_graph(store)
+
+
+class Saves:
+    """Which way each save went: "changes" (only changed results) or "whole"."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.ways: list[str] = []
+        original = shacl._replace_results
+
+        def changes(*args: object, **kwargs: object) -> None:
+            self.ways.append("changes")
+            original(*args, **kwargs)  # type: ignore[arg-type]
+
+        whole = shacl._save
+
+        def everything(*args: object, **kwargs: object) -> None:
+            self.ways.append("whole")
+            whole(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(shacl, "_replace_results", changes)
+        monkeypatch.setattr(shacl, "_save", everything)
+
+
+def broken_example() -> str:
+    return resources.example_file("broken-p1-unregistered-component").read_text()
+
+
+def test_a_validation_that_finds_the_same_rewrites_no_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    saves = Saves(monkeypatch)
+    store = fresh(("broken", broken_example()))
+    first = validate(store, save=True)
+    lines = store.lines(VALIDATION_GRAPH)
+    again = validate(store, save=True)
+    assert again.findings == first.findings
+    # The same lines, blank-node labels included: not one result was deleted and written again.
+    assert store.lines(VALIDATION_GRAPH) == lines
+    assert saves.ways == ["whole", "changes"]
+
+
+def test_only_the_results_of_a_changed_focus_node_are_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    saves = Saves(monkeypatch)
+    store = fresh(("broken", broken_example()), ("vendor", OWNED))
+    before = validate(store, save=True)
+    lines = store.lines(VALIDATION_GRAPH)
+    put(store, "contact", CONTACT, fmt="nt")
+    after = validate(store, save=True)
+    assert saves.ways == ["whole", "changes"]
+    assert {f.focus for f in set(before.findings) ^ set(after.findings)} == {COMPONENT}
+    saved = saved_report(store)
+    assert saved is not None
+    assert saved.findings == after.findings
+    # The other results are the same lines, blank-node labels included: the lines that went are
+    # the component's old results, the links to them and the verdict and stamp.
+    theirs = results_of(lines)
+    for line in lines - store.lines(VALIDATION_GRAPH):
+        subject, _, rest = line.decode().partition(" ")
+        assert (
+            subject in theirs
+            or rest.split(" ")[1] in theirs
+            or b"<" + VALIDATION_GRAPH.encode() in line
+            or str(SH.conforms) in line.decode()
+        ), line
+    graph = saved_graph(store)
+    assert len(set(graph.subjects(SH.focusNode, URIRef(COMPONENT)))) == 1
+    assert isomorphic(graph, saved_whole(store))
+
+
+def results_of(lines: set[bytes]) -> set[str]:
+    """The labels of the results about the component, in N-Triples lines."""
+    focus = f"<{SH.focusNode}> <{COMPONENT}>".encode()
+    return {line.split(b" ")[0].decode() for line in lines if focus in line}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(before=ecosystems(max_organisations=5, gaps=True), data=st.data())
+def test_a_report_saved_by_its_changes_equals_one_saved_whole(
+    before: Ecosystem, data: st.DataObject
+) -> None:
+    """An ecosystem before and after some of its gaps, practices and catalogues go (or come)."""
+    after = replace(
+        before,
+        gaps=tuple(g for g in before.gaps if data.draw(st.booleans())),
+        practices=tuple(p for p in before.practices if data.draw(st.booleans())),
+        catalogues=tuple(c for c in before.catalogues if data.draw(st.booleans())),
+    )
+    if data.draw(st.booleans()):
+        before, after = after, before
+    store = fresh(("eco", before.turtle()))
+    validate(store, save=True)
+    put(store, "eco", after.turtle())
+    report = validate(store, save=True)
+    saved = saved_report(store)
+    assert saved is not None
+    assert saved.findings == report.findings
+    assert saved.conforms == report.conforms
+    assert isomorphic(saved_graph(store), saved_whole(store))
+
+
+BLANK_COMPONENTS = """
+@prefix srkb: <https://w3id.org/srkb#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix ex: <https://example.org/blank#> .
+ex:Org a org:Organization ; srkb:registersComponent [ a srkb:ServiceComponent ] {more} .
+"""
+
+
+def test_a_changed_result_on_a_blank_node_saves_the_whole_report(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    saves = Saves(monkeypatch)
+    store = fresh(("blank", BLANK_COMPONENTS.replace("{more}", "")))
+    first = validate(store, save=True)
+    assert any(f.focus.startswith("_:") for f in first.findings), "a finding on a blank node"
+    put(store, "blank", BLANK_COMPONENTS.replace("{more}", ", [ a srkb:ServiceComponent ]"))
+    validate(store, save=True)
+    assert saves.ways == ["whole", "whole"]
+    assert isomorphic(saved_graph(store), saved_whole(store))
+
+
+BLANK_OWNER = VENDOR.replace("OWNER", "_:owner") + "_:owner a org:Organization .\n"
+
+
+def test_an_organisation_that_is_a_blank_node_is_saved_by_its_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A changed result on an IRI whose organisation is a blank node: the "_:label" literal."""
+    saves = Saves(monkeypatch)
+    store = fresh(("owner", BLANK_OWNER))
+    validate(store, save=True)
+    put(store, "contact", CONTACT, fmt="nt")
+    after = validate(store, save=True)
+    assert saves.ways == ["whole", "changes"]
+    component = URIRef(COMPONENT)
+    mine = [f for f in after.findings if f.focus == str(component)]
+    assert mine
+    assert all(f.organisation and f.organisation.startswith("_:") for f in mine)
+    graph = saved_graph(store)
+    results = set(graph.subjects(SH.focusNode, component))
+    owners = {graph.value(r, SRKB.concernsOrganisation) for r in results}
+    assert owners
+    assert all(isinstance(o, Literal) and str(o).startswith("_:") for o in owners)
+    assert isomorphic(graph, saved_whole(store))
+
+
+def test_other_shapes_save_the_whole_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    saves = Saves(monkeypatch)
+    store = fresh(("broken", broken_example()))
+    validate(store, save=True)
+    graph = f"<{VALIDATION_GRAPH}>"
+    store.update(
+        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} <{shacl.CHECKED_SHAPES}> ?digest }} }} ;"
+        f'INSERT DATA {{ GRAPH {graph} {{ {graph} <{shacl.CHECKED_SHAPES}> "other" }} }}'
+    )
+    validate(store, save=True)
+    assert saves.ways == ["whole", "whole"]
