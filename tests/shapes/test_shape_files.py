@@ -152,3 +152,20 @@ def test_messages_leave_naming_to_the_report(shapes_graph: Graph) -> None:
 def test_base_ecosystem_conforms(base: Graph, findings) -> None:
     """The valid half of every minimal pair in this folder."""
     assert findings(base) == frozenset()
+
+
+def test_every_sparql_constraint_is_named(shapes_graph: Graph, style_shapes: Graph) -> None:
+    """Each ``sh:sparql`` constraint is an IRI, so a saved result can point at it.
+
+    ``sh:sourceConstraint`` names it in the saved report, where SPARQL can follow it to the
+    constraint's query and message. A blank node there would be copied afresh by every save, and
+    results saved later than others (after a write, or by a validation that saves only what
+    changed) would no longer share the copy of the results saved before.
+    """
+    blank = [
+        str(shape)
+        for graph in (shapes_graph, style_shapes)
+        for shape, constraint in graph.subject_objects(SH.sparql)
+        if not isinstance(constraint, URIRef)
+    ]
+    assert not blank, f"shapes with a blank-node sh:sparql constraint: {blank}"
