@@ -658,7 +658,8 @@ def _changed_foci(
     per node of the report, so that the results of one constraint share one copy. A result that
     is kept keeps its copies; a result that is written again would get copies of its own, and
     the graph would no longer be the one a whole save writes. So this answers None (save the
-    whole report) when a changed result says anything with a blank node, as well as when
+    whole report) when a changed result says anything with a blank node (srkb's own shapes
+    name their SPARQL constraints, so only blank nodes in the data do that), as well as when
     nothing was saved for the same shapes or more than half of the results changed (then one
     request rewriting the whole graph is as quick).
     """

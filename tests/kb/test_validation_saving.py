@@ -144,6 +144,37 @@ def results_of(lines: set[bytes]) -> set[str]:
     return {line.split(b" ")[0].decode() for line in lines if focus in line}
 
 
+FIX = (
+    "<https://example.org/broken-p1-unregistered-component#Factory> "
+    "<https://w3id.org/srkb#registersComponent> <https://example.org/fix#component> .\n"
+    "<https://example.org/fix#component> <https://w3id.org/srkb#refersToService> "
+    "<https://example.org/broken-p1-unregistered-component#OccupationalHealth> .\n"
+)
+
+
+def test_results_of_sparql_constraints_are_replaced_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """srkb's SPARQL constraints are IRIs, so their results are saved by their changes as well.
+
+    The fix registers the component the Factory was missing (a SPARQL constraint's finding goes)
+    and adds one with gaps of its own (a SPARQL constraint's finding comes).
+    """
+    saves = Saves(monkeypatch)
+    store = fresh(("campus", resources.example_file("campus").read_text()))
+    put(store, "broken", broken_example())
+    before = validate(store, save=True)
+    put(store, "fix", FIX, fmt="nt")
+    after = validate(store, save=True)
+    assert saves.ways == ["whole", "changes"]
+    went = {f.source_shape for f in set(before.findings) - set(after.findings)}
+    came = {f.source_shape for f in set(after.findings) - set(before.findings)}
+    graph = saved_graph(store)
+    constraints = set(graph.objects(None, SH.sourceConstraint))
+    assert constraints, "results of SPARQL constraints"
+    assert all(isinstance(c, URIRef) for c in constraints)
+    assert went, came
+    assert isomorphic(graph, saved_whole(store))
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(before=ecosystems(max_organisations=5, gaps=True), data=st.data())
 def test_a_report_saved_by_its_changes_equals_one_saved_whole(
