@@ -257,3 +257,34 @@ def test_other_shapes_save_the_whole_report(monkeypatch: pytest.MonkeyPatch) -> 
     )
     validate(store, save=True)
     assert saves.ways == ["whole", "whole"]
+
+
+TWO_WAYS = """
+@prefix srkb: <https://w3id.org/srkb#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <https://example.org/ways#> .
+ex:Registrar a org:Organization ; rdfs:label "Registrar" ;
+    srkb:registersComponent ex:component , ex:Unit .
+ex:Consumer a org:Organization ; rdfs:label "Consumer" .
+ex:Unit a org:Organization ; rdfs:label "Unit" .
+ex:component a srkb:ServiceComponent ; srkb:refersToService ex:S ; srkb:hasVendor ex:V ;
+    srkb:hasConsumer ex:Consumer .
+"""
+
+
+def test_a_finding_concerns_the_most_direct_organisation() -> None:
+    """Each focus node's organisation is found one way after another, the most direct first.
+
+    The component is registered by the Registrar and (oddly) names a consumer: registering is
+    more direct. The unit is an organisation itself, and also registered as a component: being
+    one comes first.
+    """
+    store = fresh(("ways", TWO_WAYS))
+    report = validate(store, save=False)
+    ways = "https://example.org/ways#"
+    concerns = {(f.focus, f.organisation, f.organisation_label) for f in report.findings}
+    component = {c for c in concerns if c[0] == ways + "component"}
+    unit = {c for c in concerns if c[0] == ways + "Unit"}
+    assert component == {(ways + "component", ways + "Registrar", "Registrar")}
+    assert unit == {(ways + "Unit", ways + "Unit", "Unit")}
