@@ -20,7 +20,7 @@ from rdflib.compare import isomorphic
 
 from kb import resources
 from kb.interchange.loading import install_model, parse_stream, write_sources
-from kb.namespaces import SH, SRKB, VALIDATION_GRAPH
+from kb.namespaces import SH, SHAPES_GRAPH, SRKB, VALIDATION_GRAPH
 from kb.reasoning.inference import infer
 from kb.store import Store, open_store
 from kb.store.oxigraph import OxigraphStore
@@ -171,6 +171,14 @@ def test_results_of_sparql_constraints_are_replaced_too(monkeypatch: pytest.Monk
     constraints = set(graph.objects(None, SH.sourceConstraint))
     assert constraints, "results of SPARQL constraints"
     assert all(isinstance(c, URIRef) for c in constraints)
+    # A query can follow a result to its constraint's query in the shapes graph.
+    followed = store.query(
+        "PREFIX sh: <http://www.w3.org/ns/shacl#>\n"
+        f"SELECT DISTINCT ?constraint WHERE {{ GRAPH <{VALIDATION_GRAPH}> "
+        "{ ?result sh:sourceConstraint ?constraint } "
+        f"GRAPH <{SHAPES_GRAPH}> {{ ?constraint sh:select ?query }} }}"
+    )
+    assert {row[0] for row in followed.rows} == constraints
     assert went, came
     assert isomorphic(graph, saved_whole(store))
 
