@@ -3,7 +3,8 @@
 :mod:`~kb.validation.shacl` validates with the shapes and returns typed findings (the
 :class:`~kb.validation.shacl.ValidationReport`), by default through the shapes compiled to SPARQL
 (:mod:`~kb.validation.compiled`, checked to give exactly pySHACL's findings), with pySHACL as the
-reference engine. :mod:`~kb.validation.readiness` scores each organisation per precondition;
+reference engine; :mod:`~kb.validation.organisations` finds the organisation each finding
+concerns. :mod:`~kb.validation.readiness` scores each organisation per precondition;
 :mod:`~kb.validation.history` records every run and the changes between runs.
 
 May import: :mod:`kb.ecosystem` (roles by organisation), :mod:`kb.reasoning`, :mod:`kb.sparql`,

@@ -124,12 +124,13 @@ def _renamed(
 ) -> set[Identifier] | None:
     """Focus nodes with findings whose organisation (or its label) ``changes`` can change.
 
-    A finding names the organisation its focus node belongs to (kb.validation.shacl's
-    ``_ORGANISATION_OF``): the focus node's own type or consumer, the organisation registering,
-    holding or cataloguing it, or the one whose practice defines it, and that organisation's
-    label. Its shape's results may stay the same while that changes, so such focus nodes are
-    re-checked too: those a changed triple is about, the items of a practice it is about, and
-    those whose findings name an organisation it is about. ``None`` when one is a blank node.
+    A finding names the organisation its focus node belongs to
+    (:mod:`kb.validation.organisations`): the focus node's own type or consumer, the
+    organisation registering, holding or cataloguing it, or the one whose practice defines it,
+    and that organisation's label. Its shape's results may stay the same while that changes, so
+    such focus nodes are re-checked too: those a changed triple is about, the items of a practice
+    it is about, and those whose findings name an organisation it is about. ``None`` when one
+    is a blank node.
     """
     nodes = {n for s, _p, o in changes for n in (s, o) if isinstance(n, URIRef)}
     if not nodes:

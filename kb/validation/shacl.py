@@ -52,6 +52,7 @@ from kb.store import Store
 from kb.store.terms import ntriples_terms
 from kb.validation import compiled as validation_sparql
 from kb.validation import shacl_report
+from kb.validation.organisations import organisations_of, organisations_of_blank_nodes
 
 log = logging.getLogger(__name__)
 
@@ -62,56 +63,6 @@ SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 Engine = typing.Literal["sparql", "pyshacl"]
 #: The validation engines: compiled SPARQL on the store (default), and pySHACL (the reference).
 ENGINES: tuple[Engine, ...] = typing.get_args(Engine)
-
-#: Who a finding concerns, most direct first: the focus node itself when it is an organisation;
-#: else the organisation that registers the component, runs the practice, keeps the catalogue,
-#: runs the practice that defines the role, responsibility, activity or tool, or consumes in the
-#: relationship. ``FOCI`` stands for a VALUES block of the focus nodes, put first in the pattern
-#: so that Oxigraph joins it with one triple pattern at a time (a VALUES block joined with the
-#: union of all the ways took 660 s for 5,800 foci at a million triples); the type is matched with
-#: a variable and a filter because ``?focus a org:Organization`` made Oxigraph scan every
-#: organisation for each focus (40 times slower at a million triples). The filter compares the
-#: IRI's text, not ``sameTerm``: Virtuoso 7.2 dropped a ``sameTerm`` filter in a UNION branch with
-#: a VALUES block (every focus node became its own organisation), and gets this form right.
-_ORGANISATION_LINKS = (
-    """FOCI ?focus a ?type .
-    FILTER (isIRI(?type) && STR(?type) = "http://www.w3.org/ns/org#Organization")
-    BIND(?focus AS ?org)""",
-    "FOCI ?org srkb:registersComponent ?focus .",
-    "FOCI ?org srkb:hasPractice ?focus .",
-    "FOCI ?org srkb:hasCatalogue ?focus .",
-    """FOCI ?practice srkb:definesRole|srkb:definesResponsibility|srkb:definesActivity|srkb:usesTool
-                    ?focus .
-    ?org srkb:hasPractice ?practice .""",
-    "FOCI ?focus srkb:hasConsumer ?org .",
-)
-_ORGANISATION_QUERY = """
-PREFIX srkb: <https://w3id.org/srkb#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT DISTINCT ?focus ?org ?label WHERE {
-  { LINKS }
-  OPTIONAL { ?org rdfs:label ?label }
-}
-ORDER BY ?focus ORDER_RANK ?org ?label
-"""
-
-
-def _organisation_query(links: str, order_by_rank: bool = False) -> str:
-    return _ORGANISATION_QUERY.replace("LINKS", links).replace(
-        "ORDER_RANK", "?rank" if order_by_rank else ""
-    )
-
-
-#: Every way at once, each with its ``?rank``: for the blank nodes, which one query finds.
-_ORGANISATION_OF = _organisation_query(
-    " } UNION { ".join(
-        f"{link} BIND({rank} AS ?rank)" for rank, link in enumerate(_ORGANISATION_LINKS, 1)
-    ),
-    order_by_rank=True,
-)
-#: Focus nodes per organisation query, to keep the query text a reasonable size.
-_FOCI_PER_QUERY = 5000
 
 
 class Finding(NamedTuple):
@@ -451,9 +402,9 @@ def _finding_order(finding: Finding) -> tuple[str, int, str, str, str, str, str,
 def _findings(store: Store, results: list[_Result], shapes: Graph) -> list[tuple[Node, Finding]]:
     """Each result as a :class:`Finding`, paired with the result's node in the raw report."""
     foci = {r.focus for r in results if isinstance(r.focus, URIRef)}
-    organisations = _organisations(store, sorted(foci))
+    organisations = organisations_of(store, sorted(foci))
     if any(isinstance(r.focus, BNode) for r in results):
-        organisations.update(_organisations_of_blank_nodes(store))
+        organisations.update(organisations_of_blank_nodes(store))
     about: dict[Node, tuple[int, str | None, str | None]] = {}
     for shape in {r.shape for r in results}:
         number = shapes.value(shape, SRKB.precondition)
@@ -482,51 +433,6 @@ def _findings(store: Store, results: list[_Result], shapes: Graph) -> list[tuple
         )
         findings.append((r.node, finding))
     return findings
-
-
-def _organisations(store: Store, foci: list[URIRef]) -> dict[str, tuple[str, str | None]]:
-    """The organisation (and its label) each focus node concerns, the most direct one first.
-
-    One query per way (:data:`_ORGANISATION_LINKS`), most direct first, each asking only for the
-    focus nodes the ways before it did not answer: at a million triples 0.27 s for 5,800 foci,
-    where one query of every way at once took 0.56 s (each copy of the VALUES block cost a
-    dictionary lookup per IRI on the disk store, and every focus met every way).
-    """
-    found: dict[str, tuple[str, str | None]] = {}
-    left = foci
-    for link in _ORGANISATION_LINKS:
-        for start in range(0, len(left), _FOCI_PER_QUERY):
-            block = "VALUES ?focus { " + " ".join(
-                term(f) for f in left[start : start + _FOCI_PER_QUERY]
-            )
-            _collect(
-                found, store.query(_organisation_query(link.replace("FOCI", block + " }"))).rows
-            )
-        left = [f for f in left if str(f) not in found]
-    return found
-
-
-def _organisations_of_blank_nodes(store: Store) -> dict[str, tuple[str, str | None]]:
-    """The same for every blank node: SPARQL cannot name a blank node in a VALUES block.
-
-    Blank-node organisations and components are checked like IRIs, so their findings need an
-    organisation too; one query finds it for all of them, keyed by ``_:label``.
-    """
-    found: dict[str, tuple[str, str | None]] = {}
-    result = store.query(_ORGANISATION_OF.replace("FOCI", "FILTER (isBlank(?focus))"))
-    _collect(found, result.rows)
-    return found
-
-
-def _collect(
-    found: dict[str, tuple[str, str | None]], rows: Iterable[Sequence[Identifier | None]]
-) -> None:
-    """Keep the first (most direct) organisation of each focus, by printable name."""
-    for focus, org, label in rows:
-        if focus is not None and org is not None:
-            found.setdefault(
-                node_name(focus), (node_name(org), None if label is None else str(label))
-            )
 
 
 def _save(
