@@ -31,13 +31,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from rdflib import BNode, URIRef
-from rdflib.term import Identifier
+from rdflib.term import Identifier, Variable
 
 from kb import resources
 from kb.errors import NotFoundError, SrkbError
@@ -49,7 +49,7 @@ from kb.namespaces import (
     knowledge_graphs,
 )
 from kb.reasoning import rule_dependencies, stamp
-from kb.reasoning.rule_dependencies import RuleKeys
+from kb.reasoning.rule_dependencies import Key, RuleKeys
 from kb.sparql.rewrite import mask
 from kb.sparql.text import bind, bind_column, iri, node_from_name, node_name, term, with_dataset
 from kb.store import Store
@@ -161,7 +161,7 @@ def infer(store: Store, *, progress: Callable[[int, int], None] | None = None) -
 
         def fixpoint(scratch: Store) -> int:
             plan = rule_plan(scratch)
-            return run_to_fixpoint(scratch, texts, scratch.count, progress, plan=plan)
+            return run_to_fixpoint(scratch, texts, scratch.count, progress, plan=plan, narrow=True)
 
         count, passes = store.materialise(knowledge_graphs(store), INFERRED_GRAPH, fixpoint)
         # After the difference (which took the old stamp and stale mark off): a process killed
@@ -225,6 +225,7 @@ def run_to_fixpoint(
     progress: Callable[[int, int], None] | None = None,
     *,
     plan: Sequence[RuleKeys] | None = None,
+    narrow: bool = False,
 ) -> int:
     """Run the rule requests until what they write stops growing (``size()`` measures it).
 
@@ -239,53 +240,110 @@ def run_to_fixpoint(
     Those produce every fact a ``MINUS`` reads (providers, consumers, their owl:sameAs aliases)
     and the role rules produce none of them, so a negation never sees a fact that arrives later
     (a role, once added, is never taken back).
+
+    With ``narrow`` (and a plan), a rule that reads one data pattern keyed by a variable
+    (:func:`kb.reasoning.rule_dependencies.key_variable`: the subclass, equivalent class, domain,
+    range and inverse rules) runs again only on the keys written since it last ran: at a million
+    triples its first run reads every typing, and later runs found nothing in the rest.
     """
+    narrowing = None
     if plan is None:
         sequence = list(range(len(requests)))
         feeds = [set(sequence) for _ in requests]
     else:
         sequence = rule_dependencies.order(plan)
         feeds = [{j for j, other in enumerate(plan) if keys.feeds(other)} for keys in plan]
+        narrowing = _Narrowing.of(requests, plan) if narrow else None
     negated = {i for i, text in enumerate(requests) if _MINUS.search(mask(text))}
-    passes = _sweep(store, requests, size, progress, sequence, feeds, set(sequence) - negated, 0)
-    return _sweep(store, requests, size, progress, sequence, feeds, negated, passes, open_=True)
+    sweep = _Sweep(store, requests, size, progress, sequence, feeds, narrowing)
+    passes = sweep.run(set(sequence) - negated, 0)
+    return sweep.run(negated, passes, open_=True)
+
+
+@dataclass
+class _Narrowing:
+    """For each rule with a key variable, the keys written since it last ran (None: run whole)."""
+
+    variables: list[tuple[Variable, bool] | None]
+    writes: list[frozenset[Key]]
+    pending: list[set[Key] | None]
+
+    @classmethod
+    def of(cls, requests: Sequence[str], plan: Sequence[RuleKeys]) -> _Narrowing:
+        variables = [rule_dependencies.key_variable(text) for text in requests]
+        return cls(variables, [keys.writes for keys in plan], [None] * len(requests))
+
+    def request(self, index: int, text: str) -> str | None:
+        """The request to run for rule ``index``: narrowed, whole, or None (nothing can be new)."""
+        keys, self.pending[index] = self.pending[index], set()
+        variable = self.variables[index]
+        if variable is None or keys is None:
+            return text
+        values = rule_dependencies.key_values(keys, is_predicate=variable[1])
+        if values is None:
+            return text
+        if not values:
+            return None
+        found = _WHERE.search(mask(text))
+        if found is None:
+            return text
+        block = f" VALUES {variable[0].n3()} {{ {' '.join(iri(v) for v in values)} }}"
+        return text[: found.end()] + block + text[found.end() :]
+
+    def added(self, index: int, fed: Iterable[int]) -> None:
+        """Rule ``index`` added triples: the rules it feeds have its keys to look at."""
+        for other in fed:
+            pending = self.pending[other]
+            if pending is not None:
+                pending |= self.writes[index]
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
 _MINUS = re.compile(r"\bMINUS\b", re.IGNORECASE)
 
 
-def _sweep(
-    store: Store,
-    requests: Sequence[str],
-    size: Callable[[], int],
-    progress: Callable[[int, int], None] | None,
-    sequence: Sequence[int],
-    feeds: Sequence[set[int]],
-    start: set[int],
-    passes: int,
-    *,
-    open_: bool = False,
-) -> int:
-    """Passes until no rule waits; only ``start``'s rules may run unless ``open_`` (then all)."""
-    allowed = set(sequence) if open_ else set(start)
-    waiting = set(start)
-    before = size()
-    while waiting:
-        passes += 1
-        if passes > MAX_PASSES:
-            raise SrkbError(f"inference did not reach a fixpoint in {MAX_PASSES} passes")
-        for index in sequence:
-            if index not in waiting:
-                continue
-            waiting.discard(index)
-            store.update(requests[index])
-            after = size()
-            if after != before:
-                waiting |= feeds[index] & allowed
-                before = after
-        if progress is not None:
-            progress(passes, before)
-    return passes
+@dataclass
+class _Sweep:
+    """The rule runs of one :func:`run_to_fixpoint`, in passes (see :meth:`run`)."""
+
+    store: Store
+    requests: Sequence[str]
+    size: Callable[[], int]
+    progress: Callable[[int, int], None] | None
+    sequence: Sequence[int]
+    feeds: Sequence[set[int]]
+    narrowing: _Narrowing | None
+
+    def run(self, start: set[int], passes: int, *, open_: bool = False) -> int:
+        """Passes until no rule waits; only ``start``'s rules may run unless ``open_`` (all)."""
+        allowed = set(self.sequence) if open_ else set(start)
+        waiting = set(start)
+        before = self.size()
+        while waiting:
+            passes += 1
+            if passes > MAX_PASSES:
+                raise SrkbError(f"inference did not reach a fixpoint in {MAX_PASSES} passes")
+            for index in self.sequence:
+                if index not in waiting:
+                    continue
+                waiting.discard(index)
+                request: str | None = self.requests[index]
+                if self.narrowing is not None:
+                    request = self.narrowing.request(index, self.requests[index])
+                if request is None:
+                    continue
+                self.store.update(request)
+                after = self.size()
+                if after != before:
+                    waiting |= self.feeds[index] & allowed
+                    if self.narrowing is not None:
+                        self.narrowing.added(index, self.feeds[index])
+                    before = after
+            if self.progress is not None:
+                self.progress(passes, before)
+        return passes
 
 
 def rule_plan(store: Store, graphs: Sequence[str] | None = None) -> list[RuleKeys] | None:

@@ -21,6 +21,7 @@ run. They are only sound if the schema cannot change during the run: :func:`plan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -242,3 +243,54 @@ def schema_keys(rule_texts: Sequence[str]) -> set[Key]:
             else:
                 keys.add((str(p), None))
     return keys
+
+
+def key_variable(rule_text: str) -> tuple[Variable, bool] | None:
+    """The variable carrying the key of a rule's only data pattern; True if it is the predicate.
+
+    ``?c`` in ``?c rdfs:subClassOf ?d . ?x rdf:type ?c``, ``?p`` in ``?p rdfs:domain ?c .
+    ?x ?p ?y``: the rule reads one pattern outside the schema, and the class or predicate it
+    reads is a variable that a schema pattern binds. Such a rule, run again after other rules
+    added triples of some of its keys, can only derive something new from those triples, so
+    :func:`kb.reasoning.inference.run_to_fixpoint` runs it again on those keys only (a VALUES
+    block on this variable). None for every other rule, which runs whole.
+    """
+    where, _template = patterns(rule_text)
+    data = [pattern for pattern in where if not is_schema_pattern(pattern)]
+    if len(data) != 1:
+        return None
+    _s, p, o = data[0]
+    if isinstance(p, Variable):
+        var, is_predicate = p, True
+    elif p == RDF.type and isinstance(o, Variable):
+        var, is_predicate = o, False
+    else:
+        return None
+    bound = any(is_schema_pattern(pattern) and var in (pattern[0], pattern[2]) for pattern in where)
+    return (var, is_predicate) if bound else None
+
+
+def key_values(keys: Iterable[Key], *, is_predicate: bool) -> list[str] | None:
+    """The values of a rule's key variable that ``keys`` (written since it last ran) can match.
+
+    A class variable takes the classes of ``(rdf:type, class)`` keys, a predicate variable the
+    predicates of the keys. None when a key matches anything of its kind (``(ANY, None)``, or
+    ``(rdf:type, None)`` for a class variable) or is a blank node (a class expression, which a
+    VALUES block cannot name): the rule then runs whole.
+    """
+    values: set[str] = set()
+    for predicate, cls in keys:
+        if predicate == ANY:
+            return None
+        if is_predicate:
+            values.add(predicate)
+        elif predicate == TYPE:
+            if cls is None:
+                return None
+            values.add(cls)
+    if not all(_ABSOLUTE_IRI.match(value) for value in values):
+        return None  # a blank node's label (keys hold str() of the schema's terms)
+    return sorted(values)
+
+
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")

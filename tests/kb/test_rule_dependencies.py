@@ -15,11 +15,21 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
+from rdflib import Variable
 
 from kb import generate, resources
 from kb.interchange.loading import install_model
 from kb.reasoning.inference import rule, rule_plan, rules, run_to_fixpoint
-from kb.reasoning.rule_dependencies import ANY, TYPE, RuleKeys, order, overlaps, plan
+from kb.reasoning.rule_dependencies import (
+    ANY,
+    TYPE,
+    RuleKeys,
+    key_values,
+    key_variable,
+    order,
+    overlaps,
+    plan,
+)
 from kb.store.oxigraph import OxigraphStore
 from tests.support.generate import Ecosystem, ecosystems
 from tests.support.parsed_cache import read_then_kept
@@ -40,23 +50,39 @@ def scratch_with(turtle: bytes) -> OxigraphStore:
     return store
 
 
-def closure(base: OxigraphStore, *, planned: bool) -> tuple[set[ox.Quad], int]:
-    store = OxigraphStore(None)
+class Recording(OxigraphStore):
+    """A memory store that keeps every update request it runs."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.requests: list[str] = []
+
+    def update(self, sparql: str) -> None:
+        self.requests.append(sparql)
+        super().update(sparql)
+
+
+def closure(
+    base: OxigraphStore, *, planned: bool, narrow: bool = False
+) -> tuple[set[ox.Quad], int, list[str]]:
+    store = Recording()
     store.native.extend(base.native)  # the same blank nodes in both runs
     texts = [r.text for r in rules()]
     keys = rule_plan(store) if planned else None
     if planned:
         assert keys is not None, "srkb's rules never write the schema, so there is always a plan"
-    passes = run_to_fixpoint(store, texts, store.count, plan=keys)
-    return set(store.native), passes
+    passes = run_to_fixpoint(store, texts, store.count, plan=keys, narrow=narrow)
+    return set(store.native), passes, store.requests
 
 
 def assert_same_closure(turtle: bytes) -> None:
     base = scratch_with(turtle)
-    naive, naive_passes = closure(base, planned=False)
-    planned, planned_passes = closure(base, planned=True)
+    naive, naive_passes, _ = closure(base, planned=False)
+    planned, planned_passes, _ = closure(base, planned=True)
+    narrowed, _, _ = closure(base, planned=True, narrow=True)
     assert len(planned) > len(set(base.native))  # something was inferred
     assert planned == naive
+    assert narrowed == naive
     assert planned_passes <= naive_passes
 
 
@@ -143,3 +169,36 @@ def test_a_rules_patterns_are_kept_on_disk_for_the_next_process(
     )
     assert where, "a rule has WHERE patterns"
     assert template, "a rule has INSERT patterns"
+
+
+def test_rules_with_one_keyed_data_pattern_have_a_key_variable() -> None:
+    found = {r.rule_id: key_variable(r.text) for r in rules()}
+    assert found["owl-cax-sco"] == (Variable("c"), False)
+    assert found["owl-cax-eqc"] == (Variable("c"), False)
+    assert found["owl-prp-inv"] == (Variable("p"), True)
+    assert found["owl-prp-dom"] == (Variable("p"), True)
+    # two data patterns, or a constant key: these always run whole
+    assert found["owl-prp-trp"] is None
+    assert found["srkb-role-provider"] is None
+    assert found["owl-eq-rep-s"] is None
+
+
+def test_key_values_say_when_a_rule_must_run_whole() -> None:
+    provider, consumer = SRKB + "ServiceProvider", SRKB + "hasConsumer"
+    written = {(TYPE, provider), (consumer, None)}
+    assert key_values(written, is_predicate=False) == [provider]
+    assert key_values(written, is_predicate=True) == sorted([TYPE, consumer])
+    assert key_values({(TYPE, None)}, is_predicate=False) is None  # any class
+    assert key_values({(ANY, None)}, is_predicate=True) is None
+    assert key_values({(TYPE, "ub2bL4C7")}, is_predicate=False) is None  # a blank node's label
+    assert key_values({(consumer, None)}, is_predicate=False) == []  # no typing: nothing new
+
+
+def test_narrowed_runs_are_used_and_derive_the_same_on_a_generated_ecosystem() -> None:
+    out = io.BytesIO()
+    generate.generate(60, 1, out, fmt="ttl")
+    base = scratch_with(out.getvalue())
+    planned, _, _ = closure(base, planned=True)
+    narrowed, _, requests = closure(base, planned=True, narrow=True)
+    assert narrowed == planned
+    assert any("VALUES ?c {" in r for r in requests), "no narrowed run of a class rule"
