@@ -284,11 +284,7 @@ class _Narrowing:
             return text
         if not values:
             return None
-        found = _WHERE.search(mask(text))
-        if found is None:
-            return text
-        block = f" VALUES {variable[0].n3()} {{ {' '.join(iri(v) for v in values)} }}"
-        return text[: found.end()] + block + text[found.end() :]
+        return bind_column(text, variable[0], [URIRef(value) for value in values])
 
     def added(self, index: int, fed: Iterable[int]) -> None:
         """Rule ``index`` added triples: the rules it feeds have its keys to look at."""
@@ -296,9 +292,6 @@ class _Narrowing:
             pending = self.pending[other]
             if pending is not None:
                 pending |= self.writes[index]
-
-
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
 _MINUS = re.compile(r"\bMINUS\b", re.IGNORECASE)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from rdflib import URIRef
 from rdflib.term import Identifier
 
-from kb.sparql.text import node_name, term
+from kb.sparql.text import node_name, terms
 from kb.store import Store
 
 #: Who a finding concerns, most direct first: the focus node itself when it is an organisation;
@@ -80,12 +80,8 @@ def organisations_of(store: Store, foci: list[URIRef]) -> dict[str, tuple[str, s
     left = foci
     for link in _ORGANISATION_LINKS:
         for start in range(0, len(left), _FOCI_PER_QUERY):
-            block = "VALUES ?focus { " + " ".join(
-                term(f) for f in left[start : start + _FOCI_PER_QUERY]
-            )
-            _collect(
-                found, store.query(_organisation_query(link.replace("FOCI", block + " }"))).rows
-            )
+            block = f"VALUES ?focus {{ {terms(left[start : start + _FOCI_PER_QUERY])} }}"
+            _collect(found, store.query(_organisation_query(link.replace("FOCI", block))).rows)
         left = [f for f in left if str(f) not in found]
     return found
 

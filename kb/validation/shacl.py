@@ -47,7 +47,7 @@ from kb.namespaces import (
 from kb.prefixes import Prefixes
 from kb.progress import ProgressReport
 from kb.reasoning import stamp
-from kb.sparql.text import iri, node_name, term
+from kb.sparql.text import iri, node_name, term, terms
 from kb.store import Store
 from kb.store.terms import ntriples_terms
 from kb.validation import compiled as validation_sparql
@@ -234,10 +234,11 @@ def validate(
         checked = None
         if inferences is not None and not inferences.stale:
             checked = (inferences.run, _shapes_digest(shapes))
+        triples = list(raw_triples())
         if engine != "sparql" or not _save_changes(
-            store, compiled, nodes, findings, conforms, checked
+            store, compiled, nodes, triples, findings, conforms, checked
         ):
-            _save(store, raw_triples(), findings, checked)
+            _save(store, triples, findings, checked)
     return report
 
 
@@ -452,10 +453,7 @@ def _save(
     as fast.
     """
     triples = list(triples)
-    messages: dict[Node, int] = {}
-    for s, p, _o in triples:
-        if p == SH.resultMessage:
-            messages[s] = messages.get(s, 0) + 1
+    several = _several_messages(triples)
     if store.capabilities.remote:
         # A remote store writes a graph its own way (blank nodes as skolem IRIs, requests of a
         # size the endpoint parses, large graphs staged and moved into place by one request).
@@ -463,7 +461,7 @@ def _save(
             cast("tuple[Identifier, ...]", t) for t in triples
         ]
         for node, finding in findings:
-            annotations = _annotations(node, finding, several=messages.get(node, 0) > 1)
+            annotations = _annotations(node, finding, several=node in several)
             everything += cast("list[tuple[Identifier, ...]]", annotations)
         if checked is not None:
             report = URIRef(VALIDATION_GRAPH)
@@ -487,7 +485,7 @@ def _save(
         return written
 
     for node, finding in findings:
-        triples += _annotations(node, finding, several=messages.get(node, 0) > 1)
+        triples += _annotations(node, finding, several=node in several)
     lines = [f"{n3(s)} {n3(p)} {n3(o)} ." for s, p, o in triples]
     graph = iri(VALIDATION_GRAPH)
     if checked is not None:  # the stamp: which inferences and shapes this report checked
@@ -498,6 +496,17 @@ def _save(
         f"PREFIX sh: <{SH}>\nPREFIX srkb: <{SRKB}>\nDROP SILENT GRAPH {graph} ;\n"
         f"INSERT DATA {{ GRAPH {graph} {{\n" + "\n".join(lines) + "\n} }"
     )
+
+
+def _several_messages(triples: Iterable[Triple]) -> set[Node]:
+    """The results of a raw report that have more than one ``sh:resultMessage``."""
+    message = SH.resultMessage  # once: each lookup in an rdflib namespace costs a few us
+    seen: set[Node] = set()
+    several: set[Node] = set()
+    for s, p, _o in triples:
+        if p == message:
+            (several if s in seen else seen).add(s)
+    return several
 
 
 def _annotations(node: Node, finding: Finding, *, several: bool) -> list[Triple]:
@@ -537,6 +546,7 @@ def _save_changes(
     store: Store,
     results: Sequence[validation_sparql.ShapeResult],
     nodes: Sequence[BNode],
+    triples: Sequence[Triple],
     findings: Sequence[tuple[Node, Finding]],
     conforms: bool,
     checked: tuple[str, str] | None,
@@ -554,7 +564,6 @@ def _save_changes(
     """
     if store.capabilities.remote or checked is None:
         return False
-    triples = shacl_report.report_triples(results, conforms, nodes)
     changed = _changed_foci(store, triples, findings, shapes=checked[1])
     if changed is None:
         return False
@@ -563,7 +572,9 @@ def _save_changes(
         store,
         changed,
         tuple(results[i] for i in chosen),
-        [nodes[i] for i in chosen],
+        [
+            cast("BNode", findings[i][0]) for i in chosen
+        ],  # each result's node, as the findings name it
         [findings[i] for i in chosen],
         conforms,
         checked,
@@ -602,16 +613,14 @@ def _changed_foci(
     for result, predicate, value in store.query(_SAVED_STATEMENTS, union_default_graph=False).rows:
         if result is not None and predicate is not None:
             saved.setdefault(result, set()).add((predicate, _alike(value)))
-    messages: dict[Node, int] = {}
     new: dict[Node, set[tuple[Node, Node | None]]] = {node: set() for node, _ in findings}
-    message = SH.resultMessage  # once: each lookup in an rdflib namespace costs a few us
     for s, p, o in triples:
         if s in new:
             new[s].add((p, _alike(o)))
-            messages[s] = messages.get(s, 0) + (p == message)
+    several = _several_messages(triples)
     for node, finding in findings:
-        several = messages.get(node, 0) > 1
-        new[node] |= {(p, _alike(o)) for _, p, o in _annotations(node, finding, several=several)}
+        annotations = _annotations(node, finding, several=node in several)
+        new[node] |= {(p, _alike(o)) for _, p, o in annotations}
     before, after = _by_focus(saved.values()), _by_focus(new.values())
     changed = {f for f in before.keys() | after.keys() if before.get(f) != after.get(f)}
     touched = [said for f in changed for side in (before, after) for said in side.get(f, ())]
@@ -652,23 +661,21 @@ def _replace_results(
     results by their focus node, the report by its type.
     """
     graph = iri(VALIDATION_GRAPH)
-    values = " ".join(term(f) for f in sorted(foci, key=str))
+    values = terms(sorted(foci, key=str))
     triples = shacl_report.report_triples(compiled, conforms, nodes)
 
     def n3(node: Node) -> str:
         return term(cast("Identifier", node))
 
     lines: list[str] = []
-    messages: dict[Node, int] = {}
     for s, p, o in triples:
-        if p == SH.resultMessage:
-            messages[s] = messages.get(s, 0) + 1
         if p == SH.conforms or (p == RDF.type and o == SH.ValidationReport):
             continue  # the report node stays; its verdict is replaced below
         subject = "?report" if p == SH.result else n3(s)
         lines.append(f"{subject} {n3(p)} {n3(o)} .")
+    several = _several_messages(triples)
     for node, finding in findings:
-        for s, p, o in _annotations(node, finding, several=messages.get(node, 0) > 1):
+        for s, p, o in _annotations(node, finding, several=node in several):
             lines.append(f"{n3(s)} {n3(p)} {n3(o)} .")
     if checked is not None:
         run, shapes = checked
