@@ -24,7 +24,14 @@ from rdflib.term import Node
 from kb import resources
 from kb.errors import InputError
 from kb.interchange.loading import install_model, load_files, parse_stream, write_sources
-from kb.namespaces import HISTORY_GRAPH, PROVENANCE_GRAPH, SHAPES_GRAPH, SRKB, VALIDATION_GRAPH
+from kb.namespaces import (
+    HISTORY_GRAPH,
+    PROVENANCE_GRAPH,
+    SHAPES,
+    SHAPES_GRAPH,
+    SRKB,
+    VALIDATION_GRAPH,
+)
 from kb.progress import Stage
 from kb.reasoning.inference import infer
 from kb.sparql.rewrite import rewrite_exists, rewrite_exists_in_subqueries
@@ -629,10 +636,16 @@ def test_filter_exists_is_kept_where_minus_could_differ(case: str) -> None:
 
 
 def test_precondition_constraints_are_rewritten(precondition_shapes: Graph) -> None:
-    """srkb's own SPARQL constraints all qualify, which is what makes them fast."""
+    """srkb's own SPARQL constraints all qualify, which is what makes them fast.
+
+    All but one: the type clash check keeps its two EXISTS about ``?kind`` and ``?value`` (not
+    ``$this`` alone, so not rewritten) on purpose. They check the types of the few nodes of two
+    kinds; as joins, the engine joins every type statement with every other first.
+    """
+    kept = {SHAPES["SR-NoDisjointTypes"]}
     for compiled in compile_shapes(precondition_shapes):
         if any(b.sparql_constraint is not None for b in compiled.branches):
-            assert "EXISTS" not in compiled.query, compiled.shape
+            assert ("EXISTS" in compiled.query) == (compiled.shape in kept), compiled.shape
 
 
 REWRITE_DATA = (
