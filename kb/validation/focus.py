@@ -36,6 +36,10 @@ def bind_foci(query: str, values: str) -> str:
       shape's query may scan its typed nodes in a sub-SELECT of their own), which then holds the
       focus itself; not when the query has a LIMIT or OFFSET, which restricting would change.
 
+    A target subquery holds the focus too (the block goes at its start), so a SPARQL-based
+    target in it (a sub-SELECT projecting ``?this``, which may count over the whole data before
+    it knows a target) is evaluated for the focus nodes only.
+
     Anything else (a subquery's own ``?this``, FILTER NOT EXISTS, which the engine evaluates
     with ``?this`` bound already) is left as it is.
     """
@@ -61,7 +65,9 @@ def bind_foci(query: str, values: str) -> str:
             if query.startswith(FOCI_MARK, match.end() + 1):  # a target subquery
                 if outer is not None:
                     outer[0] = True
-                stack.append([False])
+                # It holds the focus itself (the block goes at its start): a SPARQL-based
+                # target in it, a sub-SELECT projecting ?this, is restricted like any other.
+                stack.append([True])
             elif select and holds and not sliced:
                 inserts.append(match.end())
                 stack.append([True])

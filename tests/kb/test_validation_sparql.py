@@ -787,6 +787,43 @@ shp:S a sh:NodeShape ; sh:targetClass ex:C ;
     assert query.count("VALUES ?this") == 2 * 2 + 1, query  # two per target, one MINUS ?this
 
 
+def test_focus_nodes_are_bound_inside_a_sparql_target() -> None:
+    """A SPARQL-based target that counts over the data (as the type clash check's does) gets the
+    focus nodes inside it: a focused run counts for them only, with the same results."""
+    shapes = Graph().parse(
+        data=FEATURE_PREFIXES
+        + """
+<https://example.org/features/shapes> sh:declare [ sh:prefix "ex" ;
+    sh:namespace "https://example.org/features#"^^xsd:anyURI ] .
+shp:S a sh:NodeShape ;
+    sh:target [ a sh:SPARQLTarget ; sh:prefixes <https://example.org/features/shapes> ;
+        sh:select "SELECT $this WHERE { $this ex:p ?o } GROUP BY $this HAVING (COUNT(?o) > 1)" ] ;
+    sh:property [ sh:path ex:q ; sh:minCount 1 ] .
+""",
+        format="turtle",
+    )
+    data = Graph().parse(
+        data=FEATURE_PREFIXES
+        + "ex:a ex:p 1, 2 . ex:b ex:p 1 . ex:c ex:p 1, 2 ; ex:q 1 . ex:d ex:p 1, 2, 3 .",
+        format="turtle",
+    )
+    (shape,) = compile_shapes(shapes)
+    a, b, d = (URIRef(f"https://example.org/features#{n}") for n in "abd")
+    focused = shape.focused({a, b})
+    grouped = focused.index("GROUP BY")
+    target = focused.rindex("SELECT $this WHERE {", 0, grouped)
+    assert focused[target:grouped].count("VALUES ?this") == 1, focused
+    store = open_store("memory")
+    try:
+        store.replace_graph(DATA_GRAPH, list(data))
+        assert {r.focus for r in run(store, [DATA_GRAPH], shapes)} == {a, d}
+        assert {r.focus for r in run(store, [DATA_GRAPH], shapes, foci={a, b})} == {a}
+        assert {r.focus for r in run(store, [DATA_GRAPH], shapes, foci={b})} == set()
+    finally:
+        store.close()
+    assert sum(results(reference_report(data, shapes)).values()) == 2  # pySHACL agrees
+
+
 def test_a_focused_run_turns_whole_property_scans_into_lookups() -> None:
     """A sub-SELECT of triples and MINUS blocks becomes triples and FILTER NOT EXISTS, its own
     variables renamed apart; anything else (an aggregate, a nested group, a MINUS about a
