@@ -659,14 +659,19 @@ ex:g ex:r ex:h .
 )
 
 
+#: The ``ex:`` prefix declared for the SPARQL of a test's shapes.
+DECLARE_EX = """<https://example.org/features/shapes> sh:declare [ sh:prefix "ex" ;
+    sh:namespace "https://example.org/features#"^^xsd:anyURI ] .
+"""
+
+
 @pytest.mark.parametrize("query", [q for q, _ in REWRITTEN.values()] + list(KEPT.values()))
 def test_rewritten_or_not_both_engines_agree(query: str) -> None:
     """Every rewriting case as a SPARQL constraint: the compiled engine still agrees."""
     shapes = Graph().parse(
         data=FEATURE_PREFIXES
+        + DECLARE_EX
         + """
-<https://example.org/features/shapes> sh:declare [ sh:prefix "ex" ;
-    sh:namespace "https://example.org/features#"^^xsd:anyURI ] .
 shp:S a sh:NodeShape ;
     sh:targetSubjectsOf ex:p , ex:r ;
     sh:message "breaks the rule"@en ;
@@ -792,9 +797,8 @@ def test_focus_nodes_are_bound_inside_a_sparql_target() -> None:
     focus nodes inside it: a focused run counts for them only, with the same results."""
     shapes = Graph().parse(
         data=FEATURE_PREFIXES
+        + DECLARE_EX
         + """
-<https://example.org/features/shapes> sh:declare [ sh:prefix "ex" ;
-    sh:namespace "https://example.org/features#"^^xsd:anyURI ] .
 shp:S a sh:NodeShape ;
     sh:target [ a sh:SPARQLTarget ; sh:prefixes <https://example.org/features/shapes> ;
         sh:select "SELECT $this WHERE { $this ex:p ?o } GROUP BY $this HAVING (COUNT(?o) > 1)" ] ;
