@@ -24,6 +24,7 @@ import re
 import typing
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import count
@@ -197,6 +198,15 @@ def validate(
         raise SrkbError("the store has no shapes graph; load the model first (srkb load)")
     raw_graph: Graph | Callable[[], Graph]
     raw_triples: Callable[[], Iterable[Triple]]
+    checked = None
+    if inferences is not None and not inferences.stale:
+        checked = (inferences.run, _shapes_digest(shapes))
+    saved: Future[_Saved | None] | None = None
+    if save and engine == "sparql" and checked is not None and not store.capabilities.remote:
+        # The saved report is read back while the shapes run: it does not depend on them.
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="srkb-saved-report")
+        saved = reader.submit(_saved_results, store, checked[1])
+        reader.shutdown(wait=False)
     if engine == "sparql":
         union = reads_union(store, existing, graphs)
         compiled = validation_sparql.run(store, graphs, shapes, union=union, progress=progress)
@@ -231,12 +241,9 @@ def validate(
         prefixes=Prefixes.load(store),
     )
     if save:
-        checked = None
-        if inferences is not None and not inferences.stale:
-            checked = (inferences.run, _shapes_digest(shapes))
         triples = list(raw_triples())
-        if engine != "sparql" or not _save_changes(
-            store, compiled, nodes, triples, findings, conforms, checked
+        if saved is None or not _save_changes(
+            store, saved.result(), compiled, nodes, triples, findings, conforms, checked
         ):
             _save(store, triples, findings, checked)
     return report
@@ -540,10 +547,13 @@ SELECT ?result ?p ?o WHERE {{
 #: A saved result as what it says: its statements, blank nodes all alike (see _changed_foci).
 _Said = frozenset[tuple[Node, Node | None]]
 _Grouped = dict[Node | None, Counter[_Said]]
+#: What each saved result says, by the result's node.
+_Saved = dict[Node, set[tuple[Node, Node | None]]]
 
 
 def _save_changes(
     store: Store,
+    saved: _Saved | None,
     results: Sequence[validation_sparql.ShapeResult],
     nodes: Sequence[BNode],
     triples: Sequence[Triple],
@@ -559,12 +569,13 @@ def _save_changes(
     transaction costs twice what the two cost apart). This reads the saved results back,
     compares them focus node by focus node with the new ones, and replaces the results of the
     focus nodes that differ (:func:`_replace_results`, one update request, so readers see the
-    old report or the new one). A remote endpoint still receives the whole report: it stores
+    old report or the new one). ``saved`` is what :func:`_saved_results` read (None: nothing
+    saved for the same shapes). A remote endpoint still receives the whole report: it stores
     blank nodes as skolem IRIs, which this comparison would count as changes.
     """
-    if store.capabilities.remote or checked is None:
+    if store.capabilities.remote or checked is None or saved is None:
         return False
-    changed = _changed_foci(store, triples, findings, shapes=checked[1])
+    changed = _changed_foci(saved, triples, findings)
     if changed is None:
         return False
     chosen = [i for i, result in enumerate(results) if result.focus in changed]
@@ -583,12 +594,30 @@ def _save_changes(
     return True
 
 
+def _saved_results(store: Store, shapes: str) -> _Saved | None:
+    """What each saved result says (see :func:`_changed_foci`), or None if none is saved.
+
+    None too when the saved report was not made with the same ``shapes`` (a digest). Read in a
+    thread of its own while the shapes run: at 1M triples 0.3 s for 65,000 statements.
+    """
+    graph = iri(VALIDATION_GRAPH)
+    mark = store.query(
+        f"SELECT ?o WHERE {{ GRAPH {graph} {{ {graph} {iri(CHECKED_SHAPES)} ?o }} }}",
+        union_default_graph=False,
+    )
+    if [str(row[0]) for row in mark.rows] != [shapes]:
+        return None
+    saved: _Saved = {}
+    for result, predicate, value in store.query(_SAVED_STATEMENTS, union_default_graph=False).rows:
+        if result is not None and predicate is not None:
+            saved.setdefault(result, set()).add((predicate, _alike(value)))
+    return saved
+
+
 def _changed_foci(
-    store: Store,
+    saved: _Saved,
     triples: Sequence[Triple],
     findings: Sequence[tuple[Node, Finding]],
-    *,
-    shapes: str,
 ) -> set[Identifier] | None:
     """The focus nodes whose saved results differ from the new ones (``triples``, ``findings``).
 
@@ -599,20 +628,9 @@ def _changed_foci(
     the graph would no longer be the one a whole save writes. So this answers None (save the
     whole report) when a changed result says anything with a blank node (srkb's own shapes
     name their SPARQL constraints, so only blank nodes in the data do that), as well as when
-    nothing was saved for the same shapes or more than half of the results changed (then one
-    request rewriting the whole graph is as quick).
+    more than half of the results changed (then one request rewriting the whole graph is as
+    quick). ``saved`` is what :func:`_saved_results` read.
     """
-    graph = iri(VALIDATION_GRAPH)
-    mark = store.query(
-        f"SELECT ?o WHERE {{ GRAPH {graph} {{ {graph} {iri(CHECKED_SHAPES)} ?o }} }}",
-        union_default_graph=False,
-    )
-    if [str(row[0]) for row in mark.rows] != [shapes]:
-        return None
-    saved: dict[Node, set[tuple[Node, Node | None]]] = {}
-    for result, predicate, value in store.query(_SAVED_STATEMENTS, union_default_graph=False).rows:
-        if result is not None and predicate is not None:
-            saved.setdefault(result, set()).add((predicate, _alike(value)))
     new: dict[Node, set[tuple[Node, Node | None]]] = {node: set() for node, _ in findings}
     for s, p, o in triples:
         if s in new:
