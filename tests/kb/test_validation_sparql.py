@@ -638,11 +638,21 @@ def test_filter_exists_is_kept_where_minus_could_differ(case: str) -> None:
 def test_precondition_constraints_are_rewritten(precondition_shapes: Graph) -> None:
     """srkb's own SPARQL constraints all qualify, which is what makes them fast.
 
-    All but one: the type clash check keeps its two EXISTS about ``?kind`` and ``?value`` (not
-    ``$this`` alone, so not rewritten) on purpose. They check the types of the few nodes of two
-    kinds; as joins, the engine joins every type statement with every other first.
+    All but four, which keep an EXISTS on purpose, each checking a few focus nodes found by
+    counting: the type clash check's two about ``?kind`` and ``?value`` (not ``$this`` alone, so
+    not rewritten), the nodes of two disjointness classes; the "has one" checks' one with a
+    FILTER NOT EXISTS in it, the relationships with two values. As joins, the engine would join
+    every type statement, or every relationship's values, with every other first.
     """
-    kept = {SHAPES["SR-NoDisjointTypes"]}
+    kept = {
+        SHAPES[name]
+        for name in (
+            "SR-NoDisjointTypes",
+            "SR-RelationshipHasOneProvider",
+            "SR-RelationshipHasOneConsumer",
+            "SR-RelationshipHasOneService",
+        )
+    }
     for compiled in compile_shapes(precondition_shapes):
         if any(b.sparql_constraint is not None for b in compiled.branches):
             assert ("EXISTS" in compiled.query) == (compiled.shape in kept), compiled.shape
