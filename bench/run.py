@@ -386,6 +386,11 @@ def details(size: dict[str, Any]) -> list[str]:
         facts.append(
             f"impact: {impact['affected']} affected; of a global vendor "
             f"{impact['global_vendor_affected']} in {impact['global_vendor_seconds']:.3g} s"
+            + (
+                f" (p50; first call {first:.3g} s)"
+                if (first := impact.get("global_vendor_first_seconds")) is not None
+                else ""
+            )
         )
     if load := info("load"):
         facts.append(f"default load took the {load['path']} path")

@@ -19,6 +19,7 @@ import logging
 import resource
 import secrets
 import shutil
+import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -442,14 +443,20 @@ def step_impact(params: Params) -> Result:
     store = _open(params)
     who = subjects(params)
     seconds, affected = timed(lambda: impact(store, who["provider"]))
-    started = time.perf_counter()
-    widest = impact(store, who["global_vendor"])
-    global_seconds = time.perf_counter() - started
+    # A global vendor: the first call, then the median of ``rounds`` more, as a running server
+    # answers them (the target is a p50).
+    first, widest = timed(lambda: impact(store, who["global_vendor"]))
+    times = []
+    for _ in range(int(params.get("rounds", 5))):
+        started = time.perf_counter()
+        impact(store, who["global_vendor"])
+        times.append(time.perf_counter() - started)
     store.close()
     return {
         "seconds": seconds,
         "affected": len(affected),
-        "global_vendor_seconds": global_seconds,
+        "global_vendor_seconds": statistics.median(times) if times else first,
+        "global_vendor_first_seconds": first,
         "global_vendor_affected": len(widest),
     }
 

@@ -50,6 +50,10 @@ def test_every_step_its_baseline_and_the_http_part_run_and_are_reported(tmp_path
     assert len(over_http["writes"]) == len(over_http["hub_writes"]) == 1
     assert steps["write-http"]["median"] > 0
     assert all(rows >= 0 for rows in steps["questions"]["info"]["rows"].values())
+    impact = steps["impact"]["info"]  # a global vendor: a median of --rounds calls, and the first
+    assert impact["global_vendor_affected"] > 0
+    assert impact["global_vendor_seconds"] > 0
+    assert impact["global_vendor_first_seconds"] > 0
     reports = steps["reports"]["info"]
     assert "question who-provides-what-to-whom" in reports["ms"]
     assert reports["rows"]["view roles"] > 0, "every organisation has roles"
