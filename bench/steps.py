@@ -19,7 +19,6 @@ import logging
 import resource
 import secrets
 import shutil
-import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -60,6 +59,18 @@ def timed(action: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     value = action()
     return time.perf_counter() - started, value
+
+
+def median_of(action: Callable[[], Any], rounds: int) -> tuple[float, Any]:
+    """``action`` run ``rounds`` times (at least once): its median seconds (the upper one of an
+    even count), and what its last run returned."""
+    times = []
+    value = None
+    for _ in range(max(rounds, 1)):
+        started = time.perf_counter()
+        value = action()
+        times.append(time.perf_counter() - started)
+    return sorted(times)[len(times) // 2], value
 
 
 def subjects(params: Params) -> dict[str, str]:
@@ -446,16 +457,12 @@ def step_impact(params: Params) -> Result:
     # A global vendor: the first call, then the median of ``rounds`` more, as a running server
     # answers them (the target is a p50).
     first, widest = timed(lambda: impact(store, who["global_vendor"]))
-    times = []
-    for _ in range(int(params.get("rounds", 5))):
-        started = time.perf_counter()
-        impact(store, who["global_vendor"])
-        times.append(time.perf_counter() - started)
+    median, _ = median_of(lambda: impact(store, who["global_vendor"]), int(params.get("rounds", 5)))
     store.close()
     return {
         "seconds": seconds,
         "affected": len(affected),
-        "global_vendor_seconds": statistics.median(times) if times else first,
+        "global_vendor_seconds": median,
         "global_vendor_first_seconds": first,
         "global_vendor_affected": len(widest),
     }
@@ -504,12 +511,8 @@ def step_reports(params: Params) -> Result:
     ms: dict[str, float] = {}
     rows: dict[str, int] = {}
     for name, report in reports:
-        times = []
-        for _ in range(rounds):
-            started = time.perf_counter()
-            rows[name] = report()
-            times.append(time.perf_counter() - started)
-        ms[name] = round(sorted(times)[len(times) // 2] * 1000, 3)
+        seconds, rows[name] = median_of(report, rounds)
+        ms[name] = round(seconds * 1000, 3)
     store.close()
     slowest = max(ms, key=ms.__getitem__)
     return {

@@ -569,11 +569,12 @@ def _save_changes(
     transaction costs twice what the two cost apart). This reads the saved results back,
     compares them focus node by focus node with the new ones, and replaces the results of the
     focus nodes that differ (:func:`_replace_results`, one update request, so readers see the
-    old report or the new one). ``saved`` is what :func:`_saved_results` read (None: nothing
-    saved for the same shapes). A remote endpoint still receives the whole report: it stores
-    blank nodes as skolem IRIs, which this comparison would count as changes.
+    old report or the new one). ``saved`` is what :func:`_saved_results` read, None when
+    nothing was read: nothing saved for the same shapes, or :func:`validate` did not read it
+    (stale inferences; a remote endpoint, which still receives the whole report: it stores
+    blank nodes as skolem IRIs, which this comparison would count as changes).
     """
-    if store.capabilities.remote or checked is None or saved is None:
+    if saved is None:
         return False
     changed = _changed_foci(saved, triples, findings)
     if changed is None:
