@@ -24,7 +24,7 @@ import re
 import typing
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import count
@@ -54,6 +54,7 @@ from kb.store.terms import ntriples_terms
 from kb.validation import compiled as validation_sparql
 from kb.validation import shacl_report
 from kb.validation.organisations import organisations_of, organisations_of_blank_nodes
+from kb.validation.saved_digest import annotations_digest, results_digest
 
 log = logging.getLogger(__name__)
 
@@ -201,12 +202,6 @@ def validate(
     checked = None
     if inferences is not None and not inferences.stale:
         checked = (inferences.run, _shapes_digest(shapes))
-    saved: Future[_Saved | None] | None = None
-    if save and engine == "sparql" and checked is not None and not store.capabilities.remote:
-        # The saved report is read back while the shapes run: it does not depend on them.
-        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="srkb-saved-report")
-        saved = reader.submit(_saved_results, store, checked[1])
-        reader.shutdown(wait=False)
     if engine == "sparql":
         union = reads_union(store, existing, graphs)
         compiled = validation_sparql.run(store, graphs, shapes, union=union, progress=progress)
@@ -233,6 +228,18 @@ def validate(
         def raw_triples() -> Iterable[Triple]:
             return cast("Iterable[Triple]", pyshacl_graph)
 
+    marks: dict[str, str] = {}
+    raw = reading = None
+    if save and engine == "sparql" and checked is not None:
+        marks = _saved_marks(store)
+        raw = results_digest(compiled, conforms)
+        said = marks.get(str(RESULTS_DIGEST), "").split(" ")[0]
+        same = said == raw and {**marks, str(RESULTS_DIGEST): ""} == _marks(checked, "")
+        if not same and not store.capabilities.remote:
+            # The saved results will be compared: read them while the organisations are found.
+            reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="srkb-saved-report")
+            reading = reader.submit(_saved_results, store, checked[1], marks)
+            reader.shutdown(wait=False)
     findings = _findings(store, results, shapes)
     report = ValidationReport(
         conforms=conforms,
@@ -241,20 +248,49 @@ def validate(
         prefixes=Prefixes.load(store),
     )
     if save:
+        digest = None if raw is None else f"{raw} {annotations_digest(f for _, f in findings)}"
+        if digest is not None and checked is not None and marks == _marks(checked, digest):
+            log.info("the saved report is current: nothing to save")
+            return report
         triples = list(raw_triples())
+        saved = None
+        if reading is not None:
+            saved = reading.result()
+        elif engine == "sparql" and checked is not None and not store.capabilities.remote:
+            saved = _saved_results(store, checked[1], marks)
         if saved is None or not _save_changes(
-            store, saved.result(), compiled, nodes, triples, findings, conforms, checked
+            store, saved, compiled, nodes, triples, findings, conforms, checked, digest
         ):
-            _save(store, triples, findings, checked)
+            _save(store, triples, findings, checked, digest)
     return report
+
+
+def _marks(checked: tuple[str, str], digest: str | None) -> dict[str, str]:
+    """The statements about the validation graph itself that a save with ``checked`` writes."""
+    marks = {str(CHECKED_RUN): checked[0], str(CHECKED_SHAPES): checked[1]}
+    if digest is not None:
+        marks[str(RESULTS_DIGEST)] = digest
+    return marks
+
+
+def _saved_marks(store: Store) -> dict[str, str]:
+    """The statements about the validation graph itself, as saved (its stamp and digest)."""
+    graph = iri(VALIDATION_GRAPH)
+    found = store.query(
+        f"SELECT ?p ?o WHERE {{ GRAPH {graph} {{ {graph} ?p ?o }} }}", union_default_graph=False
+    )
+    return {str(p): str(o) for p, o in found.rows if p is not None and o is not None}
 
 
 #: The validation graph's stamp: the inference run it checked, and the shapes it checked with.
 CHECKED_RUN = URIRef(VALIDATION_GRAPH + "#inferenceRun")
 CHECKED_SHAPES = URIRef(VALIDATION_GRAPH + "#shapes")
+#: What the saved results say, as digests (:mod:`kb.validation.saved_digest`); a save of only
+#: some focus nodes' results (after a write) leaves none, since it does not see the others.
+RESULTS_DIGEST = URIRef(VALIDATION_GRAPH + "#resultsDigest")
 #: The message a finding shows, saved when a result has several (their order is not kept).
 FINDING_MESSAGE = URIRef(VALIDATION_GRAPH + "#findingMessage")
-_OWN_STATEMENTS = frozenset({CHECKED_RUN, CHECKED_SHAPES, FINDING_MESSAGE})
+_OWN_STATEMENTS = frozenset({CHECKED_RUN, CHECKED_SHAPES, RESULTS_DIGEST, FINDING_MESSAGE})
 
 
 def _shapes_digest(shapes: Graph) -> str:
@@ -295,10 +331,7 @@ def saved_report(store: Store) -> ValidationReport | None:
     if inferences is None or inferences.stale:
         return None
     graph = iri(VALIDATION_GRAPH)
-    marks = store.query(
-        f"SELECT ?p ?o WHERE {{ GRAPH {graph} {{ {graph} ?p ?o }} }}", union_default_graph=False
-    )
-    saved = {str(p): str(o) for p, o in marks.rows if p is not None and o is not None}
+    saved = _saved_marks(store)
     if saved.get(str(CHECKED_RUN)) != inferences.run:
         return None
     shapes = _graph_from(store, [SHAPES_GRAPH])
@@ -448,6 +481,7 @@ def _save(
     triples: Iterable[Triple],
     findings: list[tuple[Node, Finding]],
     checked: tuple[str, str] | None = None,
+    digest: str | None = None,
 ) -> None:
     """Replace the validation graph with the raw report, each result annotated with its finding.
 
@@ -472,8 +506,8 @@ def _save(
             everything += cast("list[tuple[Identifier, ...]]", annotations)
         if checked is not None:
             report = URIRef(VALIDATION_GRAPH)
-            everything.append((report, CHECKED_RUN, Literal(checked[0])))
-            everything.append((report, CHECKED_SHAPES, Literal(checked[1])))
+            for mark, value in _marks(checked, digest).items():
+                everything.append((report, URIRef(mark), Literal(value)))
         store.replace_graph(VALIDATION_GRAPH, everything)
         return
     text: dict[Node, str] = {}
@@ -496,9 +530,8 @@ def _save(
     lines = [f"{n3(s)} {n3(p)} {n3(o)} ." for s, p, o in triples]
     graph = iri(VALIDATION_GRAPH)
     if checked is not None:  # the stamp: which inferences and shapes this report checked
-        run, shapes = checked
-        lines.append(f"{graph} {n3(CHECKED_RUN)} {n3(Literal(run))} .")
-        lines.append(f"{graph} {n3(CHECKED_SHAPES)} {n3(Literal(shapes))} .")
+        for mark, value in _marks(checked, digest).items():
+            lines.append(f"{graph} {n3(URIRef(mark))} {n3(Literal(value))} .")
     store.update(
         f"PREFIX sh: <{SH}>\nPREFIX srkb: <{SRKB}>\nDROP SILENT GRAPH {graph} ;\n"
         f"INSERT DATA {{ GRAPH {graph} {{\n" + "\n".join(lines) + "\n} }"
@@ -560,6 +593,7 @@ def _save_changes(
     findings: Sequence[tuple[Node, Finding]],
     conforms: bool,
     checked: tuple[str, str] | None,
+    digest: str | None,
 ) -> bool:
     """Replace only the saved results that changed; False when the whole report must be saved.
 
@@ -572,7 +606,8 @@ def _save_changes(
     old report or the new one). ``saved`` is what :func:`_saved_results` read, None when
     nothing was read: nothing saved for the same shapes, or :func:`validate` did not read it
     (stale inferences; a remote endpoint, which still receives the whole report: it stores
-    blank nodes as skolem IRIs, which this comparison would count as changes).
+    blank nodes as skolem IRIs, which this comparison would count as changes). ``digest`` is
+    saved with the changes (:func:`kb.validation.saved_digest.results_digest`).
     """
     if saved is None:
         return False
@@ -590,23 +625,20 @@ def _save_changes(
         [findings[i] for i in chosen],
         conforms,
         checked,
+        digest,
     )
     log.info("saved the results of %d changed focus nodes", len(changed))
     return True
 
 
-def _saved_results(store: Store, shapes: str) -> _Saved | None:
+def _saved_results(store: Store, shapes: str, marks: dict[str, str]) -> _Saved | None:
     """What each saved result says (see :func:`_changed_foci`), or None if none is saved.
 
-    None too when the saved report was not made with the same ``shapes`` (a digest). Read in a
-    thread of its own while the shapes run: at 1M triples 0.3 s for 65,000 statements.
+    None too when the saved report was not made with the same ``shapes`` (a digest; ``marks``
+    are what :func:`_saved_marks` read). At 1M triples 0.3 s for 65,000 statements, read only
+    when the saved results' digest says they differ from the new ones.
     """
-    graph = iri(VALIDATION_GRAPH)
-    mark = store.query(
-        f"SELECT ?o WHERE {{ GRAPH {graph} {{ {graph} {iri(CHECKED_SHAPES)} ?o }} }}",
-        union_default_graph=False,
-    )
-    if [str(row[0]) for row in mark.rows] != [shapes]:
+    if marks.get(str(CHECKED_SHAPES)) != shapes:
         return None
     saved: _Saved = {}
     for result, predicate, value in store.query(_SAVED_STATEMENTS, union_default_graph=False).rows:
@@ -673,11 +705,15 @@ def _replace_results(
     findings: list[tuple[Node, Finding]],
     conforms: bool,
     checked: tuple[str, str] | None,
+    digest: str | None = None,
 ) -> None:
     """Replace the saved results of ``foci`` (and the report's verdict and stamp), in one request.
 
     The report and its results are blank nodes, so the request finds them by pattern: the old
-    results by their focus node, the report by its type.
+    results by their focus node, the report by its type. ``digest`` is that of all the results
+    now saved (:mod:`kb.validation.saved_digest`); without one (a save of what a write can
+    affect, which does not see the other results) the saved digest goes, and the next full
+    validation compares the results themselves.
     """
     graph = iri(VALIDATION_GRAPH)
     values = terms(sorted(foci, key=str))
@@ -697,9 +733,8 @@ def _replace_results(
         for s, p, o in _annotations(node, finding, several=node in several):
             lines.append(f"{n3(s)} {n3(p)} {n3(o)} .")
     if checked is not None:
-        run, shapes = checked
-        lines.append(f"{graph} {n3(CHECKED_RUN)} {n3(Literal(run))} .")
-        lines.append(f"{graph} {n3(CHECKED_SHAPES)} {n3(Literal(shapes))} .")
+        for mark, value in _marks(checked, digest).items():
+            lines.append(f"{graph} {n3(URIRef(mark))} {n3(Literal(value))} .")
     body = "\n".join(lines)
     store.update(
         f"{_SH}DELETE {{ GRAPH {graph} {{ ?report sh:result ?result . ?result ?p ?o }} }}\n"

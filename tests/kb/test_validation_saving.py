@@ -105,7 +105,30 @@ def test_a_validation_that_finds_the_same_rewrites_no_result(
     assert again.findings == first.findings
     # The same lines, blank-node labels included: not one result was deleted and written again.
     assert store.lines(VALIDATION_GRAPH) == lines
+    # The saved digest said so: nothing was read back, compared or written.
+    assert saves.ways == ["whole"]
+
+
+def test_without_a_saved_digest_the_results_are_compared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A save of some focus nodes (after a write) leaves no digest: the next run compares."""
+    saves = Saves(monkeypatch)
+    store = fresh(("broken", broken_example()))
+    first = validate(store, save=True)
+    graph = f"<{VALIDATION_GRAPH}>"
+    digest = f"<{shacl.RESULTS_DIGEST}>"
+    saved = store.query(f"SELECT ?d {{ GRAPH {graph} {{ {graph} {digest} ?d }} }}").rows
+    assert len(saved) == 1
+    store.update(f"DELETE WHERE {{ GRAPH {graph} {{ {graph} {digest} ?d }} }}")
+    lines = store.lines(VALIDATION_GRAPH)
+    again = validate(store, save=True)
+    assert again.findings == first.findings
     assert saves.ways == ["whole", "changes"]
+    # Only the digest came back: every result kept its lines.
+    after = store.lines(VALIDATION_GRAPH)
+    assert lines <= after
+    assert after - lines == {f'{graph} {digest} "{saved[0][0]}" .'.encode()}
 
 
 def test_only_the_results_of_a_changed_focus_node_are_replaced(
