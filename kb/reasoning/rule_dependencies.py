@@ -144,13 +144,63 @@ def _n3(term: Identifier) -> str:
     return term.n3()
 
 
+_FILTER = re.compile(r"\bFILTER\s*\(", re.IGNORECASE)
+_IS_IRI = re.compile(r"\s*is(?:IRI|URI)\s*\(\s*[?$](\w+)\s*\)\s*", re.IGNORECASE)
+
+
+@cache
+def iri_variables(rule_text: str) -> frozenset[str]:
+    """Variables that the rule's WHERE group keeps to IRIs: ``?d`` in ``FILTER(isIRI(?d))``.
+
+    Only a filter of the group itself (not of a group inside it) that is a conjunction of
+    ``isIRI`` tests and other conditions counts: it holds for every solution. The schema gives a
+    class variable blank nodes too (class expressions, such as restrictions); dropping them from
+    what a rule so filtered reads and writes keeps its keys exact, so that rules narrowed to the
+    classes written since they last ran (:func:`key_values`) are not run whole for them.
+    """
+    from kb.sparql.rewrite import mask
+
+    text = mask(rule_text)
+    start = re.search(r"\bWHERE\s*\{", text, re.IGNORECASE)
+    if start is None:
+        return frozenset()
+    found: set[str] = set()
+    depth = 0
+    i = start.end() - 1
+    while i < len(text):
+        char = text[i]
+        depth += (char == "{") - (char == "}")
+        if depth == 0:
+            break
+        match = _FILTER.match(text, i) if depth == 1 else None
+        if match is not None:
+            end, level = match.end(), 1
+            while level and end < len(text):
+                level += (text[end] == "(") - (text[end] == ")")
+                end += 1
+            condition = text[match.end() : end - 1]
+            if "||" not in condition and "!" not in condition.replace("!=", ""):
+                for conjunct in condition.split("&&"):
+                    if test := _IS_IRI.fullmatch(conjunct):
+                        found.add(test.group(1))
+            i = end
+            continue
+        i += 1
+    return frozenset(found)
+
+
 class _Planner:
     def __init__(self, select: Select) -> None:
         self.select = select
-        self._cache: dict[tuple[Pattern, Variable], frozenset[str]] = {}
+        self._cache: dict[tuple[Pattern, Variable], frozenset[Identifier]] = {}
 
-    def candidates(self, var: Variable, where: Sequence[Pattern]) -> frozenset[str] | None:
-        """Values the schema patterns give ``var``, or ``None`` if no schema pattern binds it."""
+    def candidates(
+        self, var: Variable, where: Sequence[Pattern], iris: frozenset[str] = frozenset()
+    ) -> frozenset[str] | None:
+        """Values the schema patterns give ``var``, or ``None`` if no schema pattern binds it.
+
+        Only IRIs when the rule keeps ``var`` to IRIs (``iris``, see :func:`iri_variables`).
+        """
         found: set[str] = set()
         bound = False
         for pattern in where:
@@ -160,15 +210,21 @@ class _Planner:
             if (pattern, var) not in self._cache:
                 query = f"SELECT DISTINCT {var.n3()} WHERE {{ {' '.join(map(_n3, pattern))} }}"
                 self._cache[(pattern, var)] = frozenset(
-                    str(v) for v in self.select(query) if v is not None
+                    v for v in self.select(query) if v is not None
                 )
-            found |= self._cache[(pattern, var)]
+            found |= {
+                str(v)
+                for v in self._cache[(pattern, var)]
+                if str(var) not in iris or isinstance(v, URIRef)
+            }
         return frozenset(found) if bound else None
 
-    def keys(self, pattern: Pattern, where: Sequence[Pattern]) -> set[Key]:
+    def keys(
+        self, pattern: Pattern, where: Sequence[Pattern], iris: frozenset[str] = frozenset()
+    ) -> set[Key]:
         _s, p, o = pattern
         if isinstance(p, Variable):
-            predicates = self.candidates(p, where)
+            predicates = self.candidates(p, where, iris)
             if predicates is None:
                 return {(ANY, None)}
             return {(value, None) for value in predicates}
@@ -176,7 +232,7 @@ class _Planner:
             return {(str(p), None)}
         if not isinstance(o, Variable):
             return {(TYPE, str(o))}
-        classes = self.candidates(o, where)
+        classes = self.candidates(o, where, iris)
         if classes is None:
             return {(TYPE, None)}
         return {(TYPE, value) for value in classes}
@@ -188,13 +244,14 @@ def plan(rule_texts: Sequence[str], select: Select) -> list[RuleKeys] | None:
     keyed: list[RuleKeys] = []
     for text in rule_texts:
         where, template = patterns(text)
+        iris = iri_variables(text)
         reads: set[Key] = set()
         for pattern in where:
             if not is_schema_pattern(pattern):
-                reads |= planner.keys(pattern, where)
+                reads |= planner.keys(pattern, where, iris)
         writes: set[Key] = set()
         for pattern in template:
-            writes |= planner.keys(pattern, where)
+            writes |= planner.keys(pattern, where, iris)
         keyed.append(RuleKeys(frozenset(reads), frozenset(writes)))
     schema = schema_keys(rule_texts)
     if any(overlaps(w, s) for rule in keyed for w in rule.writes for s in schema):

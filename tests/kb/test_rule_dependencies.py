@@ -24,6 +24,7 @@ from kb.reasoning.rule_dependencies import (
     ANY,
     TYPE,
     RuleKeys,
+    iri_variables,
     key_values,
     key_variable,
     order,
@@ -202,3 +203,45 @@ def test_narrowed_runs_are_used_and_derive_the_same_on_a_generated_ecosystem() -
     narrowed, _, requests = closure(base, planned=True, narrow=True)
     assert narrowed == planned
     assert any("VALUES ?c {" in r for r in requests), "no narrowed run of a class rule"
+
+
+def test_a_filter_of_the_whole_group_keeps_variables_to_iris() -> None:
+    texts = {r.rule_id: r.text for r in rules()}
+    assert iri_variables(texts["owl-cax-sco"]) == {"d"}
+    assert iri_variables(texts["owl-cax-eqc"]) == {"c", "d"}
+    assert iri_variables(texts["owl-prp-spo1"]) == {"p", "q"}
+    assert iri_variables(texts["owl-eq-sym"]) == set()  # !isLiteral(?y): not an IRI test
+    head = "INSERT { ?x a ?d } WHERE { ?c <urn:sub> ?d . ?x a ?c . "
+    assert iri_variables(head + "FILTER(isIRI(?d)) }") == {"d"}
+    # Filters that do not hold for every solution: in a group of their own, a disjunction, a
+    # negation.
+    assert iri_variables(head + "OPTIONAL { ?d <urn:p> ?e FILTER(isIRI(?d)) } }") == set()
+    assert iri_variables(head + "FILTER(isIRI(?d) || isBlank(?d)) }") == set()
+    assert iri_variables(head + "FILTER(!isIRI(?d)) }") == set()
+    assert iri_variables(head + 'FILTER(isIRI(?c) && ?c != <urn:x> && STR(?d) != "}") }') == {
+        "c"
+    }
+
+
+RESTRICTION = b"""
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <https://example.org/r#> .
+ex:Special rdfs:subClassOf ex:Kind , [ a owl:Restriction ; owl:onProperty ex:p ;
+    owl:someValuesFrom ex:Kind ] .
+ex:thing a ex:Special .
+"""
+
+
+def test_a_class_expression_is_not_a_class_the_subclass_rule_writes() -> None:
+    """Its superclass restriction is a blank node that the rule's isIRI filter never writes.
+
+    Were it a written key, every rule reading types would run whole again after this one added
+    triples (a VALUES block cannot name a blank node).
+    """
+    store = scratch_with(RESTRICTION)
+    keys = dict(zip([r.rule_id for r in rules()], rule_plan(store) or [], strict=True))
+    written = keys["owl-cax-sco"].writes
+    assert (TYPE, "https://example.org/r#Kind") in written
+    assert all(cls is not None and cls.startswith(("http", "urn")) for _, cls in written)
+    assert key_values(written, is_predicate=False) is not None
