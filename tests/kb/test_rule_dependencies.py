@@ -218,9 +218,7 @@ def test_a_filter_of_the_whole_group_keeps_variables_to_iris() -> None:
     assert iri_variables(head + "OPTIONAL { ?d <urn:p> ?e FILTER(isIRI(?d)) } }") == set()
     assert iri_variables(head + "FILTER(isIRI(?d) || isBlank(?d)) }") == set()
     assert iri_variables(head + "FILTER(!isIRI(?d)) }") == set()
-    assert iri_variables(head + 'FILTER(isIRI(?c) && ?c != <urn:x> && STR(?d) != "}") }') == {
-        "c"
-    }
+    assert iri_variables(head + 'FILTER(isIRI(?c) && ?c != <urn:x> && STR(?d) != "}") }') == {"c"}
 
 
 RESTRICTION = b"""
