@@ -14,17 +14,22 @@ srkb offers are declared with labels in the ontology (``percent``, ``minute``...
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from kb.ecosystem.questions import ask
-from kb.namespaces import curie
+from kb.namespaces import ORG, SRKB, curie
 from kb.store import Store
-from kb.validation.readiness import labels
+from kb.validation.readiness import labels, labels_of_members, read_labels
 
 
-@dataclass(frozen=True)
-class ServiceLevel:
-    """One target of one consumer, with one of its measurements (or none yet)."""
+class ServiceLevel(NamedTuple):
+    """One target of one consumer, with one of its measurements (or none yet).
+
+    A named tuple rather than a frozen dataclass: a report at 1M triples makes 18,800 of them
+    and puts them in a set, and a tuple is made and hashed several times faster.
+    """
 
     consumer: str
     service: str
@@ -128,7 +133,28 @@ def _order(row: ServiceLevel) -> tuple[str, ...]:
 
 
 def service_levels(store: Store) -> ServiceLevels:
-    """Every service level target a consumer in ``store`` holds, with measurements and breaches."""
+    """Every service level target a consumer in ``store`` holds, with measurements and breaches.
+
+    The labels of every organisation and service are read while the question runs (they are
+    most of what the report names: at 1M triples 0.4 s, which then overlaps the question's 0.7
+    s); what else the rows name is looked up after.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="srkb-labels") as pool:
+        early = pool.submit(labels_of_members, store, _PARTIES)
+        unique = _rows(store)
+        parties = early.result()
+    named = _named(unique)
+    names = read_labels(parties, named)
+    names.update(labels(store, named - names.keys()))
+    return ServiceLevels(rows=tuple(unique), names=names)
+
+
+#: The classes of what the report names most: consumers, vendors (organisations) and services.
+_PARTIES = (ORG + "Organization", SRKB + "Service")
+
+
+def _rows(store: Store) -> list[ServiceLevel]:
+    """The ``service-levels`` question's rows, each once, in the report's order."""
     rows: list[ServiceLevel] = []
     for (
         consumer,
@@ -166,8 +192,7 @@ def service_levels(store: Store) -> ServiceLevels:
                 breached=breached is not None and str(breached).lower() in ("true", "1"),
             )
         )
-    unique = sorted(set(rows), key=_order)
-    return ServiceLevels(rows=tuple(unique), names=labels(store, _named(unique)))
+    return sorted(set(rows), key=_order)
 
 
 def _named(rows: Iterable[ServiceLevel]) -> set[str]:

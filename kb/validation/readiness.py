@@ -28,8 +28,10 @@ them anyway, in which case the precondition applies to them.
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
@@ -357,9 +359,43 @@ def labels(store: Store, resources: Iterable[str]) -> dict[str, str]:
     wanted = sorted({r for r in resources if r.startswith(("http://", "https://", "urn:"))})
     if not wanted:
         return {}
-    result = store.query(bind_column(_LABELS, "x", [URIRef(r) for r in wanted]))
+    return _first_labels(store.query(bind_column(_LABELS, "x", [URIRef(r) for r in wanted])).rows)
+
+
+def labels_of_members(store: Store, classes: Iterable[str]) -> bytes:
+    """The same label (as :func:`labels` picks it) of every member of ``classes`` that has one.
+
+    For a caller that will want most of them and can ask before it knows which: at a million
+    triples the labels of every organisation and service cost about what those of the 15,000 a
+    service level report names do, and can be read while its question runs. So they come as
+    serialised results (SPARQL JSON), which the engine writes without holding Python's lock;
+    :func:`read_labels` reads them once the question is done. Made into rdflib terms in the
+    thread instead, they slowed the question beside them by 0.25 s at 1M (0.05 s this way).
+    """
+    kinds = [URIRef(c) for c in sorted(set(classes))]
+    query = bind_column(_LABELS.replace("WHERE {", "WHERE {\n  ?x a ?kind ."), "kind", kinds)
+    return store.query_serialized(query, "application/sparql-results+json")[1]
+
+
+def read_labels(results: bytes, wanted: AbstractSet[str]) -> dict[str, str]:
+    """The labels :func:`labels_of_members` found, of the resources ``wanted``."""
+    rows = []
+    for binding in json.loads(results)["results"]["bindings"]:
+        resource, label = binding.get("x"), binding.get("label")
+        if (
+            resource is not None
+            and label is not None
+            and resource["type"] == "uri"  # as :func:`labels`, which names IRIs only
+            and resource["value"] in wanted
+        ):
+            rows.append((resource["value"], label["value"]))
+    return _first_labels(rows)
+
+
+def _first_labels(rows: Iterable[Sequence[object]]) -> dict[str, str]:
+    """The first label of each resource, by text: the same one however it was asked for."""
     found: dict[str, str] = {}
-    for resource, label in sorted(result.rows, key=lambda row: (str(row[0]), str(row[1]))):
+    for resource, label in sorted(rows, key=lambda row: (str(row[0]), str(row[1]))):
         found.setdefault(str(resource), str(label))
     return found
 

@@ -14,9 +14,9 @@ from kb import resources
 from kb.interchange.loading import install_model, load_files
 from kb.reporting.ecosystem_map import ecosystem_map, to_dot, to_mermaid, to_svg
 from kb.reporting.renderers import html_body, render, to_markdown
-from kb.reporting.service_levels import service_levels
+from kb.reporting.service_levels import _PARTIES, _named, service_levels
 from kb.store import Store, open_store
-from kb.validation.readiness import readiness
+from kb.validation.readiness import labels, labels_of_members, read_labels, readiness
 from kb.validation.shacl import validate
 
 EX = "https://example.org/hospital-network#"
@@ -116,3 +116,22 @@ def test_campus_map_has_no_breach(prepared: Callable[..., Store]) -> None:
     m = ecosystem_map(store, validate(store, save=False))
     assert not any(e.breaches for e in m.edges)
     assert "linkStyle" not in to_mermaid(m)
+
+
+def test_labels_read_beside_the_question_are_those_looked_up_after_it(
+    prepared: Callable[..., Store], backend: str
+) -> None:
+    """Every organisation's and service's label is read while the question runs, as JSON results.
+
+    They must name each resource as a lookup of the named resources alone would: the same label
+    of several (the first by text), none for a blank node, and the rest looked up after.
+    """
+    store = prepared("hospital-network", backend)
+    levels = service_levels(store)
+    named = _named(levels.rows)
+    assert levels.names == labels(store, named)
+    assert levels.name(EX + "HealthIT") == "Regional Health IT"
+    early = read_labels(labels_of_members(store, _PARTIES), named | {"_:nobody"})
+    assert early
+    assert set(early) <= named
+    assert all(labels(store, [iri]) == {iri: label} for iri, label in early.items())
