@@ -19,6 +19,7 @@ first of these that applies, and of several organisations the first by IRI, so t
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import typing
@@ -577,11 +578,15 @@ SELECT ?result ?p ?o WHERE {{
 }}
 """
 
+#: A statement of a saved result as text: the predicate's IRI, and the value (see :func:`_said`).
+_Statement = tuple[str, str | None]
 #: A saved result as what it says: its statements, blank nodes all alike (see _changed_foci).
-_Said = frozenset[tuple[Node, Node | None]]
-_Grouped = dict[Node | None, Counter[_Said]]
+_Said = frozenset[_Statement]
+_Grouped = dict[str | None, Counter[_Said]]
 #: What each saved result says, by the result's node.
-_Saved = dict[Node, set[tuple[Node, Node | None]]]
+_Saved = dict[str, set[_Statement]]
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_FOCUS_NODE = str(SH.focusNode)
 
 
 def _save_changes(
@@ -640,11 +645,43 @@ def _saved_results(store: Store, shapes: str, marks: dict[str, str]) -> _Saved |
     """
     if marks.get(str(CHECKED_SHAPES)) != shapes:
         return None
+    _, body = store.query_serialized(
+        _SAVED_STATEMENTS, "application/sparql-results+json", union_default_graph=False
+    )
     saved: _Saved = {}
-    for result, predicate, value in store.query(_SAVED_STATEMENTS, union_default_graph=False).rows:
+    for row in json.loads(body)["results"]["bindings"]:
+        result, predicate, value = row.get("result"), row.get("p"), row.get("o")
         if result is not None and predicate is not None:
-            saved.setdefault(result, set()).add((predicate, _alike(value)))
+            saved.setdefault(result["value"], set()).add((predicate["value"], _json_said(value)))
     return saved
+
+
+def _json_said(value: dict[str, str] | None) -> str | None:
+    """A value of SPARQL JSON results as :func:`_said` writes it (None: a blank node)."""
+    if value is None or value["type"] == "bnode":
+        return None
+    if value["type"] == "uri":
+        return "<" + value["value"]
+    language = value.get("xml:lang")
+    if language:
+        return f'"{value["value"]}@{language.lower()}'
+    datatype = value.get("datatype", _XSD_STRING)
+    return f'"{value["value"]}^^{datatype}'
+
+
+def _said(node: Node) -> str | None:
+    """A value as text, alike however it was read, blank nodes all alike (None).
+
+    Compared as text, not as rdflib terms: at a million triples a comparison of the terms
+    called rdflib's ``__eq__`` 400,000 times, a third of the comparison's time.
+    """
+    if isinstance(node, BNode):
+        return None
+    if isinstance(node, Literal):
+        if node.language:
+            return f'"{node}@{node.language.lower()}'
+        return f'"{node}^^{node.datatype or _XSD_STRING}'
+    return "<" + str.__str__(cast("str", node))
 
 
 def _changed_foci(
@@ -664,14 +701,18 @@ def _changed_foci(
     more than half of the results changed (then one request rewriting the whole graph is as
     quick). ``saved`` is what :func:`_saved_results` read.
     """
-    new: dict[Node, set[tuple[Node, Node | None]]] = {node: set() for node, _ in findings}
+    new: dict[Node, set[_Statement]] = {node: set() for node, _ in findings}
+    texts: dict[int, str | None] = {}  # by id(): the same few terms recur on every result
     for s, p, o in triples:
         if s in new:
-            new[s].add((p, _alike(o)))
+            text = texts.get(id(o), "") if not isinstance(o, BNode) else None
+            if text == "":
+                text = texts[id(o)] = _said(o)
+            new[s].add((str.__str__(cast("str", p)), text))
     several = _several_messages(triples)
     for node, finding in findings:
         annotations = _annotations(node, finding, several=node in several)
-        new[node] |= {(p, _alike(o)) for _, p, o in annotations}
+        new[node] |= {(str.__str__(cast("str", p)), _said(o)) for _, p, o in annotations}
     before, after = _by_focus(saved.values()), _by_focus(new.values())
     changed = {f for f in before.keys() | after.keys() if before.get(f) != after.get(f)}
     touched = [said for f in changed for side in (before, after) for said in side.get(f, ())]
@@ -679,20 +720,16 @@ def _changed_foci(
         value is None for said in touched for _, value in said
     ):
         return None
-    return cast("set[Identifier]", changed)
+    if any(focus is None or not focus.startswith("<") for focus in changed):
+        return None  # a literal focus node: not worth turning back into a term, save it whole
+    return {URIRef(cast("str", focus)[1:]) for focus in changed}
 
 
-def _alike(node: Node | None) -> Node | None:
-    """``node``, or None for a blank node (see :func:`_changed_foci`)."""
-    return None if isinstance(node, BNode) else node
-
-
-def _by_focus(results: Iterable[set[tuple[Node, Node | None]]]) -> _Grouped:
+def _by_focus(results: Iterable[set[_Statement]]) -> _Grouped:
     """How many results say each thing, for each focus node (None: a blank one)."""
     grouped: _Grouped = {}
-    focus_node = SH.focusNode
     for said in results:
-        focus = next((o for p, o in said if p == focus_node), None)
+        focus = next((o for p, o in said if p == _FOCUS_NODE), None)
         grouped.setdefault(focus, Counter())[frozenset(said)] += 1
     return grouped
 
