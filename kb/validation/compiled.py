@@ -85,33 +85,13 @@ log = logging.getLogger(__name__)
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 #: Constraint parameters this compiler understands.
 _CONSTRAINTS = frozenset(
-    {
-        SH.minCount,
-        SH.maxCount,
-        SH["class"],
-        SH["in"],
-        SH.nodeKind,
-        SH.disjoint,
-        SH.node,
-        SH.property,
-        SH.sparql,
-    }
+    {SH.minCount, SH.maxCount, SH["class"], SH["in"], SH.nodeKind, SH.disjoint}
+    | {SH.node, SH.property, SH.sparql}
 )
 #: SHACL terms on a shape that do not constrain anything (or that are read elsewhere).
 _NON_VALIDATING = frozenset(
-    {
-        SH.path,
-        SH.message,
-        SH.severity,
-        SH.deactivated,
-        SH.name,
-        SH.description,
-        SH.order,
-        SH.group,
-        SH.defaultValue,
-        SH.prefixes,
-        SH.declare,
-    }
+    {SH.path, SH.message, SH.severity, SH.deactivated, SH.name, SH.description, SH.order}
+    | {SH.group, SH.defaultValue, SH.prefixes, SH.declare}
 )
 _ALLOWED_ON_SHAPE = frozenset(_TARGETS) | _CONSTRAINTS | _NON_VALIDATING
 _ALLOWED_ON_SPARQL = frozenset({SH.select, SH.prefixes, SH.message, SH.deactivated})
@@ -709,9 +689,8 @@ def run(
     else:
         # The shapes' queries are independent reads: the engine (or the endpoint) answers them
         # side by side. Results keep the shapes' order, so a report does not depend on timing.
-        # The longest queries go first (their text's length stands for their cost): the last
-        # shape compiled, with the role rules' bodies, took a second at 1M triples and ran
-        # alone at the end; first, the others fill the other threads beside it.
+        # The longest queries go first (text length stands for cost): the role shape, compiled
+        # last, took a second at 1M and ran alone at the end; first, the others run beside it.
         report(progress, Stage("validating", 0, len(compiled), unit="shapes"))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="srkb-shape") as pool:
             submitted = {

@@ -19,11 +19,9 @@ first of these that applies, and of several organisations the first by IRI, so t
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import typing
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -56,6 +54,7 @@ from kb.validation import compiled as validation_sparql
 from kb.validation import shacl_report
 from kb.validation.organisations import organisations_of, organisations_of_blank_nodes
 from kb.validation.saved_digest import annotations_digest, results_digest
+from kb.validation.saved_results import Saved, changed_foci, saved_results
 
 log = logging.getLogger(__name__)
 
@@ -236,10 +235,14 @@ def validate(
         raw = results_digest(compiled, conforms)
         said = marks.get(str(RESULTS_DIGEST), "").split(" ")[0]
         same = said == raw and {**marks, str(RESULTS_DIGEST): ""} == _marks(checked, "")
-        if not same and not store.capabilities.remote:
-            # The saved results will be compared: read them while the organisations are found.
+        if (
+            not same
+            and not store.capabilities.remote
+            and marks.get(str(CHECKED_SHAPES)) == checked[1]
+        ):
+            # The saved results will be compared: read them while the findings are made.
             reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="srkb-saved-report")
-            reading = reader.submit(_saved_results, store, checked[1], marks)
+            reading = reader.submit(saved_results, store)
             reader.shutdown(wait=False)
     findings = _findings(store, results, shapes)
     report = ValidationReport(
@@ -257,8 +260,13 @@ def validate(
         saved = None
         if reading is not None:
             saved = reading.result()
-        elif engine == "sparql" and checked is not None and not store.capabilities.remote:
-            saved = _saved_results(store, checked[1], marks)
+        elif (
+            engine == "sparql"
+            and checked is not None
+            and not store.capabilities.remote
+            and marks.get(str(CHECKED_SHAPES)) == checked[1]
+        ):
+            saved = saved_results(store)
         if saved is None or not _save_changes(
             store, saved, compiled, nodes, triples, findings, conforms, checked, digest
         ):
@@ -570,28 +578,9 @@ def _annotations(node: Node, finding: Finding, *, several: bool) -> list[Triple]
     return statements
 
 
-#: Every statement about every saved result (srkb's annotations included).
-_SAVED_STATEMENTS = f"""
-PREFIX sh: <{SH}>
-SELECT ?result ?p ?o WHERE {{
-  GRAPH <{VALIDATION_GRAPH}> {{ ?report sh:result ?result . ?result ?p ?o }}
-}}
-"""
-
-#: A statement of a saved result as text: the predicate's IRI, and the value (see :func:`_said`).
-_Statement = tuple[str, str | None]
-#: A saved result as what it says: its statements, blank nodes all alike (see _changed_foci).
-_Said = frozenset[_Statement]
-_Grouped = dict[str | None, Counter[_Said]]
-#: What each saved result says, by the result's node.
-_Saved = dict[str, set[_Statement]]
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_FOCUS_NODE = str(SH.focusNode)
-
-
 def _save_changes(
     store: Store,
-    saved: _Saved | None,
+    saved: Saved | None,
     results: Sequence[validation_sparql.ShapeResult],
     nodes: Sequence[BNode],
     triples: Sequence[Triple],
@@ -605,18 +594,25 @@ def _save_changes(
     A validation mostly finds what the one before it found, and rewriting the whole validation
     graph in one transaction is the dearest part of a run on the embedded store (at a million
     triples 2.4 s of 7: deleting 71,000 statements and inserting as many in one RocksDB
-    transaction costs twice what the two cost apart). This reads the saved results back,
-    compares them focus node by focus node with the new ones, and replaces the results of the
-    focus nodes that differ (:func:`_replace_results`, one update request, so readers see the
-    old report or the new one). ``saved`` is what :func:`_saved_results` read, None when
-    nothing was read: nothing saved for the same shapes, or :func:`validate` did not read it
-    (stale inferences; a remote endpoint, which still receives the whole report: it stores
-    blank nodes as skolem IRIs, which this comparison would count as changes). ``digest`` is
-    saved with the changes (:func:`kb.validation.saved_digest.results_digest`).
+    transaction costs twice what the two cost apart). This compares the saved results with the
+    new ones focus node by focus node (:func:`kb.validation.saved_results.changed_foci`) and
+    replaces the results of the focus nodes that differ (:func:`_replace_results`, one update
+    request, so readers see the old report or the new one). ``saved`` is what
+    :func:`kb.validation.saved_results.saved_results` read, None when nothing was read: nothing
+    saved for the same shapes, or :func:`validate` did not read it (stale inferences; a remote
+    endpoint, which still receives the whole report: it stores blank nodes as skolem IRIs, which
+    this comparison would count as changes). ``digest`` is saved with the changes
+    (:mod:`kb.validation.saved_digest`).
     """
     if saved is None:
         return False
-    changed = _changed_foci(saved, triples, findings)
+    several = _several_messages(triples)
+    annotations = [
+        statement
+        for node, finding in findings
+        for statement in _annotations(node, finding, several=node in several)
+    ]
+    changed = changed_foci(saved, [node for node, _ in findings], [*triples, *annotations])
     if changed is None:
         return False
     chosen = [i for i, result in enumerate(results) if result.focus in changed]
@@ -634,104 +630,6 @@ def _save_changes(
     )
     log.info("saved the results of %d changed focus nodes", len(changed))
     return True
-
-
-def _saved_results(store: Store, shapes: str, marks: dict[str, str]) -> _Saved | None:
-    """What each saved result says (see :func:`_changed_foci`), or None if none is saved.
-
-    None too when the saved report was not made with the same ``shapes`` (a digest; ``marks``
-    are what :func:`_saved_marks` read). At 1M triples 0.3 s for 65,000 statements, read only
-    when the saved results' digest says they differ from the new ones.
-    """
-    if marks.get(str(CHECKED_SHAPES)) != shapes:
-        return None
-    _, body = store.query_serialized(
-        _SAVED_STATEMENTS, "application/sparql-results+json", union_default_graph=False
-    )
-    saved: _Saved = {}
-    for row in json.loads(body)["results"]["bindings"]:
-        result, predicate, value = row.get("result"), row.get("p"), row.get("o")
-        if result is not None and predicate is not None:
-            saved.setdefault(result["value"], set()).add((predicate["value"], _json_said(value)))
-    return saved
-
-
-def _json_said(value: dict[str, str] | None) -> str | None:
-    """A value of SPARQL JSON results as :func:`_said` writes it (None: a blank node)."""
-    if value is None or value["type"] == "bnode":
-        return None
-    if value["type"] == "uri":
-        return "<" + value["value"]
-    language = value.get("xml:lang")
-    if language:
-        return f'"{value["value"]}@{language.lower()}'
-    datatype = value.get("datatype", _XSD_STRING)
-    return f'"{value["value"]}^^{datatype}'
-
-
-def _said(node: Node) -> str | None:
-    """A value as text, alike however it was read, blank nodes all alike (None).
-
-    Compared as text, not as rdflib terms: at a million triples a comparison of the terms
-    called rdflib's ``__eq__`` 400,000 times, a third of the comparison's time.
-    """
-    if isinstance(node, BNode):
-        return None
-    if isinstance(node, Literal):
-        if node.language:
-            return f'"{node}@{node.language.lower()}'
-        return f'"{node}^^{node.datatype or _XSD_STRING}'
-    return "<" + str.__str__(cast("str", node))
-
-
-def _changed_foci(
-    saved: _Saved,
-    triples: Sequence[Triple],
-    findings: Sequence[tuple[Node, Finding]],
-) -> set[Identifier] | None:
-    """The focus nodes whose saved results differ from the new ones (``triples``, ``findings``).
-
-    A result is compared by what it says, its blank nodes all alike: the saved ones are copies
-    made when the report was written (a request that inserts data makes new blank nodes), one
-    per node of the report, so that the results of one constraint share one copy. A result that
-    is kept keeps its copies; a result that is written again would get copies of its own, and
-    the graph would no longer be the one a whole save writes. So this answers None (save the
-    whole report) when a changed result says anything with a blank node (srkb's own shapes
-    name their SPARQL constraints, so only blank nodes in the data do that), as well as when
-    more than half of the results changed (then one request rewriting the whole graph is as
-    quick). ``saved`` is what :func:`_saved_results` read.
-    """
-    new: dict[Node, set[_Statement]] = {node: set() for node, _ in findings}
-    texts: dict[int, str | None] = {}  # by id(): the same few terms recur on every result
-    for s, p, o in triples:
-        if s in new:
-            text = texts.get(id(o), "") if not isinstance(o, BNode) else None
-            if text == "":
-                text = texts[id(o)] = _said(o)
-            new[s].add((str.__str__(cast("str", p)), text))
-    several = _several_messages(triples)
-    for node, finding in findings:
-        annotations = _annotations(node, finding, several=node in several)
-        new[node] |= {(str.__str__(cast("str", p)), _said(o)) for _, p, o in annotations}
-    before, after = _by_focus(saved.values()), _by_focus(new.values())
-    changed = {f for f in before.keys() | after.keys() if before.get(f) != after.get(f)}
-    touched = [said for f in changed for side in (before, after) for said in side.get(f, ())]
-    if len(touched) > max(len(saved) + len(new), 100) // 2 or any(
-        value is None for said in touched for _, value in said
-    ):
-        return None
-    if any(focus is None or not focus.startswith("<") for focus in changed):
-        return None  # a literal focus node: not worth turning back into a term, save it whole
-    return {URIRef(cast("str", focus)[1:]) for focus in changed}
-
-
-def _by_focus(results: Iterable[set[_Statement]]) -> _Grouped:
-    """How many results say each thing, for each focus node (None: a blank one)."""
-    grouped: _Grouped = {}
-    for said in results:
-        focus = next((o for p, o in said if p == _FOCUS_NODE), None)
-        grouped.setdefault(focus, Counter())[frozenset(said)] += 1
-    return grouped
 
 
 def _replace_results(
