@@ -37,7 +37,7 @@ import kb.cli
 from kb import resources
 from kb.errors import InputError
 from kb.interchange.loading import install_model, load_files, parse_stream, write_sources
-from kb.namespaces import HISTORY_GRAPH, INFERRED_GRAPH, source_graph
+from kb.namespaces import HISTORY_GRAPH, INFERRED_GRAPH, VALIDATION_GRAPH, source_graph
 from kb.prefixes import declaration_literals
 from kb.reasoning.inference import infer
 from kb.store import Store, open_store
@@ -361,12 +361,17 @@ STAMP = f"<{INFERRED_GRAPH}> ".encode()
 
 
 def snapshot(http: httpx.Client, *, history: bool = True) -> tuple[list[bytes], dict[str, int]]:
-    """The knowledge and inferred graphs as sorted N-Quads, and every graph's size (no stamps)."""
+    """The knowledge and inferred graphs as sorted N-Quads, and every graph's size (no stamps).
+
+    The stamps are what srkb says about its inferred and validation graphs themselves: the run,
+    the shapes, and the digests of a full validation's results, which a save of only the results
+    a write can affect drops.
+    """
     export = http.get("/export", params={"format": "nq"})
     assert export.status_code == 200, export.text
     count = (
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
-        f"FILTER(?s != <{INFERRED_GRAPH}>) }} GROUP BY ?g"
+        f"FILTER(?s NOT IN (<{INFERRED_GRAPH}>, <{VALIDATION_GRAPH}>)) }} GROUP BY ?g"
     )
     counts = http.get(
         "/sparql",
