@@ -19,7 +19,7 @@ from rdflib import Variable
 
 from kb import generate, resources
 from kb.interchange.loading import install_model
-from kb.reasoning.inference import rule, rule_plan, rules, run_to_fixpoint
+from kb.reasoning.inference import _ask_form, rule, rule_plan, rules, run_to_fixpoint
 from kb.reasoning.rule_dependencies import (
     ANY,
     TYPE,
@@ -31,6 +31,7 @@ from kb.reasoning.rule_dependencies import (
     overlaps,
     plan,
 )
+from kb.sparql.text import with_dataset
 from kb.store.oxigraph import OxigraphStore
 from tests.support.generate import Ecosystem, ecosystems
 from tests.support.parsed_cache import read_then_kept
@@ -243,3 +244,23 @@ def test_a_class_expression_is_not_a_class_the_subclass_rule_writes() -> None:
     assert (TYPE, "https://example.org/r#Kind") in written
     assert all(cls is not None and cls.startswith(("http", "urn")) for _, cls in written)
     assert key_values(written, is_predicate=False) is not None
+
+
+def test_a_rule_whose_body_matches_nothing_is_not_run() -> None:
+    """An ASK of its body first: no owl:sameAs in the data, so no equality rule runs at all."""
+    out = io.BytesIO()
+    generate.generate(20, 1, out, fmt="ttl")
+    _, _, requests = closure(scratch_with(out.getvalue()), planned=True, narrow=True)
+    ran = {line.split(":", 1)[1].strip() for r in requests for line in r.splitlines()[:1]}
+    assert "owl-cax-sco" in ran
+    assert "srkb-role-provider" in ran
+    assert not {r for r in ran if r.startswith("owl-eq-")}
+    # What the ASK is made of: a plain INSERT ... WHERE only.
+    text = rule("owl-eq-sym").text
+    asked = _ask_form(text)
+    assert asked is not None
+    assert "INSERT" not in asked
+    assert asked.rstrip().endswith("}")
+    assert "ASK WHERE" in asked
+    assert _ask_form(with_dataset(text, "urn:target", ["urn:read"])) is None
+    assert _ask_form(text + " ;\nINSERT DATA { <urn:a> <urn:b> <urn:c> }") is None
