@@ -264,3 +264,4 @@ def test_a_rule_whose_body_matches_nothing_is_not_run() -> None:
     assert "ASK WHERE" in asked
     assert _ask_form(with_dataset(text, "urn:target", ["urn:read"])) is None
     assert _ask_form(text + " ;\nINSERT DATA { <urn:a> <urn:b> <urn:c> }") is None
+    assert _ask_form(rule("srkb-role-provider").text) is None  # a MINUS: asked whole, so not asked
