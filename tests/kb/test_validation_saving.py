@@ -24,7 +24,7 @@ from kb.namespaces import SH, SHAPES_GRAPH, SRKB, VALIDATION_GRAPH
 from kb.reasoning.inference import infer
 from kb.store import Store, open_store
 from kb.store.oxigraph import OxigraphStore
-from kb.validation import shacl
+from kb.validation import organisations, shacl
 from kb.validation.shacl import saved_report, validate
 from tests.support.generate import Ecosystem, ecosystems
 
@@ -319,3 +319,27 @@ def test_a_finding_concerns_the_most_direct_organisation() -> None:
     unit = {c for c in concerns if c[0] == ways + "Unit"}
     assert component == {(ways + "component", ways + "Registrar", "Registrar")}
     assert unit == {(ways + "Unit", ways + "Unit", "Unit")}
+
+
+def test_organisations_found_in_parts_side_by_side_are_those_found_in_one_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each focus node's organisation depends on it alone, so parts can be looked up at once."""
+    store = fresh(("broken", broken_example()), ("ways", TWO_WAYS))
+    whole = validate(store, save=False)
+    foci = sorted({URIRef(f.focus) for f in whole.findings if not f.focus.startswith("_:")})
+    in_turn = organisations._organisations_in_turn(store, foci)
+    monkeypatch.setattr(organisations, "_FOCI_PER_PART", 1)
+    monkeypatch.setenv("SRKB_VALIDATION_THREADS", "3")
+    parts: list[list[URIRef]] = []
+    original = organisations._organisations_in_turn
+
+    def recorded(store: Store, nodes: list[URIRef]) -> dict[str, tuple[str, str | None]]:
+        parts.append(nodes)
+        return original(store, nodes)
+
+    monkeypatch.setattr(organisations, "_organisations_in_turn", recorded)
+    assert organisations.organisations_of(store, foci) == in_turn
+    assert len(parts) == 3
+    assert sorted(f for part in parts for f in part) == foci
+    assert validate(store, save=False).findings == whole.findings
