@@ -50,7 +50,7 @@ from kb.namespaces import (
 )
 from kb.reasoning import rule_dependencies, stamp
 from kb.reasoning.rule_dependencies import Key, RuleKeys
-from kb.sparql.rewrite import mask
+from kb.sparql.rewrite import mask, matching_bracket
 from kb.sparql.text import bind, bind_column, iri, node_from_name, node_name, term, with_dataset
 from kb.store import Store
 
@@ -372,13 +372,11 @@ def _ask_form(request: str) -> str | None:
         return None
     if _MINUS.search(masked, match.end()):
         return None  # the role rules: the MINUS is built whole before the first solution
-    depth, end = 0, None
-    for index in range(masked.index("{", match.end()), len(masked)):
-        depth += (masked[index] == "{") - (masked[index] == "}")
-        if depth == 0:
-            end = index
-            break
-    if end is None or masked[end + 1 :].strip():
+    try:
+        end = matching_bracket(masked, masked.index("{", match.end()))
+    except ValueError:
+        return None
+    if masked[end + 1 :].strip():
         return None
     return f"{request[: match.end('prologue')]}ASK {request[match.end() :]}"
 

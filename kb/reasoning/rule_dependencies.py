@@ -29,6 +29,7 @@ from functools import cache, lru_cache
 from rdflib import OWL, RDF, RDFS, Variable
 from rdflib.term import Identifier, URIRef
 
+from kb.sparql.rewrite import brace_depths, mask, matching_bracket
 from kb.sparql.text import RDFLIB_PARSER_LOCK
 
 ANY = "*"
@@ -158,34 +159,21 @@ def iri_variables(rule_text: str) -> frozenset[str]:
     what a rule so filtered reads and writes keeps its keys exact, so that rules narrowed to the
     classes written since they last ran (:func:`key_values`) are not run whole for them.
     """
-    from kb.sparql.rewrite import mask
-
     text = mask(rule_text)
     start = re.search(r"\bWHERE\s*\{", text, re.IGNORECASE)
     if start is None:
         return frozenset()
+    group = text[start.end() : matching_bracket(text, start.end() - 1)]
+    depths = brace_depths(group)
     found: set[str] = set()
-    depth = 0
-    i = start.end() - 1
-    while i < len(text):
-        char = text[i]
-        depth += (char == "{") - (char == "}")
-        if depth == 0:
-            break
-        match = _FILTER.match(text, i) if depth == 1 else None
-        if match is not None:
-            end, level = match.end(), 1
-            while level and end < len(text):
-                level += (text[end] == "(") - (text[end] == ")")
-                end += 1
-            condition = text[match.end() : end - 1]
-            if "||" not in condition and "!" not in condition.replace("!=", ""):
-                for conjunct in condition.split("&&"):
-                    if test := _IS_IRI.fullmatch(conjunct):
-                        found.add(test.group(1))
-            i = end
-            continue
-        i += 1
+    for match in _FILTER.finditer(group):
+        if depths[match.start()] != 0:
+            continue  # a filter of a group inside the WHERE group
+        condition = group[match.end() : matching_bracket(group, match.end() - 1, "()")]
+        if "||" not in condition and "!" not in condition.replace("!=", ""):
+            for conjunct in condition.split("&&"):
+                if test := _IS_IRI.fullmatch(conjunct):
+                    found.add(test.group(1))
     return frozenset(found)
 
 

@@ -90,8 +90,11 @@ def mask(text: str) -> str:
     return "".join(out)
 
 
-def _closing(masked: str, opening: int, pair: str = "{}") -> int:
-    """Index of the bracket closing the one at ``opening``."""
+def matching_bracket(masked: str, opening: int, pair: str = "{}") -> int:
+    """Index of the bracket closing the one at ``opening`` in ``masked`` (see :func:`mask`).
+
+    Raises ValueError when it is never closed.
+    """
     depth = 0
     for k in range(opening, len(masked)):
         if masked[k] == pair[0]:
@@ -109,7 +112,7 @@ def _without_groups(masked: str, pair: str) -> str:
     k = 0
     while k < len(out):
         if out[k] == pair[0]:
-            end = _closing(masked, k, pair)
+            end = matching_bracket(masked, k, pair)
             for j in range(k, end + 1):
                 out[j] = " "
             k = end + 1
@@ -136,7 +139,7 @@ def rewrite_exists(query: str, bound: Iterable[str] = ()) -> str:
     masked = mask(query)
     try:
         opening = masked.index("{")
-        closing = _closing(masked, opening)
+        closing = matching_bracket(masked, opening)
     except ValueError:
         return query
     body = masked[opening + 1 : closing]
@@ -154,7 +157,7 @@ def rewrite_exists(query: str, bound: Iterable[str] = ()) -> str:
     added: list[str] = []
     for clause in clauses:
         inner_open = clause.end() - 1
-        inner_close = _closing(body, inner_open)
+        inner_close = matching_bracket(body, inner_open)
         inner = body[inner_open + 1 : inner_close]
         elsewhere = _variables(body[: clause.start()] + body[inner_close + 1 :]) | set(bound)
         pattern = _join_of_plain_parts(inner, elsewhere)
@@ -195,7 +198,7 @@ def _top_groups(masked: str) -> list[tuple[int, int]]:
     """The ``(open, close)`` indices of the groups at brace depth 0 of ``masked``."""
     groups, k = [], 0
     while (k := masked.find("{", k)) >= 0:
-        end = _closing(masked, k)
+        end = matching_bracket(masked, k)
         groups.append((k, end))
         k = end + 1
     return groups
@@ -235,7 +238,7 @@ def _plain_subselect(masked: str) -> tuple[set[str], set[str]] | None:
     if match is None:
         return None
     where_open = match.end() - 1
-    where_close = _closing(masked, where_open)
+    where_close = matching_bracket(masked, where_open)
     if masked[where_close + 1 :].strip():
         return None
     where = masked[where_open + 1 : where_close]
@@ -281,7 +284,7 @@ def rewrite_exists_in_subqueries(query: str) -> str:
     'SELECT ?s WHERE { ?s a ?c { SELECT ?c WHERE { ?c ?p ?o  MINUS { ?o a ?c } } } }'
     """
     masked = mask(query)
-    tested = [(m.end(), _closing(masked, m.end() - 1)) for m in _EXISTS.finditer(masked)]
+    tested = [(m.end(), matching_bracket(masked, m.end() - 1)) for m in _EXISTS.finditer(masked)]
     starts = [
         m.start()
         for m in _SUBSELECT.finditer(masked)
@@ -290,7 +293,7 @@ def rewrite_exists_in_subqueries(query: str) -> str:
     for start in reversed(starts):  # later (and so inner) ones first: earlier indices stay valid
         masked = mask(query)
         try:
-            end = _closing(masked, masked.index("{", start))
+            end = matching_bracket(masked, masked.index("{", start))
         except ValueError:
             return query
         query = query[:start] + rewrite_exists(query[start : end + 1]) + query[end + 1 :]
