@@ -230,16 +230,15 @@ def validate(
 
     marks: dict[str, str] = {}
     raw = reading = None
+    # Whether the saved results can be compared with the new ones (see _save_changes).
+    comparable = False
     if save and engine == "sparql" and checked is not None:
         marks = _saved_marks(store)
         raw = results_digest(compiled, conforms)
+        comparable = not store.capabilities.remote and marks.get(str(CHECKED_SHAPES)) == checked[1]
         said = marks.get(str(RESULTS_DIGEST), "").split(" ")[0]
         same = said == raw and {**marks, str(RESULTS_DIGEST): ""} == _marks(checked, "")
-        if (
-            not same
-            and not store.capabilities.remote
-            and marks.get(str(CHECKED_SHAPES)) == checked[1]
-        ):
+        if comparable and not same:
             # The saved results will be compared: read them while the findings are made.
             reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="srkb-saved-report")
             reading = reader.submit(saved_results, store)
@@ -260,12 +259,7 @@ def validate(
         saved = None
         if reading is not None:
             saved = reading.result()
-        elif (
-            engine == "sparql"
-            and checked is not None
-            and not store.capabilities.remote
-            and marks.get(str(CHECKED_SHAPES)) == checked[1]
-        ):
+        elif comparable:
             saved = saved_results(store)
         if saved is None or not _save_changes(
             store, saved, compiled, nodes, triples, findings, conforms, checked, digest
