@@ -83,7 +83,7 @@ def _said(node: Node) -> str | None:
         if node.language:
             return f'"{node}@{node.language.lower()}'
         return f'"{node}^^{node.datatype or _XSD_STRING}'
-    return "<" + str.__str__(cast("str", node))
+    return f"<{node}"
 
 
 def changed_foci(
@@ -111,7 +111,7 @@ def changed_foci(
             text = texts.get(id(o), "") if not isinstance(o, BNode) else None
             if text == "":
                 text = texts[id(o)] = _said(o)
-            new[s].add((str.__str__(cast("str", p)), text))
+            new[s].add((str(p), text))
     before, after = _by_focus(saved.values()), _by_focus(new.values())
     changed = {f for f in before.keys() | after.keys() if before.get(f) != after.get(f)}
     touched = [said for f in changed for side in (before, after) for said in side.get(f, ())]
