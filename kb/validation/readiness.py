@@ -354,9 +354,13 @@ def checks(store: Store) -> dict[int, tuple[Check, ...]]:
     return {n: tuple(sorted(cs, key=lambda c: c.shape)) for n, cs in sorted(found.items())}
 
 
+#: The IRIs whose labels are looked up (not, say, a ``mailto:`` contact).
+_LABELLED = ("http://", "https://", "urn:")
+
+
 def labels(store: Store, resources: Iterable[str]) -> dict[str, str]:
     """An English (or untagged) ``rdfs:label`` of each resource that has one."""
-    wanted = sorted({r for r in resources if r.startswith(("http://", "https://", "urn:"))})
+    wanted = sorted({r for r in resources if r.startswith(_LABELLED)})
     if not wanted:
         return {}
     return _first_labels(store.query(bind_column(_LABELS, "x", [URIRef(r) for r in wanted])).rows)
@@ -385,7 +389,8 @@ def read_labels(results: bytes, wanted: AbstractSet[str]) -> dict[str, str]:
         if (
             resource is not None
             and label is not None
-            and resource["type"] == "uri"  # as :func:`labels`, which names IRIs only
+            and resource["type"] == "uri"
+            and resource["value"].startswith(_LABELLED)  # the IRIs :func:`labels` looks up
             and resource["value"] in wanted
         ):
             rows.append((resource["value"], label["value"]))
