@@ -29,9 +29,10 @@ ServerFactory = Callable[[], OxigraphServer]
 VirtuosoFactory = Callable[[], VirtuosoServer]
 
 #: Test modules whose store-backend tests also run on Virtuoso: the store behaviour suite, the
-#: examples x questions x roles x findings acceptance suite, and the SPARQL, loading, validation
-#: and dialect tests. The other modules' Virtuoso variants (history, rule-by-rule inference) add
-#: minutes and test nothing Virtuoso-specific that these do not (the examples run every rule).
+#: examples x questions x roles x findings acceptance suite, the SPARQL, loading, validation and
+#: dialect tests, and impact analysis (transitive paths, which Virtuoso evaluates its own way).
+#: The other modules' Virtuoso variants (history, rule-by-rule inference) add minutes and test
+#: nothing Virtuoso-specific that these do not (the examples run every rule).
 VIRTUOSO_MODULES = frozenset(
     {
         "test_store.py",
@@ -41,6 +42,7 @@ VIRTUOSO_MODULES = frozenset(
         "test_loading.py",
         "test_sparql.py",
         "test_virtuoso.py",
+        "test_impact.py",
     }
 )
 

@@ -242,8 +242,9 @@ def test_owl_prp_spo2(store: Store) -> None:
     """owl-prp-spo2. If ?p owl:propertyChainAxiom (?p1 ?p2), ?x ?p1 ?y and ?y ?p2 ?z, then ?x ?p ?z.
 
     A chain of two is every chain srkb has (providesTo, consumesFrom, providesService,
-    consumesService); before this test existed the rule never fired for it (a FILTER on a
-    variable bound outside its UNION branch is always an error in SPARQL's bottom-up evaluation).
+    consumesService, feedsInto); before this test existed the rule never fired for it (a FILTER on
+    a variable bound outside its UNION branch is always an error in SPARQL's bottom-up
+    evaluation).
     """
     load_case(
         store,
@@ -307,6 +308,25 @@ def test_owl_prp_spo2_srkb_chains(store: Store) -> None:
     assert values(store, SRKB.consumesFrom) == {(EX.C, EX.P)}
     assert values(store, SRKB.providesService) == {(EX.P, EX.S)}
     assert values(store, SRKB.consumesService) == {(EX.C, EX.S)}
+
+
+def test_owl_prp_spo2_feeds_into(store: Store) -> None:
+    """srkb:feedsInto, a chain over two inverses (both derived first: prp-inv, then prp-spo2).
+
+    If a component ?c refers to service ?a and service ?b is created from ?c, then ?a
+    srkb:isReferredToBy ?c, ?c srkb:isUsedToCreate ?b and ?a srkb:feedsInto ?b; a component
+    that no service is created from feeds nothing.
+    """
+    load_case(
+        store,
+        """
+        ex:C srkb:refersToService ex:A . ex:B srkb:isCreatedFrom ex:C .
+        ex:D srkb:refersToService ex:X .
+        """,
+    )
+    infer(store)
+    assert values(store, SRKB.isReferredToBy) == {(EX.A, EX.C), (EX.X, EX.D)}
+    assert values(store, SRKB.feedsInto) == {(EX.A, EX.B)}
 
 
 def test_owl_prp_symp(store: Store) -> None:
