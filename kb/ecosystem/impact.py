@@ -10,9 +10,7 @@ lookups a step) so it answers on any data; the edges here follow what inference 
 same links, one lookup a step: ``srkb:providesService``, ``srkb:feedsInto`` and
 ``srkb:consumesService``. At 1M triples that halves the query (a global vendor: 80-100 ms to
 40-50 ms). Every command and the service infer before they answer (a stale inferred graph is
-inferred again when the store is opened), so the two read the same links. On Virtuoso 7.2 the
-question misses part of a long supply chain (its transitive path from a VALUES-bound start);
-this module's query, with the start written into it, does not.
+inferred again when the store is opened), so the two read the same links.
 """
 
 from __future__ import annotations
