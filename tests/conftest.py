@@ -30,7 +30,8 @@ VirtuosoFactory = Callable[[], VirtuosoServer]
 
 #: Test modules whose store-backend tests also run on Virtuoso: the store behaviour suite, the
 #: examples x questions x roles x findings acceptance suite, the SPARQL, loading, validation and
-#: dialect tests, and impact analysis (transitive paths, which Virtuoso evaluates its own way).
+#: dialect tests, impact analysis and every question on a generated ecosystem (transitive paths
+#: and optional groups at scale, which Virtuoso evaluates its own way).
 #: The other modules' Virtuoso variants (history, rule-by-rule inference) add minutes and test
 #: nothing Virtuoso-specific that these do not (the examples run every rule).
 VIRTUOSO_MODULES = frozenset(
@@ -43,6 +44,7 @@ VIRTUOSO_MODULES = frozenset(
         "test_sparql.py",
         "test_virtuoso.py",
         "test_impact.py",
+        "test_backends_agree.py",
     }
 )
 

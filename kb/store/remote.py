@@ -74,6 +74,7 @@ from kb.store.dialect import (
     GENID_BASE,
     Dialect,
     detect,
+    distinct_select,
     endpoint_blank_node,
     for_endpoint,
     from_wire_iri,
@@ -407,6 +408,8 @@ class RemoteStore:
                 tuple(_term(b[v]) if v in b else None for v in variables)
                 for b in data["results"]["bindings"]
             ]
+            if not self.dialect.distinct_drops_repeats and distinct_select(sparql):
+                rows = list(dict.fromkeys(rows))  # the first of each, in the endpoint's order
             return QueryResult(kind="select", variables=variables, rows=tuple(rows))
         try:
             if ox.RdfFormat.from_media_type(content_type) is None:
