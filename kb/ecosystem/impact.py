@@ -5,9 +5,9 @@ module adds the *path* to each affected service and organisation — a breadth-f
 edges of the affected part only, so people can see why something is affected ("NetCo → network →
 workplace IT → Finance").
 
-The question follows the asserted links (``^srkb:refersToService/^srkb:isCreatedFrom``, two
-lookups a step) so it answers on any data; the edges here follow what inference derives from the
-same links, one lookup a step: ``srkb:providesService``, ``srkb:feedsInto`` and
+The question walks the asserted supply links (``^srkb:refersToService/^srkb:isCreatedFrom``, two
+lookups a step) from the services the provider provides; the edges here follow the one-step links
+inference derives from the same facts: ``srkb:providesService``, ``srkb:feedsInto`` and
 ``srkb:consumesService``. At 1M triples that halves the query (a global vendor: 80-100 ms to
 40-50 ms). Every command and the service infer before they answer (a stale inferred graph is
 inferred again when the store is opened), so the two read the same links.
