@@ -9,8 +9,10 @@ data for each step of each path.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from itertools import pairwise
 
+import pytest
 from rdflib import URIRef
 
 from kb.ecosystem.impact import impact
@@ -62,7 +64,17 @@ def _answer(store: Store, provider: str) -> tuple[set[str], set[str]]:
     return {str(s) for s, _ in rows}, {str(o) for _, o in rows if o is not None}
 
 
-def test_impact_names_what_the_question_names_with_asserted_paths(store: Store) -> None:
+@pytest.fixture(scope="module")
+def referee() -> Iterator[Store]:
+    """The generated ecosystem on embedded Oxigraph (in memory), the answers to compare with."""
+    opened = _generated(open_store("memory"))
+    yield opened
+    opened.close()
+
+
+def test_impact_names_what_the_question_names_with_asserted_paths(
+    store: Store, referee: Store
+) -> None:
     """Every provider's impact, on each backend, against the question on embedded Oxigraph.
 
     The affected services and organisations equal the question's, and each step of each path is
@@ -70,7 +82,6 @@ def test_impact_names_what_the_question_names_with_asserted_paths(store: Store) 
     from a component of it, a service consumed by an organisation).
     """
     _generated(store)
-    referee = _generated(open_store("memory"))
     providers = _providers(referee)
     assert len(providers) > 20
     widest = 0
@@ -91,14 +102,13 @@ def test_impact_names_what_the_question_names_with_asserted_paths(store: Store) 
             assert _asserted_step(store, source, target, kind), (source, target, kind)
 
 
-def test_the_question_answers_as_embedded_oxigraph(store: Store) -> None:
+def test_the_question_answers_as_embedded_oxigraph(store: Store, referee: Store) -> None:
     """The impact-of-provider-failure question itself, on each backend, on the same ecosystem.
 
     Virtuoso 7.2 left out services a few supply steps down for 13 of these providers when the
     question started its closure from an alternative path (``(^hasProvider/concernsService)|...``).
     """
     _generated(store)
-    referee = _generated(open_store("memory"))
     for provider in _providers(referee):
         assert _answer(store, provider) == _answer(referee, provider), provider
 
