@@ -9,34 +9,20 @@ The referee is the same question on an in-memory Oxigraph store holding the same
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 
-import pytest
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
 from kb.ecosystem.questions import ask, questions
-from kb.generate import generate
-from kb.interchange.loading import install_model, parse_stream, write_sources
-from kb.reasoning.inference import infer
 from kb.store import Store, open_store
+from tests.support.synthetic import load_synthetic
 
 SRKB = "https://w3id.org/srkb#"
 
 
-@pytest.fixture(scope="module")
-def data() -> bytes:
-    buffer = io.BytesIO()
-    generate(40, 3, buffer, fmt="nt")
-    return buffer.getvalue()
-
-
-def _prepare(store: Store, data: bytes) -> Store:
-    install_model(store)
-    write_sources(store, [parse_stream(data, fmt="nt", name="generated.nt")])
-    infer(store)
-    return store
+#: Organisations and seed of the generated ecosystem.
+_ECOSYSTEM = (40, 3)
 
 
 def _values(store: Store, pattern: str, limit: int) -> list[URIRef]:
@@ -71,9 +57,9 @@ def _rows(store: Store, name: str, params: dict[str, Identifier]) -> list[tuple[
     return sorted(tuple("" if v is None else str(v) for v in row) for row in result.rows)
 
 
-def test_every_question_answers_as_embedded_oxigraph(store: Store, data: bytes) -> None:
-    _prepare(store, data)
-    referee = _prepare(open_store("memory"), data)
+def test_every_question_answers_as_embedded_oxigraph(store: Store) -> None:
+    load_synthetic(store, *_ECOSYSTEM)
+    referee = load_synthetic(open_store("memory"), *_ECOSYSTEM)
     try:
         compared = 0
         differ: list[str] = []
