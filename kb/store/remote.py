@@ -37,7 +37,6 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import re
 import socket
 import threading
 import time
@@ -48,7 +47,7 @@ from dataclasses import replace
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import URIRef
 from rdflib.term import Identifier
 from SPARQLWrapper import INSERT, POST, SELECT, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import (
@@ -68,23 +67,23 @@ from kb.errors import (
     StoreUnavailableError,
 )
 from kb.sparql.results import QueryResult, Row
-from kb.sparql.text import RDFLIB_PARSER_LOCK, bind_column, iri
+from kb.sparql.text import bind_column, iri
 from kb.store.dialect import (
     GENERIC,
     GENID_BASE,
     Dialect,
     detect,
     distinct_select,
-    endpoint_blank_node,
     for_endpoint,
-    from_wire_iri,
     query_form,
     unskolemize_results,
     update_url_candidates,
 )
 from kb.store.protocol import Capabilities
 from kb.store.staging import CHUNK_BYTES, is_staging_graph, plan
-from kb.store.terms import OX_FORMATS, to_oxigraph, to_rdflib
+from kb.store.terms import OX_FORMATS, to_oxigraph
+from kb.store.update_batch import join_updates
+from kb.store.wire import binding_term, from_wire, graph_triples
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -96,7 +95,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: Seconds the list of named graphs is reused before it is asked for again.
 GRAPHS_TTL = 2.0
 
@@ -111,21 +109,6 @@ class _NotAnUpdateEndpoint(Exception):  # noqa: N818 - internal signal, never le
     def __init__(self, url: str, status: int) -> None:
         super().__init__(f"{url} (HTTP {status})")
         self.url, self.status = url, status
-
-
-def _term(binding: dict[str, str]) -> Identifier:
-    kind = binding["type"]
-    value = binding["value"]
-    if kind == "uri":
-        return from_wire_iri(value)
-    if kind == "bnode":
-        return endpoint_blank_node(value)
-    if "xml:lang" in binding:
-        return Literal(value, lang=binding["xml:lang"])
-    datatype = binding.get("datatype")
-    if datatype == _XSD_STRING:  # Virtuoso types simple literals; RDF 1.1 says they are the same
-        datatype = None
-    return Literal(value, datatype=URIRef(datatype) if datatype else None)
 
 
 class RemoteStore:
@@ -342,7 +325,7 @@ class RemoteStore:
         rdf_format = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
         try:
             triples = [
-                ox.Triple(_from_wire(t.subject), t.predicate, _from_wire(t.object))
+                ox.Triple(from_wire(t.subject), t.predicate, from_wire(t.object))
                 for t in ox.parse(body, format=rdf_format, rename_blank_nodes=False)
             ]
         except (ValueError, SyntaxError) as err:
@@ -405,7 +388,7 @@ class RemoteStore:
             if limit is not None and len(data["results"]["bindings"]) > limit:
                 raise ResultLimitError(f"the query returns more than {limit} rows")
             rows: list[Row] = [
-                tuple(_term(b[v]) if v in b else None for v in variables)
+                tuple(binding_term(b[v]) if v in b else None for v in variables)
                 for b in data["results"]["bindings"]
             ]
             if not self.dialect.distinct_drops_repeats and distinct_select(sparql):
@@ -414,7 +397,7 @@ class RemoteStore:
         try:
             if ox.RdfFormat.from_media_type(content_type) is None:
                 raise ValueError("neither SPARQL JSON results nor an RDF format")
-            triples = _triples(body, content_type)
+            triples = graph_triples(body, content_type)
         except (ValueError, SyntaxError) as err:
             raise self._garbage(content_type, err) from err
         if limit is not None and len(triples) > limit:
@@ -432,7 +415,7 @@ class RemoteStore:
         if rdf_format is None or rdf_format in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
             return content_type, unskolemize_results(body, content_type)
         triples = [
-            ox.Triple(_from_wire(t.subject), t.predicate, _from_wire(t.object))
+            ox.Triple(from_wire(t.subject), t.predicate, from_wire(t.object))
             for t in ox.parse(body, format=rdf_format)
         ]
         return content_type, bytes(ox.serialize(triples, format=rdf_format) or b"")
@@ -713,81 +696,6 @@ class RemoteStore:
         """Nothing to leave a note with (no ``capabilities.seal``)."""
 
 
-#: An IRI reference (no spaces, quotes or braces), whose ``#`` does not start a comment.
-_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
-_PROBE = "CLEAR SILENT DEFAULT"
-
-
-#: The prologue a request starts with: comments, ``PREFIX p: <iri>`` and ``BASE <iri>``.
-_PROLOGUE = re.compile(
-    r"(?:\s+|#[^\n]*(?:\n|$)|(?i:PREFIX)\s*[^\s:]*:\s*<[^<>\s]*>|(?i:BASE)\s*<[^<>\s]*>)*"
-)
-
-
-def join_updates(requests: Sequence[str]) -> str:
-    """Join update requests into one (``a ; b``), whatever each starts and ends with.
-
-    SPARQL Update separates operations with ``;``, and a request may itself end with ``;`` (or
-    with ``;`` and prefix declarations), after which another ``;`` is a syntax error. Most requests
-    visibly end with ``}``; for the others the grammar is asked (rdflib's parser, on the one text).
-
-    Every request's leading prologue (PREFIX and BASE) goes to the front of the whole: SPARQL 1.1
-    allows one after ``;``, but Oxigraph's parser does not. Declarations then hold for every
-    request, which srkb's own requests (full IRIs only) do not mind; a batch holds at most one
-    request of someone else's (an update sent to ``/update``).
-    """
-    prologues: list[str] = []
-    bodies: list[tuple[str, str]] = []  # (body without its prologue, the whole request)
-    for text in requests:
-        prologue = _PROLOGUE.match(text)
-        end = prologue.end() if prologue else 0
-        prologues.append(text[:end].strip())
-        if text[end:].strip():
-            bodies.append((text[end:], text))
-    parts = [p + "\n" for p in prologues if p]
-    for body, whole in bodies[:-1]:
-        parts += [body, _separator_after(whole)]
-    if bodies:
-        parts.append(bodies[-1][0])
-    return "".join(parts)
-
-
-def _separator_after(text: str) -> str:
-    last_line = _IRIREF.sub("<>", text.rstrip().rsplit("\n", 1)[-1])
-    if "#" not in last_line:  # no comment: the last character is the last token
-        if last_line.endswith("}"):
-            return "\n;\n"
-        if last_line.endswith(";"):
-            return "\n"
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseUpdate
-
-    for separator in ("\n;\n", "\n"):
-        try:
-            with RDFLIB_PARSER_LOCK:  # rdflib's parser is not thread-safe (see kb.sparql.text)
-                parseUpdate(text + separator + _PROBE)
-        except ParseException:
-            continue
-        return separator
-    return "\n;\n"  # not an update rdflib reads: the endpoint refuses it whole, or applies it
-
-
 def _short(err: Exception) -> str:
     text = str(err).strip().splitlines()
     return " ".join(text[-3:])[:500]
-
-
-def _from_wire(term: Any) -> Any:
-    """A pyoxigraph term as srkb sees it: skolem IRIs as blank nodes, endpoint labels made valid."""
-    if isinstance(term, ox.NamedNode):
-        value = from_wire_iri(term.value)
-        return ox.BlankNode(str(value)) if isinstance(value, BNode) else term
-    return term
-
-
-def _triples(body: bytes, content_type: str) -> list[tuple[Identifier, Identifier, Identifier]]:
-    rdf_format = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
-    return [
-        (to_rdflib(_from_wire(t.subject)), to_rdflib(t.predicate), to_rdflib(_from_wire(t.object)))
-        for t in ox.parse(body, format=rdf_format)
-    ]
