@@ -402,9 +402,9 @@ class _Sweep:
                     waiting |= self.feeds[index] & allowed
                     if self.narrowing is not None:
                         self.narrowing.added(index, self.feeds[index])
-            if before is None:
-                before = self.size()
             if self.progress is not None:
+                if before is None:  # counted only for the progress report
+                    before = self.size()
                 self.progress(passes, before)
         return passes
 
