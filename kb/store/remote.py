@@ -83,7 +83,7 @@ from kb.store.protocol import Capabilities
 from kb.store.staging import CHUNK_BYTES, is_staging_graph, plan
 from kb.store.terms import OX_FORMATS, to_oxigraph
 from kb.store.update_batch import join_updates
-from kb.store.wire import binding_term, from_wire, graph_triples
+from kb.store.wire import binding_term, graph_triples, wire_triples
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -324,10 +324,7 @@ class RemoteStore:
         )
         rdf_format = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
         try:
-            triples = [
-                ox.Triple(from_wire(t.subject), t.predicate, from_wire(t.object))
-                for t in ox.parse(body, format=rdf_format, rename_blank_nodes=False)
-            ]
+            triples = wire_triples(body, rdf_format)
         except (ValueError, SyntaxError) as err:
             raise self._garbage(content_type, err) from err
         if len(triples) < self.count(graph):
@@ -414,10 +411,7 @@ class RemoteStore:
         rdf_format = ox.RdfFormat.from_media_type(content_type)
         if rdf_format is None or rdf_format in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
             return content_type, unskolemize_results(body, content_type)
-        triples = [
-            ox.Triple(from_wire(t.subject), t.predicate, from_wire(t.object))
-            for t in ox.parse(body, format=rdf_format)
-        ]
+        triples = wire_triples(body, rdf_format)
         return content_type, bytes(ox.serialize(triples, format=rdf_format) or b"")
 
     def graphs(self) -> list[str]:

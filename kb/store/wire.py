@@ -50,15 +50,23 @@ def from_wire(term: Any) -> Any:
     return term
 
 
-def graph_triples(
-    body: bytes, content_type: str
-) -> list[tuple[Identifier, Identifier, Identifier]]:
-    """The triples of a graph answer (CONSTRUCT, DESCRIBE), skolem IRIs back as blank nodes.
+def wire_triples(body: bytes, rdf_format: ox.RdfFormat) -> list[ox.Triple]:
+    """The triples of an endpoint's RDF answer, skolem IRIs back as blank nodes, labels kept.
 
     Raises ``ValueError`` or ``SyntaxError`` when the body is not the RDF it says it is.
     """
+    return [
+        ox.Triple(from_wire(t.subject), t.predicate, from_wire(t.object))
+        for t in ox.parse(body, format=rdf_format, rename_blank_nodes=False)
+    ]
+
+
+def graph_triples(
+    body: bytes, content_type: str
+) -> list[tuple[Identifier, Identifier, Identifier]]:
+    """A graph answer (CONSTRUCT, DESCRIBE) as rdflib triples (see :func:`wire_triples`)."""
     rdf_format = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
     return [
-        (to_rdflib(from_wire(t.subject)), to_rdflib(t.predicate), to_rdflib(from_wire(t.object)))
-        for t in ox.parse(body, format=rdf_format)
+        (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
+        for t in wire_triples(body, rdf_format)
     ]
