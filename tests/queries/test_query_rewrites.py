@@ -20,11 +20,11 @@ from rdflib import URIRef
 
 from kb.ecosystem.questions import questions
 from kb.generate import generate
-from kb.interchange.loading import install_model, parse_stream, write_sources
-from kb.reasoning.inference import infer
+from kb.interchange.loading import parse_stream, write_sources
 from kb.sparql.text import bind
 from kb.store import Store, open_store
 from tests.support.generate import Ecosystem, ecosystems
+from tests.support.synthetic import load_inferred
 
 PLAIN = {
     "impact-of-provider-failure": """
@@ -83,10 +83,8 @@ ex:c1 srkb:providesTo ex:p .
 def _store(name: str, data: bytes, fmt: str, *, inferred: bool = True) -> Store:
     store = open_store("memory")
     if inferred:
-        install_model(store)
+        return load_inferred(store, data, fmt, name)
     write_sources(store, [parse_stream(data, fmt=fmt, name=name)])
-    if inferred:
-        infer(store)
     return store
 
 

@@ -25,8 +25,12 @@ def synthetic_ntriples(orgs: int, seed: int) -> bytes:
 
 def load_synthetic(store: Store, orgs: int, seed: int) -> Store:
     """``store`` with the model, a generated ecosystem and its inferences."""
+    return load_inferred(store, synthetic_ntriples(orgs, seed), "nt", "generated.nt")
+
+
+def load_inferred(store: Store, data: bytes, fmt: str, name: str) -> Store:
+    """``store`` with the model, ``data`` (a source named ``name``) and its inferences."""
     install_model(store)
-    data = synthetic_ntriples(orgs, seed)
-    write_sources(store, [parse_stream(data, fmt="nt", name="generated.nt")])
+    write_sources(store, [parse_stream(data, fmt=fmt, name=name)])
     infer(store)
     return store
