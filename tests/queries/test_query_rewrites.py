@@ -49,6 +49,29 @@ WHERE {
   FILTER (?organisation != ?partner)
 }
 """,
+    "service-levels": """
+PREFIX srkb: <https://w3id.org/srkb#>
+SELECT DISTINCT ?consumer ?service ?vendor ?agreement ?target ?metric ?targetValue ?unit ?direction
+                ?aspect ?measurement ?period ?achievedValue ?breached
+WHERE {
+  ?governed srkb:isGovernedByAgreement ?agreement ;
+            ^srkb:registersComponent|srkb:hasConsumer ?consumer ;
+            srkb:refersToService|srkb:concernsService ?service ;
+            srkb:hasVendor|srkb:hasProvider ?vendor .
+  ?agreement srkb:hasServiceLevelTarget ?target .
+  OPTIONAL { ?target srkb:hasMetric ?metric }
+  OPTIONAL { ?target srkb:hasTargetValue ?targetValue }
+  OPTIONAL { ?target srkb:hasUnit ?unit }
+  OPTIONAL { ?target srkb:hasDirection ?direction }
+  OPTIONAL { ?target srkb:assuresWarranty ?aspect }
+  OPTIONAL {
+    ?measurement srkb:measuresTarget ?target .
+    OPTIONAL { ?measurement srkb:coversPeriod ?period }
+    OPTIONAL { ?measurement srkb:hasAchievedValue ?achievedValue }
+    BIND (IF(EXISTS { ?measurement a srkb:ServiceLevelBreach }, "true", "false") AS ?breached)
+  }
+}
+""",
 }
 
 EX = "https://example.org/corner#"
@@ -57,7 +80,10 @@ EX = "https://example.org/corner#"
 #: a consumer (no null row), a service nobody consumes (one null row), a provider that is its own
 #: service (kept), a provider with many relationships on one service, a provision cycle; provision
 #: links (srkb:providesTo, inferred in a real store) with rings, a self-loop, a vendor nobody
-#: provides to feeding a ring, and tails in and out of the rings.
+#: provides to feeding a ring, and tails in and out of the rings. Service levels: an agreement
+#: governing a component and the relationship it is consumed in (the same parties, once), one
+#: governing two consumers' relationships, targets without metric or measurement, measurements
+#: without period, a breach, agreements governing nothing or a relationship without consumer.
 CORNERS = f"""
 @prefix srkb: <https://w3id.org/srkb#> .
 @prefix ex: <{EX}> .
@@ -77,6 +103,19 @@ ex:c srkb:providesTo ex:d . ex:d srkb:providesTo ex:d . ex:d srkb:providesTo ex:
 ex:e srkb:providesTo ex:d . ex:vendor srkb:providesTo ex:a . ex:vendor srkb:providesTo ex:x .
 ex:x srkb:providesTo ex:y . ex:e srkb:providesTo ex:tail . ex:p srkb:providesTo ex:c1 .
 ex:c1 srkb:providesTo ex:p .
+ex:c1 srkb:registersComponent ex:k1 . ex:k1 srkb:hasVendor ex:p .
+ex:k1 srkb:isGovernedByAgreement ex:ag1 . ex:r1 srkb:isGovernedByAgreement ex:ag1 .
+ex:ag1 srkb:hasServiceLevelTarget ex:t1 , ex:t2 .
+ex:t1 srkb:hasMetric ex:availability ; srkb:hasTargetValue 99.5 ; srkb:hasUnit ex:percent ;
+  srkb:hasDirection srkb:HigherIsBetter ; srkb:assuresWarranty ex:availabilityAspect .
+ex:t2 srkb:hasMetric ex:restore .
+ex:m1 srkb:measuresTarget ex:t1 ; srkb:coversPeriod "2026-10" ; srkb:hasAchievedValue 98.0 .
+ex:m1 a srkb:ServiceLevelBreach .
+ex:m2 srkb:measuresTarget ex:t1 ; srkb:hasAchievedValue 99.9 .
+ex:r4 srkb:isGovernedByAgreement ex:ag2 . ex:r5 srkb:isGovernedByAgreement ex:ag2 .
+ex:ag2 srkb:hasServiceLevelTarget ex:t3 .
+ex:ag3 srkb:hasServiceLevelTarget ex:t4 .
+ex:r2 srkb:isGovernedByAgreement ex:ag4 . ex:ag4 srkb:hasServiceLevelTarget ex:t5 .
 """
 
 
@@ -100,6 +139,7 @@ def _organisations(store: Store) -> list[URIRef]:
 
 def _cases(store: Store) -> Iterator[tuple[str, dict[str, URIRef]]]:
     yield "provision-cycles", {}
+    yield "service-levels", {}
     for organisation in _organisations(store):
         yield "impact-of-provider-failure", {"provider": organisation}
     yield "impact-of-provider-failure", {"provider": URIRef(EX + "nobody")}
@@ -125,6 +165,12 @@ def test_rewrites_keep_the_corner_cases() -> None:
     try:
         assert _assert_same(store) >= 19
         assert len(store.query(questions()["provision-cycles"].sparql).rows) == 10
+        levels = store.query(questions()["service-levels"].sparql).rows
+        # t1 twice (m1, m2) and t2 for ag1's parties, once though it governs k1 and r1; t3 for
+        # each of ag2's two relationships; nothing of ag3 (governs nothing) or ag4 (no consumer)
+        assert len(levels) == 5
+        assert {str(row[4]).rsplit("#", 1)[1] for row in levels} == {"t1", "t2", "t3"}
+        assert [str(row[13]) for row in levels if str(row[10]) == EX + "m1"] == ["true"]
         rows = set(
             store.query(
                 bind(
