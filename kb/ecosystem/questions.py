@@ -15,6 +15,8 @@ so a question runs the same on every store.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -147,6 +149,31 @@ def ask(
     store: Store, name: str, params: Mapping[str, str | Identifier] | None = None
 ) -> QueryResult:
     """Run a named question with its parameters on any store."""
+    return store.query(bound_question(name, params))
+
+
+def ask_text(
+    store: Store, name: str, params: Mapping[str, str | Identifier] | None = None
+) -> tuple[tuple[str, ...], list[tuple[str | None, ...]]]:
+    """A question's variables and rows as text: each value's lexical form, ``None`` if unbound.
+
+    For a caller that only wants text out of a large answer: the engine writes the answer as
+    SPARQL CSV and Python's C reader splits it, several times less Python work than a term object
+    per value (the service level report's 18,800 rows of 14 values at 1M triples: 0.25 s of its
+    1.2 s). CSV drops what tells an IRI from a literal, and an empty literal from an unbound
+    variable (both ``None`` here); blank nodes read ``_:label``. Repeated rows are kept: an
+    endpoint may repeat ``DISTINCT`` rows (:attr:`kb.store.dialect.Dialect.distinct_drops_repeats`).
+    """
+    _type, body = store.query_serialized(bound_question(name, params), "text/csv")
+    reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""))
+    variables = tuple(next(reader, ()))
+    # a row of one unbound value is an empty line, which the reader gives as []
+    rows = [tuple(value or None for value in row) or (None,) * len(variables) for row in reader]
+    return variables, rows
+
+
+def bound_question(name: str, params: Mapping[str, str | Identifier] | None = None) -> str:
+    """A named question's SPARQL with its parameters bound, checked against its header."""
     q = question(name)
     given = dict(params or {})
     unknown = sorted(set(given) - set(q.params))
@@ -162,4 +189,4 @@ def ask(
             hint=", ".join(f"{p}={t}" for p, t in q.params.items()),
         )
     bindings = {pname: convert_param(q, pname, value) for pname, value in given.items()}
-    return store.query(bind(q.sparql, bindings))
+    return bind(q.sparql, bindings)

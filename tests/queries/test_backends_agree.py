@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rdflib import Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier
 
-from kb.ecosystem.questions import ask, questions
+from kb.ecosystem.questions import ask, ask_text, questions
+from kb.interchange.loading import parse_stream, write_sources
 from kb.store import Store, open_store
 from tests.support.synthetic import load_synthetic
 
@@ -76,3 +77,39 @@ def test_every_question_answers_as_embedded_oxigraph(store: Store) -> None:
         assert compared > 60
     finally:
         referee.close()
+
+
+#: A target that is a blank node, whose value needs CSV's quoting (a comma, quotes, a line break).
+_AWKWARD = """
+@prefix srkb: <https://w3id.org/srkb#> .
+@prefix ex: <https://example.org/text#> .
+ex:c srkb:registersComponent ex:k .
+ex:k srkb:refersToService ex:s ; srkb:hasVendor ex:v ; srkb:isGovernedByAgreement ex:a .
+ex:a srkb:hasServiceLevelTarget [ srkb:hasTargetValue "99,5 \\"or\\"\\nbetter" ] .
+"""
+
+
+def _text(value: Identifier | None) -> str | None:
+    if value is None or value == Literal(""):
+        return None
+    return f"_:{value}" if isinstance(value, BNode) else str(value)
+
+
+def test_questions_as_text_are_their_answers_lexical_forms(store: Store) -> None:
+    load_synthetic(store, *_ECOSYSTEM)
+    write_sources(store, [parse_stream(_AWKWARD.encode(), fmt="ttl", name="awkward.ttl")])
+    compared = 0
+    for name, question in sorted(questions().items()):
+        if question.params:
+            continue
+        variables, rows = ask_text(store, name)
+        answer = ask(store, name)
+        assert variables == answer.variables, name
+        assert set(rows) == {tuple(_text(v) for v in row) for row in answer.rows}, name
+        compared += len(rows)
+    levels = ask_text(store, "service-levels")[1]
+    awkward = [row for row in levels if row[0] == "https://example.org/text#c"]
+    assert len(awkward) == 1
+    assert str(awkward[0][4]).startswith("_:")
+    assert awkward[0][6] == '99,5 "or"\nbetter'
+    assert compared > 300
