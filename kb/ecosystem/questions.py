@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from rdflib import XSD, Literal, URIRef
+from rdflib import XSD, BNode, Literal, URIRef
 from rdflib.term import Identifier
 
 from kb import resources
@@ -163,13 +163,35 @@ def ask_text(
     1.2 s). CSV drops what tells an IRI from a literal, and an empty literal from an unbound
     variable (both ``None`` here); blank nodes read ``_:label``. Repeated rows are kept: an
     endpoint may repeat ``DISTINCT`` rows (:attr:`kb.store.dialect.Dialect.distinct_drops_repeats`).
+    An endpoint that does not write CSV is read through :meth:`Store.query` instead, to the same
+    text (:func:`text_rows`).
     """
-    _type, body = store.query_serialized(bound_question(name, params), "text/csv")
+    sparql = bound_question(name, params)
+    media_type, body = store.query_serialized(sparql, "text/csv")
+    if "csv" not in media_type:
+        return text_rows(store.query(sparql))
     reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""))
     variables = tuple(next(reader, ()))
     # a row of one unbound value is an empty line, which the reader gives as []
     rows = [tuple(value or None for value in row) or (None,) * len(variables) for row in reader]
     return variables, rows
+
+
+def text_rows(result: QueryResult) -> tuple[tuple[str, ...], list[tuple[str | None, ...]]]:
+    """A ``SELECT`` answer as :func:`ask_text` gives it: lexical forms, blank nodes ``_:label``.
+
+    >>> from rdflib import BNode, Literal
+    >>> text_rows(QueryResult("select", ("x", "y"), ((BNode("b0"), Literal("")),)))
+    (('x', 'y'), [('_:b0', None)])
+    """
+    return result.variables, [
+        tuple(None if value is None else _lexical(value) for value in row) for row in result.rows
+    ]
+
+
+def _lexical(value: Identifier) -> str | None:
+    """A value as SPARQL CSV writes it (``None`` for an empty literal, as a CSV reader sees it)."""
+    return (f"_:{value}" if isinstance(value, BNode) else str(value)) or None
 
 
 def bound_question(name: str, params: Mapping[str, str | Identifier] | None = None) -> str:
