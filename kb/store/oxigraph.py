@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
@@ -64,6 +65,9 @@ WRITE_CHUNK = 100_000
 #: is flushed out of RocksDB's memory table straight away (see :meth:`OxigraphStore._settle`).
 SETTLE_QUADS = 20_000
 SETTLE_BYTES = 1 << 20
+#: A full inference that writes this many quads compacts the store afterwards (see
+#: :meth:`OxigraphStore._compact_after`).
+COMPACT_QUADS = 2_000_000
 
 
 _VOID_TRIPLES = ox.NamedNode("http://rdfs.org/ns/void#triples")
@@ -359,6 +363,25 @@ class OxigraphStore:
         if large and self.capabilities.persistent:
             self._store.flush()
 
+    def _compact_after(self, written: int) -> None:
+        """After a very large write-back of inferences, compact the on-disk store at once.
+
+        The write-back lands as many new sorted files that overlap, and until RocksDB has merged
+        them every read looks in each: at 10M triples, after a first inference had written 6.2
+        million triples, the provision-cycles question took 12.2-13.6 s, and 7.6-7.9 s once the
+        store was compacted (28 s); questions asked while the merge ran in the background took
+        1.2-2.2 times as long. At 1M (0.6 million written) compacting costs 1.2 s for 5-10 %,
+        so only writes of :data:`COMPACT_QUADS` or more compact.
+        """
+        if written >= COMPACT_QUADS and self.capabilities.persistent:
+            started = time.perf_counter()
+            self._store.optimize()
+            log.info(
+                "compacted the store in %.1f s after writing %d triples",
+                time.perf_counter() - started,
+                written,
+            )
+
     def load(self, sources: Sequence[ParsedSource], *, replace_graphs: Sequence[str] = ()) -> int:
         """Write parsed sources in one transaction.
 
@@ -533,7 +556,9 @@ class OxigraphStore:
         for triple in asserted:
             native.remove(triple)
         del kept, asserted  # before the write-back, which does not need them
-        self._settle(large=self._write_difference(target, native) >= SETTLE_QUADS)
+        written = self._write_difference(target, native)
+        self._settle(large=written >= SETTLE_QUADS)
+        self._compact_after(written)
         return len(native), passes
 
     def ntriples(self, graph: str | None = None) -> bytes:

@@ -639,6 +639,48 @@ def test_a_large_write_to_the_disk_store_is_flushed_out_of_memory(tmp_path: Path
         store.close()
 
 
+def test_a_very_large_inference_write_back_compacts_the_disk_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Overlapping sorted files are merged once inference has written very many triples.
+
+    The threshold is lowered to the example's inferences; three large loads before leave
+    several flushed files per index, which compaction merges into about one per index.
+    """
+    from kb import resources
+    from kb.interchange.loading import install_model, load_files
+    from kb.reasoning.inference import infer
+    from kb.store import oxigraph
+
+    directory = tmp_path / "store"
+    store = open_store(directory)
+    try:
+        install_model(store)
+        load_files(store, [resources.example_file("campus")])
+        for part in range(3):
+            quads = [
+                ox.Quad(
+                    ox.NamedNode(f"urn:x:t{part}-{i}"),
+                    ox.NamedNode("urn:x:p"),
+                    ox.Literal(str(i)),
+                    ox.NamedNode(f"urn:x:part{part}"),
+                )
+                for i in range(oxigraph.SETTLE_QUADS)
+            ]
+            store.load(
+                [ParsedSource(name="part.nq", graph=f"urn:x:part{part}", fmt="nq", quads=quads)]
+            )
+        before = len(list(directory.glob("*.sst")))
+        monkeypatch.setattr(oxigraph, "COMPACT_QUADS", 100)
+        with caplog.at_level("INFO", logger=oxigraph.__name__):
+            infer(store)
+        assert "compacted the store" in caplog.text
+        assert len(list(directory.glob("*.sst"))) < before
+        assert store.count("urn:x:part2") == oxigraph.SETTLE_QUADS
+    finally:
+        store.close()
+
+
 # -- the remote backend's failures ----------------------------------------------------------------
 @dataclass
 class FakeEndpoint:
