@@ -32,6 +32,7 @@ from kb.ecosystem.questions import ask
 from kb.ecosystem.views import roles_by_organisation
 from kb.namespaces import curie
 from kb.reporting.service_levels import service_levels
+from kb.sparql.text import node_name
 from kb.store import Store
 from kb.validation.readiness import PRECONDITIONS, labels
 from kb.validation.shacl import ValidationReport
@@ -280,7 +281,8 @@ def ecosystem_map(store: Store, report: ValidationReport) -> EcosystemMap:
     levels = service_levels(store)
     pairs: dict[tuple[str, str], list[str]] = {}
     for provider, service, consumer in provision:
-        pairs.setdefault((str(provider), str(consumer)), []).append(str(service))
+        # blank nodes as _:label, as roles, findings and service levels name them
+        pairs.setdefault((node_name(provider), node_name(consumer)), []).append(node_name(service))
     organisations = set(roles) | {o for pair in pairs for o in pair}
     organisations |= {f.organisation for f in report.findings if f.organisation}
     services = {s for group in pairs.values() for s in group}

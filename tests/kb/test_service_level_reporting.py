@@ -11,7 +11,8 @@ import json
 from collections.abc import Callable
 
 from kb import resources
-from kb.interchange.loading import install_model, load_files
+from kb.interchange.loading import install_model, load_files, parse_stream, write_sources
+from kb.reasoning.inference import infer
 from kb.reporting.ecosystem_map import ecosystem_map, to_dot, to_mermaid, to_svg
 from kb.reporting.renderers import html_body, render, to_markdown
 from kb.reporting.service_levels import _PARTIES, _named, service_levels
@@ -135,3 +136,23 @@ def test_labels_read_beside_the_question_are_those_looked_up_after_it(
     assert early
     assert set(early) <= named
     assert all(labels(store, [iri]) == {iri: label} for iri, label in early.items())
+
+
+def test_breaches_between_blank_node_organisations_mark_their_edge() -> None:
+    """Blank nodes are named ``_:label`` in the map's nodes, edges and service levels alike."""
+    text = resources.example_file("hospital-network").read_text(encoding="utf-8")
+    text = text.replace("ex:CloudHost", "_:CloudHost").replace("ex:HealthIT", "_:HealthIT")
+    store = open_store("memory")
+    try:
+        install_model(store)
+        write_sources(store, [parse_stream(text.encode(), fmt="ttl", name="blank.ttl")])
+        infer(store)
+        m = ecosystem_map(store, validate(store, save=False))
+        ids = {n.id for n in m.nodes}
+        assert all(e.source in ids and e.target in ids for e in m.edges)
+        (breached,) = [e for e in m.edges if e.breaches]
+        assert breached.source.startswith("_:")
+        assert breached.target.startswith("_:")
+        assert [b for b, _ in breached.breaches] == [BREACH]
+    finally:
+        store.close()
