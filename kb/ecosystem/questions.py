@@ -22,14 +22,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from rdflib import XSD, BNode, Literal, URIRef
+from rdflib import XSD, Literal, URIRef
 from rdflib.term import Identifier
 
 from kb import resources
 from kb.errors import InputError, NotFoundError
 from kb.namespaces import PREFIXES
 from kb.prefixes import Prefixes
-from kb.sparql.text import bind
+from kb.sparql.text import bind, node_name
 from kb.store import QueryResult, Store
 
 _HEADER = re.compile(r"^#\+\s*(\w+):\s*(.*)$")
@@ -184,14 +184,11 @@ def text_rows(result: QueryResult) -> tuple[tuple[str, ...], list[tuple[str | No
     >>> text_rows(QueryResult("select", ("x", "y"), ((BNode("b0"), Literal("")),)))
     (('x', 'y'), [('_:b0', None)])
     """
+    # node_name spells a value as CSV does; an empty literal reads as None, as from the CSV
     return result.variables, [
-        tuple(None if value is None else _lexical(value) for value in row) for row in result.rows
+        tuple(None if value is None else node_name(value) or None for value in row)
+        for row in result.rows
     ]
-
-
-def _lexical(value: Identifier) -> str | None:
-    """A value as SPARQL CSV writes it (``None`` for an empty literal, as a CSV reader sees it)."""
-    return (f"_:{value}" if isinstance(value, BNode) else str(value)) or None
 
 
 def bound_question(name: str, params: Mapping[str, str | Identifier] | None = None) -> str:
