@@ -596,6 +596,20 @@ def test_disk_store_survives_close_and_reopen(tmp_path: Path) -> None:
         third.close()
 
 
+def _numbered_source(graph: str, size: int) -> ParsedSource:
+    """``size`` quads ``<{graph}/t{i}> <urn:x:p> "i"`` in ``graph`` (large enough to flush)."""
+    quads = [
+        ox.Quad(
+            ox.NamedNode(f"{graph}/t{i}"),
+            ox.NamedNode("urn:x:p"),
+            ox.Literal(str(i)),
+            ox.NamedNode(graph),
+        )
+        for i in range(size)
+    ]
+    return ParsedSource(name="numbered.nq", graph=graph, fmt="nq", quads=quads)
+
+
 def test_a_large_write_to_the_disk_store_is_flushed_out_of_memory(tmp_path: Path) -> None:
     """A large write leaves RocksDB's memory table: later reads would wade through it.
 
@@ -623,16 +637,7 @@ def test_a_large_write_to_the_disk_store_is_flushed_out_of_memory(tmp_path: Path
         store.update(request)
         flushed = sorted_files()
         assert flushed - before, "a large update stayed in the memory table"
-        quads = [
-            ox.Quad(
-                ox.NamedNode(f"urn:x:t{i}"),
-                ox.NamedNode("urn:x:p"),
-                ox.Literal(str(i)),
-                ox.NamedNode("urn:x:loaded"),
-            )
-            for i in range(SETTLE_QUADS)
-        ]
-        store.load([ParsedSource(name="many.nq", graph="urn:x:loaded", fmt="nq", quads=quads)])
+        store.load([_numbered_source("urn:x:loaded", SETTLE_QUADS)])
         assert sorted_files() - flushed, "a large load stayed in the memory table"
         assert store.count("urn:x:big") == store.count("urn:x:loaded") == SETTLE_QUADS
     finally:
@@ -658,18 +663,7 @@ def test_a_very_large_inference_write_back_compacts_the_disk_store(
         install_model(store)
         load_files(store, [resources.example_file("campus")])
         for part in range(3):
-            quads = [
-                ox.Quad(
-                    ox.NamedNode(f"urn:x:t{part}-{i}"),
-                    ox.NamedNode("urn:x:p"),
-                    ox.Literal(str(i)),
-                    ox.NamedNode(f"urn:x:part{part}"),
-                )
-                for i in range(oxigraph.SETTLE_QUADS)
-            ]
-            store.load(
-                [ParsedSource(name="part.nq", graph=f"urn:x:part{part}", fmt="nq", quads=quads)]
-            )
+            store.load([_numbered_source(f"urn:x:part{part}", oxigraph.SETTLE_QUADS)])
         before = len(list(directory.glob("*.sst")))
         monkeypatch.setattr(oxigraph, "COMPACT_QUADS", 100)
         with caplog.at_level("INFO", logger=oxigraph.__name__):
