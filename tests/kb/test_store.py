@@ -675,6 +675,42 @@ def test_a_very_large_inference_write_back_compacts_the_disk_store(
         store.close()
 
 
+def test_a_very_large_update_compacts_the_disk_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A request the size of a whole validation report leaves the store merged, not merging.
+
+    The threshold is lowered to the request's size; a smaller request does not compact.
+    """
+    from kb.store import oxigraph
+
+    directory = tmp_path / "store"
+    store = open_store(directory)
+    try:
+        for part in range(3):
+            store.load([_numbered_source(f"urn:x:part{part}", oxigraph.SETTLE_QUADS)])
+        small = "INSERT DATA { GRAPH <urn:x:small> { <urn:x:s> <urn:x:p> 1 } }"
+        large = (
+            "INSERT DATA { GRAPH <urn:x:report> {\n"
+            + "\n".join(f"<urn:x:r{i}> <urn:x:p> {i} ." for i in range(5_000))
+            + "\n} }"
+        )
+        monkeypatch.setattr(oxigraph, "COMPACT_BYTES", len(large))
+        before = len(list(directory.glob("*.sst")))
+        with caplog.at_level("INFO", logger=oxigraph.__name__):
+            store.update(small)
+            assert "compacted the store" not in caplog.text
+            assert len(list(directory.glob("*.sst"))) == before
+            store.update(large)
+        assert "compacted the store in" in caplog.text
+        assert f"after an update of {len(large):,} bytes" in caplog.text
+        assert len(list(directory.glob("*.sst"))) < before
+        assert store.count("urn:x:report") == 5_000
+        assert store.count("urn:x:part2") == oxigraph.SETTLE_QUADS
+    finally:
+        store.close()
+
+
 # -- the remote backend's failures ----------------------------------------------------------------
 @dataclass
 class FakeEndpoint:
