@@ -368,8 +368,8 @@ class OxigraphStore:
         if large and self.capabilities.persistent:
             self._store.flush()
 
-    def _compact_after(self, written: str | None) -> None:
-        """After a very large write (``written`` says what it was), compact the disk store at once.
+    def _compact_after(self, large_write: str | None) -> None:
+        """After a very large write (``large_write`` says which), compact the disk store at once.
 
         The write lands as many new sorted files that overlap, and until RocksDB has merged
         them every read looks in each: at 10M triples, after a first inference had written 6.2
@@ -381,11 +381,11 @@ class OxigraphStore:
         it took 3.6 s instead of 2.5 s while the merge ran on this 2-core machine, so a request
         of :data:`COMPACT_BYTES` compacts as well (1.7 s at 1M, paid by the write that caused it).
         """
-        if written is not None and self.capabilities.persistent:
+        if large_write is not None and self.capabilities.persistent:
             started = time.perf_counter()
             self._store.optimize()
             log.info(
-                "compacted the store in %.1f s after %s", time.perf_counter() - started, written
+                "compacted the store in %.1f s after %s", time.perf_counter() - started, large_write
             )
 
     def load(self, sources: Sequence[ParsedSource], *, replace_graphs: Sequence[str] = ()) -> int:
