@@ -166,7 +166,11 @@ def ask_text(
     An endpoint that does not write CSV is read through :meth:`Store.query` instead, to the same
     text (:func:`text_rows`).
     """
-    sparql = bound_question(name, params)
+    return select_text(store, bound_question(name, params))
+
+
+def select_text(store: Store, sparql: str) -> tuple[tuple[str, ...], list[tuple[str | None, ...]]]:
+    """Any ``SELECT``'s variables and rows as text, as :func:`ask_text` reads a question's."""
     media_type, body = store.query_serialized(sparql, "text/csv")
     if "csv" not in media_type:
         return text_rows(store.query(sparql))

@@ -20,6 +20,7 @@ from kb.ecosystem.questions import ask
 from kb.interchange.loading import install_model, parse_stream, write_sources
 from kb.reasoning.incremental import infer_incremental
 from kb.reasoning.inference import infer
+from kb.sparql.text import node_name
 from kb.store import Store, open_store
 from tests.support.synthetic import load_synthetic
 
@@ -114,3 +115,35 @@ def test_a_new_supply_step_reaches_the_impact_after_incremental_inference(store:
     found = {a.iri: a.path for a in impact(store, EX + "Net")}
     assert found[EX + "Fin"] == (EX + "Net", EX + "Link", EX + "Desk", EX + "Fin")
     assert set(found) == {EX + "Link", EX + "IT", EX + "Desk", EX + "Fin"}
+
+
+def test_blank_nodes_on_a_path_are_named_as_everywhere_else(store: Store) -> None:
+    """A blank-node consumer or crafted service reads ``_:label``, as roles and findings name it.
+
+    The edges are read as SPARQL CSV, which spells a blank node ``_:label``; the same node read as
+    a term and spelled by :func:`kb.sparql.text.node_name` must be the same name, on every backend.
+    """
+    prefixes = f"@prefix ex: <{EX}> . @prefix srkb: <{SRKB}> . "
+    data = prefixes + (
+        "ex:R1 srkb:hasProvider ex:Net ; srkb:hasConsumer _:it ; srkb:concernsService ex:Link . "
+        "_:it srkb:registersComponent _:c . _:c srkb:refersToService ex:Link . "
+        "_:desk srkb:isCreatedFrom _:c . "
+        "ex:R2 srkb:hasProvider _:it ; srkb:hasConsumer ex:Fin ; srkb:concernsService _:desk ."
+    )
+    install_model(store)
+    write_sources(store, [parse_stream(data.encode(), fmt="ttl", name="blank.ttl")])
+    infer(store)
+    rows = store.query(
+        f"SELECT ?it ?desk WHERE {{ <{EX}R2> <{SRKB}hasProvider> ?it ; "
+        f"<{SRKB}concernsService> ?desk }}"
+    ).rows
+    it, desk = (node_name(value) for value in rows[0] if value is not None)
+    assert it.startswith("_:")
+    assert desk.startswith("_:")
+    found = {a.iri: a.path for a in impact(store, EX + "Net")}
+    assert found == {
+        EX + "Link": (EX + "Net", EX + "Link"),
+        it: (EX + "Net", EX + "Link", it),
+        desk: (EX + "Net", EX + "Link", desk),
+        EX + "Fin": (EX + "Net", EX + "Link", desk, EX + "Fin"),
+    }
