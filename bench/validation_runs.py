@@ -21,16 +21,13 @@ copied, never changed). Prints each run's seconds and the medians.
 
 from __future__ import annotations
 
-import argparse
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from rdflib import URIRef
 
+from bench.store_copy import copied_store, store_and_runs
 from kb.interchange.loading import install_model, parse_stream, write_sources
 from kb.reasoning.incremental import infer_incremental
 from kb.store.oxigraph import OxigraphStore
@@ -51,29 +48,22 @@ def timed_validation(store: OxigraphStore) -> float:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("store", type=Path, help="a store the benchmark prepared (it is copied)")
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="srkb-bench-") as directory:
-        copy = Path(directory) / "store"
-        shutil.copytree(args.store, copy)
-        store = OxigraphStore(copy)
+    path, runs = store_and_runs(__doc__.splitlines()[0], argv)
+    with copied_store(path) as store:
         install_model(store)
         validate(store, save=True)  # a report saved with this checkout's shapes
-        same = [timed_validation(store) for _ in range(args.runs)]
+        same = [timed_validation(store) for _ in range(runs)]
         changed = []
-        for run in range(args.runs):
+        for run in range(runs):
             organisation = f"https://example.org/bench-validation-{run}#Org"
             turtle = _CHANGE.replace("ORG", organisation)
             source = parse_stream(turtle.encode(), fmt="ttl", name=f"bench-validation-{run}.ttl")
             write_sources(store, [source])
             infer_incremental(store, {URIRef(organisation)})
             changed.append(timed_validation(store))
-        store.close()
     for name, seconds in (("nothing changed", same), ("after a small change", changed)):
-        runs = ", ".join(f"{s:.2f}" for s in seconds)
-        print(f"{name}: median {statistics.median(seconds):.2f} s ({runs})")
+        listed = ", ".join(f"{s:.2f}" for s in seconds)
+        print(f"{name}: median {statistics.median(seconds):.2f} s ({listed})")
     return 0
 
 
