@@ -42,13 +42,16 @@ from kb.sparql.reach import affected, reach_of
 from kb.sparql.text import Triple, bind_column, iri
 from kb.store import Store
 from kb.validation import compiled as validation_sparql
+from kb.validation.saved_digest import UNKNOWN, bucket, bucket_marks, read_bucket_marks
 from kb.validation.shacl import (
+    BUCKET_DIGESTS,
     ValidationReport,
     _finding_order,
     _findings,
     _graph_from,
     _replace_results,
     _Result,
+    _saved_marks,
     _shapes_digest,
     raw_graph_of,
     reads_union,
@@ -189,7 +192,8 @@ def validate_around(
         checked = None
         if inferences is not None and not inferences.stale:
             checked = (inferences.run, _shapes_digest(shapes))
-        _replace_results(store, foci, results, nodes, fresh, conforms, checked)
+        buckets = _buckets_kept(store, foci) if checked is not None else None
+        _replace_results(store, foci, results, nodes, fresh, conforms, checked, None, buckets)
     log.info(
         "re-validated %d focus nodes: %d results (%.3f s)",
         len(foci),
@@ -197,3 +201,20 @@ def validate_around(
         time.perf_counter() - started,
     )
     return ValidationReport(conforms=conforms, findings=findings, raw_graph=raw_graph_of(store))
+
+
+def _buckets_kept(store: Store, foci: Collection[Identifier]) -> str | None:
+    """The saved buckets' digests after a save of ``foci``: their buckets' become unknown.
+
+    The other buckets' saved results are as their digests say, so the next full validation
+    reads back and compares only the buckets marked unknown or whose digests differ
+    (:func:`kb.validation.shacl.validate`). None when no digests are saved.
+    """
+    saved = read_bucket_marks(_saved_marks(store).get(str(BUCKET_DIGESTS)))
+    if saved is None:
+        return None
+    raw = {where: digests[0] for where, digests in saved.items()}
+    annotated = {where: digests[1] for where, digests in saved.items()}
+    for focus in foci:
+        raw[bucket(focus)] = annotated[bucket(focus)] = UNKNOWN
+    return bucket_marks(raw, annotated)

@@ -53,7 +53,15 @@ from kb.store.terms import ntriples_terms
 from kb.validation import compiled as validation_sparql
 from kb.validation import shacl_report
 from kb.validation.organisations import organisations_of, organisations_of_blank_nodes
-from kb.validation.saved_digest import annotations_digest, results_digest
+from kb.validation.saved_digest import (
+    annotations_digest,
+    bucket,
+    bucket_digests,
+    bucket_marks,
+    read_bucket_marks,
+    result_lines,
+    results_digest,
+)
 from kb.validation.saved_results import Saved, changed_foci, saved_results
 
 log = logging.getLogger(__name__)
@@ -231,17 +239,30 @@ def validate(
     marks: dict[str, str] = {}
     raw = reading = None
     # Whether the saved results can be compared with the new ones (see _save_changes).
-    comparable = False
+    comparable = same = False
+    # The buckets of focus nodes whose saved results are read and compared (None: all).
+    wanted: set[str] | None = None
+    lines: list[str] = []
+    where: list[str] = []  # each result's bucket
+    raw_buckets: dict[str, str] = {}
+    saved_buckets = None
     if save and engine == "sparql" and checked is not None:
         marks = _saved_marks(store)
-        raw = results_digest(compiled, conforms)
+        lines = result_lines(compiled)
+        raw = results_digest(lines, conforms)
         comparable = not store.capabilities.remote and marks.get(str(CHECKED_SHAPES)) == checked[1]
         said = marks.get(str(RESULTS_DIGEST), "").split(" ")[0]
-        same = said == raw and {**marks, str(RESULTS_DIGEST): ""} == _marks(checked, "")
+        same = said == raw and _unstamped(marks) == _marks(checked, "")
+        saved_buckets = read_bucket_marks(marks.get(str(BUCKET_DIGESTS)))
+        if not same or saved_buckets is None:
+            where = [bucket(result.focus) for result in compiled]
+            raw_buckets = bucket_digests(where, lines)
         if comparable and not same:
+            if saved_buckets is not None:
+                wanted = _differing(raw_buckets, saved_buckets, 0)
             # The saved results will be compared: read them while the findings are made.
             reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="srkb-saved-report")
-            reading = reader.submit(saved_results, store)
+            reading = reader.submit(saved_results, store, wanted)
             reader.shutdown(wait=False)
     findings = _findings(store, results, shapes)
     report = ValidationReport(
@@ -251,8 +272,20 @@ def validate(
         prefixes=Prefixes.load(store),
     )
     if save:
-        digest = None if raw is None else f"{raw} {annotations_digest(f for _, f in findings)}"
-        if digest is not None and checked is not None and marks == _marks(checked, digest):
+        digest = buckets = None
+        annotated: dict[str, str] = {}
+        if raw is not None:
+            digest = f"{raw} {annotations_digest(f for _, f in findings)}"
+            if same and saved_buckets is not None and marks.get(str(RESULTS_DIGEST)) == digest:
+                # The same results and annotations as saved: so are the buckets' digests.
+                buckets = marks.get(str(BUCKET_DIGESTS))
+            else:
+                if not where:
+                    where = [bucket(result.focus) for result in compiled]
+                    raw_buckets = bucket_digests(where, lines)
+                annotated = bucket_digests(where, lines, enumerate(f for _, f in findings))
+                buckets = bucket_marks(raw_buckets, annotated)
+        if digest is not None and checked is not None and marks == _marks(checked, digest, buckets):
             log.info("the saved report is current: nothing to save")
             return report
         triples = list(raw_triples())
@@ -261,18 +294,56 @@ def validate(
             saved = reading.result()
         elif comparable:
             saved = saved_results(store)
+        if saved is not None and wanted is not None and saved_buckets is not None:
+            # Results the same, annotations not (an organisation renamed): read those too.
+            more = _differing(annotated, saved_buckets, 1) - wanted
+            if more:
+                saved.update(saved_results(store, more))
+                wanted |= more
         if saved is None or not _save_changes(
-            store, saved, compiled, nodes, triples, findings, conforms, checked, digest
+            store,
+            saved,
+            compiled,
+            nodes,
+            triples,
+            findings,
+            conforms,
+            checked,
+            (digest, buckets),
+            wanted,
         ):
-            _save(store, triples, findings, checked, digest)
+            _save(store, triples, findings, checked, digest, buckets)
     return report
 
 
-def _marks(checked: tuple[str, str], digest: str | None) -> dict[str, str]:
+def _differing(new: dict[str, str], saved: dict[str, tuple[str, str]], which: int) -> set[str]:
+    """The buckets whose new digests differ from the saved ones (``which``: raw 0, annotated 1).
+
+    A bucket saved but no longer found differs too, and so does one whose saved digest is
+    unknown (after a save of some focus nodes).
+    """
+    return {
+        where
+        for where in new.keys() | saved.keys()
+        if where not in new or where not in saved or new[where] != saved[where][which]
+    }
+
+
+def _unstamped(marks: dict[str, str]) -> dict[str, str]:
+    """The saved marks without the digests: the stamp alone."""
+    stamp_only = {mark: value for mark, value in marks.items() if mark != str(BUCKET_DIGESTS)}
+    return {**stamp_only, str(RESULTS_DIGEST): ""}
+
+
+def _marks(
+    checked: tuple[str, str], digest: str | None, buckets: str | None = None
+) -> dict[str, str]:
     """The statements about the validation graph itself that a save with ``checked`` writes."""
     marks = {str(CHECKED_RUN): checked[0], str(CHECKED_SHAPES): checked[1]}
     if digest is not None:
         marks[str(RESULTS_DIGEST)] = digest
+    if buckets is not None:
+        marks[str(BUCKET_DIGESTS)] = buckets
     return marks
 
 
@@ -291,9 +362,15 @@ CHECKED_SHAPES = URIRef(VALIDATION_GRAPH + "#shapes")
 #: What the saved results say, as digests (:mod:`kb.validation.saved_digest`); a save of only
 #: some focus nodes' results (after a write) leaves none, since it does not see the others.
 RESULTS_DIGEST = URIRef(VALIDATION_GRAPH + "#resultsDigest")
+#: The digests of the saved results in each bucket of focus nodes
+#: (:func:`kb.validation.saved_digest.bucket_marks`); a save of some focus nodes marks their
+#: buckets unknown and keeps the others.
+BUCKET_DIGESTS = URIRef(VALIDATION_GRAPH + "#bucketDigests")
 #: The message a finding shows, saved when a result has several (their order is not kept).
 FINDING_MESSAGE = URIRef(VALIDATION_GRAPH + "#findingMessage")
-_OWN_STATEMENTS = frozenset({CHECKED_RUN, CHECKED_SHAPES, RESULTS_DIGEST, FINDING_MESSAGE})
+_OWN_STATEMENTS = frozenset(
+    {CHECKED_RUN, CHECKED_SHAPES, RESULTS_DIGEST, BUCKET_DIGESTS, FINDING_MESSAGE}
+)
 
 
 def _shapes_digest(shapes: Graph) -> str:
@@ -485,6 +562,7 @@ def _save(
     findings: list[tuple[Node, Finding]],
     checked: tuple[str, str] | None = None,
     digest: str | None = None,
+    buckets: str | None = None,
 ) -> None:
     """Replace the validation graph with the raw report, each result annotated with its finding.
 
@@ -509,7 +587,7 @@ def _save(
             everything += cast("list[tuple[Identifier, ...]]", annotations)
         if checked is not None:
             report = URIRef(VALIDATION_GRAPH)
-            for mark, value in _marks(checked, digest).items():
+            for mark, value in _marks(checked, digest, buckets).items():
                 everything.append((report, URIRef(mark), Literal(value)))
         store.replace_graph(VALIDATION_GRAPH, everything)
         return
@@ -533,7 +611,7 @@ def _save(
     lines = [f"{n3(s)} {n3(p)} {n3(o)} ." for s, p, o in triples]
     graph = iri(VALIDATION_GRAPH)
     if checked is not None:  # the stamp: which inferences and shapes this report checked
-        for mark, value in _marks(checked, digest).items():
+        for mark, value in _marks(checked, digest, buckets).items():
             lines.append(f"{graph} {n3(URIRef(mark))} {n3(Literal(value))} .")
     store.update(
         f"PREFIX sh: <{SH}>\nPREFIX srkb: <{SRKB}>\nDROP SILENT GRAPH {graph} ;\n"
@@ -581,7 +659,8 @@ def _save_changes(
     findings: Sequence[tuple[Node, Finding]],
     conforms: bool,
     checked: tuple[str, str] | None,
-    digest: str | None,
+    digests: tuple[str | None, str | None],
+    wanted: set[str] | None = None,
 ) -> bool:
     """Replace only the saved results that changed; False when the whole report must be saved.
 
@@ -595,18 +674,28 @@ def _save_changes(
     :func:`kb.validation.saved_results.saved_results` read, None when nothing was read: nothing
     saved for the same shapes, or :func:`validate` did not read it (stale inferences; a remote
     endpoint, which still receives the whole report: it stores blank nodes as skolem IRIs, which
-    this comparison would count as changes). ``digest`` is saved with the changes
-    (:mod:`kb.validation.saved_digest`).
+    this comparison would count as changes). ``digests`` (of the whole and of each bucket) are
+    saved with the changes (:mod:`kb.validation.saved_digest`). ``wanted`` are the buckets
+    whose results were read and are compared (None: all).
     """
     if saved is None:
         return False
     several = _several_messages(triples)
+    compared = findings
+    if wanted is not None:
+        nodes_in = {nodes[i] for i, r in enumerate(results) if bucket(r.focus) in wanted}
+        compared = [(node, finding) for node, finding in findings if node in nodes_in]
     annotations = [
         statement
-        for node, finding in findings
+        for node, finding in compared
         for statement in _annotations(node, finding, several=node in several)
     ]
-    changed = changed_foci(saved, [node for node, _ in findings], [*triples, *annotations])
+    changed = changed_foci(
+        saved,
+        [node for node, _ in compared],
+        [*triples, *annotations],
+        out_of=None if wanted is None else 2 * len(results),
+    )
     if changed is None:
         return False
     chosen = [i for i, result in enumerate(results) if result.focus in changed]
@@ -620,7 +709,7 @@ def _save_changes(
         [findings[i] for i in chosen],
         conforms,
         checked,
-        digest,
+        *digests,
     )
     log.info("saved the results of %d changed focus nodes", len(changed))
     return True
@@ -635,6 +724,7 @@ def _replace_results(
     conforms: bool,
     checked: tuple[str, str] | None,
     digest: str | None = None,
+    buckets: str | None = None,
 ) -> None:
     """Replace the saved results of ``foci`` (and the report's verdict and stamp), in one request.
 
@@ -642,7 +732,8 @@ def _replace_results(
     results by their focus node, the report by its type. ``digest`` is that of all the results
     now saved (:mod:`kb.validation.saved_digest`); without one (a save of what a write can
     affect, which does not see the other results) the saved digest goes, and the next full
-    validation compares the results themselves.
+    validation compares the results themselves. ``buckets`` are the digests of each bucket of
+    focus nodes (:func:`kb.validation.saved_digest.bucket_marks`), or None to save none.
     """
     graph = iri(VALIDATION_GRAPH)
     values = terms(sorted(foci, key=str))
@@ -662,7 +753,7 @@ def _replace_results(
         for s, p, o in _annotations(node, finding, several=node in several):
             lines.append(f"{n3(s)} {n3(p)} {n3(o)} .")
     if checked is not None:
-        for mark, value in _marks(checked, digest).items():
+        for mark, value in _marks(checked, digest, buckets).items():
             lines.append(f"{graph} {n3(URIRef(mark))} {n3(Literal(value))} .")
     body = "\n".join(lines)
     store.update(

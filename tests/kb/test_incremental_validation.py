@@ -22,7 +22,14 @@ from kb.namespaces import VALIDATION_GRAPH, source_graph
 from kb.sparql.text import Triple
 from kb.validation import incremental as validation_incremental
 from kb.validation.readiness import readiness
-from kb.validation.shacl import RESULTS_DIGEST, ValidationReport, saved_report, validate
+from kb.validation.saved_digest import UNKNOWN, read_bucket_marks
+from kb.validation.shacl import (
+    BUCKET_DIGESTS,
+    RESULTS_DIGEST,
+    ValidationReport,
+    saved_report,
+    validate,
+)
 from tests.support.generate import Ecosystem, ecosystems
 
 SETTINGS = settings(
@@ -88,8 +95,19 @@ def assert_same(kb: KnowledgeBase) -> None:
     digests = [list(g.objects(URIRef(VALIDATION_GRAPH), RESULTS_DIGEST)) for g in (graph, whole)]
     assert len(digests[1]) == 1
     assert digests[0] in ([], digests[1])
+    # Each bucket's digest is the whole save's, or unknown where the write saved some results;
+    # every bucket that holds results is listed (an unlisted one is taken to hold none).
+    kept, written = (
+        read_bucket_marks(g.value(URIRef(VALIDATION_GRAPH), BUCKET_DIGESTS)) for g in (graph, whole)
+    )
+    assert written is not None
+    if kept is not None:
+        assert kept.keys() >= written.keys()
+        for where, digests in kept.items():
+            assert digests in ((UNKNOWN, UNKNOWN), written.get(where)), where
     for g in (graph, whole):
         g.remove((URIRef(VALIDATION_GRAPH), RESULTS_DIGEST, None))
+        g.remove((URIRef(VALIDATION_GRAPH), BUCKET_DIGESTS, None))
     assert isomorphic(graph, whole)
 
 
@@ -259,7 +277,9 @@ def test_a_write_takes_the_digest_away_and_the_next_full_run_writes_it_back() ->
     """A save of what a write can affect cannot vouch for the other results: no digest is kept.
 
     Were the old digest kept, a full validation finding what was saved before the write would
-    take the saved report (which the write changed) for current.
+    take the saved report (which the write changed) for current. Of the buckets' digests, those
+    of the focus nodes the write saved become unknown; the others stay, and the next full run
+    reads back only the unknown ones and those whose digests differ.
     """
     graph = URIRef(VALIDATION_GRAPH)
 
@@ -267,19 +287,33 @@ def test_a_write_takes_the_digest_away_and_the_next_full_run_writes_it_back() ->
         query = f"SELECT ?d {{ GRAPH <{graph}> {{ <{graph}> <{RESULTS_DIGEST}> ?d }} }}"
         return [str(row[0]) for row in kb.store.query(query).rows]
 
+    def buckets() -> dict[str, tuple[str, str]]:
+        query = f"SELECT ?d {{ GRAPH <{graph}> {{ <{graph}> <{BUCKET_DIGESTS}> ?d }} }}"
+        (row,) = kb.store.query(query).rows
+        marks = read_bucket_marks(str(row[0]))
+        assert marks is not None
+        return marks
+
     kb = KnowledgeBase.open(Settings(store="memory"))
     try:
         load(kb, "campus", Graph().parse(resources.example_file("campus")))
         example = "broken-p1-unregistered-component"
         validate(kb.store, save=True)
-        before = digests()
+        before, buckets_before = digests(), buckets()
         assert len(before) == 1
+        assert UNKNOWN not in {d for pair in buckets_before.values() for d in pair}
         load(kb, example, Graph().parse(resources.example_file(example)))
         assert digests() == []
+        unknown = {b for b, pair in buckets().items() if pair == (UNKNOWN, UNKNOWN)}
+        assert unknown
+        assert {b: buckets_before[b] for b in buckets_before if b not in unknown} == {
+            b: pair for b, pair in buckets().items() if b not in unknown
+        }
         drop(kb, example)  # back to what the digest described, by a save of some results
         assert digests() == []
         report = validate(kb.store, save=True)
         assert digests() == before
+        assert buckets() == buckets_before
         saved = saved_report(kb.store)
         assert saved is not None
         assert saved.findings == report.findings

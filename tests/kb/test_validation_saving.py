@@ -10,12 +10,13 @@ where it must (a changed result on a blank node, other shapes, a remote store).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from kb import resources
@@ -25,6 +26,8 @@ from kb.reasoning.inference import infer
 from kb.store import Store, open_store
 from kb.store.oxigraph import OxigraphStore
 from kb.validation import organisations, shacl
+from kb.validation.saved_digest import bucket, read_bucket_marks
+from kb.validation.saved_results import Saved
 from kb.validation.shacl import saved_report, validate
 from tests.support.generate import Ecosystem, ecosystems
 
@@ -159,6 +162,106 @@ def test_only_the_results_of_a_changed_focus_node_are_replaced(
     graph = saved_graph(store)
     assert len(set(graph.subjects(SH.focusNode, URIRef(COMPONENT)))) == 1
     assert isomorphic(graph, saved_whole(store))
+
+
+class Reads:
+    """The buckets each read of saved results asked for (None: all of them)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.buckets: list[set[str] | None] = []
+        original = shacl.saved_results
+
+        def reading(store: Store, buckets: Collection[str] | None = None) -> Saved:
+            self.buckets.append(None if buckets is None else set(buckets))
+            return original(store, buckets)
+
+        monkeypatch.setattr(shacl, "saved_results", reading)
+
+
+def bucket_marks_of(store: Store) -> dict[str, tuple[str, str]]:
+    graph = f"<{VALIDATION_GRAPH}>"
+    rows = store.query(
+        f"SELECT ?d {{ GRAPH {graph} {{ {graph} <{shacl.BUCKET_DIGESTS}> ?d }} }}"
+    ).rows
+    assert len(rows) == 1
+    marks = read_bucket_marks(str(rows[0][0]))
+    assert marks is not None
+    return marks
+
+
+def test_only_the_buckets_whose_digests_differ_are_read_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a small change the saved results of a few buckets of focus nodes are compared."""
+    saves, reads = Saves(monkeypatch), Reads(monkeypatch)
+    store = fresh(("campus", resources.example_file("campus").read_text()))
+    put(store, "broken", broken_example())
+    put(store, "vendor", OWNED)
+    validate(store, save=True)
+    assert reads.buckets == []  # nothing saved before: nothing read
+    every = set(bucket_marks_of(store))
+    put(store, "contact", CONTACT, fmt="nt")
+    after = validate(store, save=True)
+    assert saves.ways == ["whole", "changes"]
+    (read,) = reads.buckets
+    assert read is not None
+    assert bucket(URIRef(COMPONENT)) in read
+    assert len(read) < len(every) // 4, (len(read), len(every))
+    saved = saved_report(store)
+    assert saved is not None
+    assert saved.findings == after.findings
+    assert isomorphic(saved_graph(store), saved_whole(store))
+
+
+def test_a_bucket_whose_annotations_alone_differ_is_read_back_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The results' digests can agree while srkb's annotations (an organisation) do not.
+
+    The saved digest of the whole is taken away and one bucket's annotations are said to
+    differ: the run reads nothing while the findings are made (every bucket's results agree),
+    then that bucket, compares it and writes the digests back; no result is rewritten.
+    """
+    saves, reads = Saves(monkeypatch), Reads(monkeypatch)
+    store = fresh(("broken", broken_example()), ("vendor", OWNED))
+    validate(store, save=True)
+    marks = bucket_marks_of(store)
+    where = bucket(URIRef(COMPONENT))
+    tampered = {
+        b: (raw, "0" * 16 if b == where else annotated) for b, (raw, annotated) in marks.items()
+    }
+    graph = f"<{VALIDATION_GRAPH}>"
+    text = " ".join(
+        f"{b or '-'}:{raw}:{annotated}" for b, (raw, annotated) in sorted(tampered.items())
+    )
+    store.update(
+        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} <{shacl.RESULTS_DIGEST}> ?d }} }} ;\n"
+        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} <{shacl.BUCKET_DIGESTS}> ?d }} }} ;\n"
+        f'INSERT DATA {{ GRAPH {graph} {{ {graph} <{shacl.BUCKET_DIGESTS}> "{text}" }} }}'
+    )
+    results = {line for line in store.lines(VALIDATION_GRAPH) if b"#" not in line.split(b" ")[1]}
+    validate(store, save=True)
+    assert reads.buckets == [set(), {where}]
+    assert saves.ways == ["whole", "changes"]
+    assert bucket_marks_of(store) == marks
+    assert results <= store.lines(VALIDATION_GRAPH)
+    assert isomorphic(saved_graph(store), saved_whole(store))
+
+
+@pytest.mark.parametrize(
+    "focus",
+    [
+        "https://example.org/vendor#component",
+        "https://example.org/caf\u00e9#\u0434\u043e\u043c",
+        "urn:x-srkb:1",
+    ],
+)
+def test_a_focus_node_falls_in_the_bucket_the_store_computes(focus: str) -> None:
+    """Python's bucket of an IRI is the store's ``SUBSTR(MD5(STR(?iri)), 1, 2)``."""
+    store = open_store("memory")
+    rows = store.query(f"SELECT (SUBSTR(MD5(STR(<{focus}>)), 1, 2) AS ?b) {{}}").rows
+    assert [str(row[0]) for row in rows] == [bucket(URIRef(focus))]
+    assert bucket(Literal(focus)) == bucket(BNode()) == ""
 
 
 def results_of(lines: set[bytes]) -> set[str]:
