@@ -204,7 +204,7 @@ def validate_around(
 
 
 def _buckets_kept(store: Store, foci: Collection[Identifier]) -> str | None:
-    """The saved buckets' digests after a save of ``foci``: their buckets' become unknown.
+    """The saved buckets' digests after a save of ``foci``: their buckets become unknown.
 
     The other buckets' saved results are as their digests say, so the next full validation
     reads back and compares only the buckets marked unknown or whose digests differ

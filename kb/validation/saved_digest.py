@@ -13,6 +13,7 @@ results instead of all of them (at 1M 0.1 s instead of 0.5 s).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -82,6 +83,8 @@ def _digest(lines: Iterable[str]) -> str:
 _BUCKET_DIGEST_LENGTH = 16
 #: The mark of a bucket whose saved results no digest describes (a save of some focus nodes).
 UNKNOWN = "?"
+#: A bucket as :func:`bucket_marks` names it: two hex digits, or "-" for "".
+_BUCKET_NAME = re.compile(r"[0-9a-f]{2}|-")
 
 
 def bucket(focus: Node | None) -> str:
@@ -124,12 +127,19 @@ def bucket_marks(raw: Mapping[str, str], annotated: Mapping[str, str]) -> str:
 
 
 def read_bucket_marks(text: str | None) -> dict[str, tuple[str, str]] | None:
-    """The buckets' digests as :func:`bucket_marks` wrote them (None: nothing saved)."""
+    """The buckets' digests as :func:`bucket_marks` wrote them.
+
+    None when nothing is saved, or what is saved is not what :func:`bucket_marks` writes (the
+    validation graph edited by hand): then every saved result is read back and compared.
+    """
     if text is None:
         return None
     marks: dict[str, tuple[str, str]] = {}
     for item in text.split():
-        where, raw, annotated = item.split(":")
+        parts = item.split(":")
+        if len(parts) != 3 or not _BUCKET_NAME.fullmatch(parts[0]):
+            return None
+        where, raw, annotated = parts
         marks["" if where == "-" else where] = (raw, annotated)
     return marks
 

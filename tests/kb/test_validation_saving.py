@@ -248,6 +248,14 @@ def test_a_bucket_whose_annotations_alone_differ_is_read_back_too(
     assert isomorphic(saved_graph(store), saved_whole(store))
 
 
+@pytest.mark.parametrize("text", ["garbage", "0a:1:2 zz:3:4", "0a:1", "0a:1:2:3"])
+def test_bucket_digests_edited_by_hand_are_not_trusted(text: str) -> None:
+    """A mark that is not what a save writes reads as no mark: every result is compared."""
+    assert read_bucket_marks(text) is None
+    assert read_bucket_marks("0a:1:2 -:3:?") == {"0a": ("1", "2"), "": ("3", "?")}
+    assert read_bucket_marks("") == {}
+
+
 @pytest.mark.parametrize(
     "focus",
     [
