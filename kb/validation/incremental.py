@@ -43,15 +43,13 @@ from kb.sparql.text import Triple, bind_column, iri
 from kb.store import Store
 from kb.validation import compiled as validation_sparql
 from kb.validation.saved_digest import UNKNOWN, bucket, bucket_marks, read_bucket_marks
+from kb.validation.saving import BUCKET_DIGESTS, replace_results, saved_marks
 from kb.validation.shacl import (
-    BUCKET_DIGESTS,
     ValidationReport,
     _finding_order,
     _findings,
     _graph_from,
-    _replace_results,
     _Result,
-    _saved_marks,
     _shapes_digest,
     raw_graph_of,
     reads_union,
@@ -193,7 +191,7 @@ def validate_around(
         if inferences is not None and not inferences.stale:
             checked = (inferences.run, _shapes_digest(shapes))
         buckets = _buckets_kept(store, foci) if checked is not None else None
-        _replace_results(store, foci, results, nodes, fresh, conforms, checked, None, buckets)
+        replace_results(store, foci, results, nodes, fresh, conforms, checked, None, buckets)
     log.info(
         "re-validated %d focus nodes: %d results (%.3f s)",
         len(foci),
@@ -210,7 +208,7 @@ def _buckets_kept(store: Store, foci: Collection[Identifier]) -> str | None:
     reads back and compares only the buckets marked unknown or whose digests differ
     (:func:`kb.validation.shacl.validate`). None when no digests are saved.
     """
-    saved = read_bucket_marks(_saved_marks(store).get(str(BUCKET_DIGESTS)))
+    saved = read_bucket_marks(saved_marks(store).get(str(BUCKET_DIGESTS)))
     if saved is None:
         return None
     raw = {where: digests[0] for where, digests in saved.items()}

@@ -34,7 +34,7 @@ def result_lines(results: Iterable[ShapeResult]) -> list[str]:
 def results_digest(lines: Iterable[str], conforms: bool) -> str:
     """A digest of the results as a save writes them (without srkb's annotations), in any order.
 
-    Saved with the report (:data:`kb.validation.shacl.RESULTS_DIGEST`, beside
+    Saved with the report (:data:`kb.validation.saving.RESULTS_DIGEST`, beside
     :func:`annotations_digest`), so that a validation finding what the last one saved knows it
     without reading the saved results back (at a million triples 0.3 s of reading and 0.3 s of
     comparing). Blank nodes count by their labels: the data's keep theirs, and the shapes' keep
@@ -147,7 +147,7 @@ def read_bucket_marks(text: str | None) -> dict[str, tuple[str, str]] | None:
 def annotations_digest(findings: Iterable[Finding]) -> str:
     """A digest of srkb's annotations of the results, in any order.
 
-    What :func:`kb.validation.shacl._annotations` saves of each result: its precondition and
+    What :func:`kb.validation.saving.annotations_of` saves of each result: its precondition and
     organisation (given by its shape and focus node) and the message its finding shows.
     """
     return _digest(sorted(_annotation_line(f) for f in findings))

@@ -23,13 +23,8 @@ from kb.sparql.text import Triple
 from kb.validation import incremental as validation_incremental
 from kb.validation.readiness import readiness
 from kb.validation.saved_digest import UNKNOWN, read_bucket_marks
-from kb.validation.shacl import (
-    BUCKET_DIGESTS,
-    RESULTS_DIGEST,
-    ValidationReport,
-    saved_report,
-    validate,
-)
+from kb.validation.saving import BUCKET_DIGESTS, RESULTS_DIGEST
+from kb.validation.shacl import ValidationReport, saved_report, validate
 from tests.support.generate import Ecosystem, ecosystems
 
 SETTINGS = settings(

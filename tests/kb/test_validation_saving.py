@@ -25,7 +25,7 @@ from kb.namespaces import SH, SHAPES_GRAPH, SRKB, VALIDATION_GRAPH
 from kb.reasoning.inference import infer
 from kb.store import Store, open_store
 from kb.store.oxigraph import OxigraphStore
-from kb.validation import organisations, shacl
+from kb.validation import organisations, saving, shacl
 from kb.validation.saved_digest import bucket, read_bucket_marks
 from kb.validation.saved_results import Saved
 from kb.validation.shacl import saved_report, validate
@@ -77,20 +77,20 @@ class Saves:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.ways: list[str] = []
-        original = shacl._replace_results
+        original = saving.replace_results
 
         def changes(*args: object, **kwargs: object) -> None:
             self.ways.append("changes")
             original(*args, **kwargs)  # type: ignore[arg-type]
 
-        whole = shacl._save
+        whole = saving.save_whole
 
         def everything(*args: object, **kwargs: object) -> None:
             self.ways.append("whole")
             whole(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(shacl, "_replace_results", changes)
-        monkeypatch.setattr(shacl, "_save", everything)
+        monkeypatch.setattr(saving, "replace_results", changes)
+        monkeypatch.setattr(shacl, "save_whole", everything)
 
 
 def broken_example() -> str:
@@ -120,7 +120,7 @@ def test_without_a_saved_digest_the_results_are_compared(
     store = fresh(("broken", broken_example()))
     first = validate(store, save=True)
     graph = f"<{VALIDATION_GRAPH}>"
-    digest = f"<{shacl.RESULTS_DIGEST}>"
+    digest = f"<{saving.RESULTS_DIGEST}>"
     saved = store.query(f"SELECT ?d {{ GRAPH {graph} {{ {graph} {digest} ?d }} }}").rows
     assert len(saved) == 1
     store.update(f"DELETE WHERE {{ GRAPH {graph} {{ {graph} {digest} ?d }} }}")
@@ -181,7 +181,7 @@ class Reads:
 def bucket_marks_of(store: Store) -> dict[str, tuple[str, str]]:
     graph = f"<{VALIDATION_GRAPH}>"
     rows = store.query(
-        f"SELECT ?d {{ GRAPH {graph} {{ {graph} <{shacl.BUCKET_DIGESTS}> ?d }} }}"
+        f"SELECT ?d {{ GRAPH {graph} {{ {graph} <{saving.BUCKET_DIGESTS}> ?d }} }}"
     ).rows
     assert len(rows) == 1
     marks = read_bucket_marks(str(rows[0][0]))
@@ -235,9 +235,9 @@ def test_a_bucket_whose_annotations_alone_differ_is_read_back_too(
         f"{b or '-'}:{raw}:{annotated}" for b, (raw, annotated) in sorted(tampered.items())
     )
     store.update(
-        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} <{shacl.RESULTS_DIGEST}> ?d }} }} ;\n"
-        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} <{shacl.BUCKET_DIGESTS}> ?d }} }} ;\n"
-        f'INSERT DATA {{ GRAPH {graph} {{ {graph} <{shacl.BUCKET_DIGESTS}> "{text}" }} }}'
+        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} <{saving.RESULTS_DIGEST}> ?d }} }} ;\n"
+        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} <{saving.BUCKET_DIGESTS}> ?d }} }} ;\n"
+        f'INSERT DATA {{ GRAPH {graph} {{ {graph} <{saving.BUCKET_DIGESTS}> "{text}" }} }}'
     )
     results = {line for line in store.lines(VALIDATION_GRAPH) if b"#" not in line.split(b" ")[1]}
     validate(store, save=True)
@@ -394,8 +394,8 @@ def test_other_shapes_save_the_whole_report(monkeypatch: pytest.MonkeyPatch) -> 
     validate(store, save=True)
     graph = f"<{VALIDATION_GRAPH}>"
     store.update(
-        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} <{shacl.CHECKED_SHAPES}> ?digest }} }} ;"
-        f'INSERT DATA {{ GRAPH {graph} {{ {graph} <{shacl.CHECKED_SHAPES}> "other" }} }}'
+        f"DELETE WHERE {{ GRAPH {graph} {{ {graph} <{saving.CHECKED_SHAPES}> ?digest }} }} ;"
+        f'INSERT DATA {{ GRAPH {graph} {{ {graph} <{saving.CHECKED_SHAPES}> "other" }} }}'
     )
     validate(store, save=True)
     assert saves.ways == ["whole", "whole"]
