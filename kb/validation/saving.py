@@ -25,7 +25,6 @@ from kb.sparql.text import iri, term, terms
 from kb.store import Store
 from kb.validation import compiled as validation_sparql
 from kb.validation import shacl_report
-from kb.validation.saved_digest import bucket
 from kb.validation.saved_results import Saved, Triple, changed_foci
 
 if TYPE_CHECKING:
@@ -197,7 +196,7 @@ def save_changes(
     conforms: bool,
     checked: tuple[str, str] | None,
     digests: tuple[str | None, str | None],
-    wanted: set[str] | None = None,
+    compared: set[Node] | None = None,
 ) -> bool:
     """Replace only the saved results that changed; False when the whole report must be saved.
 
@@ -213,25 +212,25 @@ def save_changes(
     inferences; a remote endpoint, which still receives the whole report: it stores blank nodes
     as skolem IRIs, which this comparison would count as changes). ``digests`` (of the whole
     and of each bucket) are saved with the changes (:mod:`kb.validation.saved_digest`).
-    ``wanted`` are the buckets whose results were read and are compared (None: all).
+    ``compared`` are the nodes of the new results whose buckets were read back, the only ones
+    compared (None: all).
     """
     if saved is None:
         return False
     several = several_messages(triples)
-    compared = findings
-    if wanted is not None:
-        nodes_in = {nodes[i] for i, r in enumerate(results) if bucket(r.focus) in wanted}
-        compared = [(node, finding) for node, finding in findings if node in nodes_in]
+    pairs = findings
+    if compared is not None:
+        pairs = [(node, finding) for node, finding in findings if node in compared]
     annotations = [
         statement
-        for node, finding in compared
+        for node, finding in pairs
         for statement in annotations_of(node, finding, several=node in several)
     ]
     changed = changed_foci(
         saved,
-        [node for node, _ in compared],
+        [node for node, _ in pairs],
         [*triples, *annotations],
-        out_of=None if wanted is None else 2 * len(results),
+        out_of=None if compared is None else 2 * len(results),
     )
     if changed is None:
         return False

@@ -266,9 +266,8 @@ def validate(
         said = marks.get(str(RESULTS_DIGEST), "").split(" ")[0]
         same = said == raw and unstamped(marks) == marks_of(checked, "")
         saved_buckets = read_bucket_marks(marks.get(str(BUCKET_DIGESTS)))
-        if not same or saved_buckets is None:
-            where = [bucket(result.focus) for result in compiled]
-            raw_buckets = bucket_digests(where, lines)
+        where = [bucket(result.focus) for result in compiled]
+        raw_buckets = bucket_digests(where, lines)  # 7 ms at 1M
         if comparable and not same:
             if saved_buckets is not None:
                 wanted = differing(raw_buckets, saved_buckets, 0)
@@ -292,9 +291,6 @@ def validate(
                 # The same results and annotations as saved: so are the buckets' digests.
                 buckets = marks.get(str(BUCKET_DIGESTS))
             else:
-                if not where:
-                    where = [bucket(result.focus) for result in compiled]
-                    raw_buckets = bucket_digests(where, lines)
                 annotated = bucket_digests(where, lines, enumerate(f for _, f in findings))
                 buckets = bucket_marks(raw_buckets, annotated)
         if (
@@ -316,6 +312,9 @@ def validate(
             if more:
                 saved.update(saved_results(store, more))
                 wanted |= more
+        compared: set[Node] | None = None  # the results whose buckets were read back (None: all)
+        if wanted is not None:
+            compared = {node for node, b in zip(nodes, where, strict=True) if b in wanted}
         if saved is None or not save_changes(
             store,
             saved,
@@ -326,7 +325,7 @@ def validate(
             conforms,
             checked,
             (digest, buckets),
-            wanted,
+            compared,
         ):
             save_whole(store, triples, findings, checked, digest, buckets)
     return report
