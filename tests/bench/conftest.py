@@ -6,21 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from kb import resources
-from kb.interchange.loading import install_model, parse_file, write_sources
-from kb.reasoning.inference import infer
 from kb.store.oxigraph import OxigraphStore
+from tests.conftest import prepare_example
 
 
 @pytest.fixture
 def prepared_store(tmp_path: Path) -> Path:
-    """An on-disk store as the benchmark leaves it (model, data, inferences), closed: the demo."""
+    """An on-disk store as the benchmark leaves it (model, data, inferences, report), closed."""
     path = tmp_path / "store"
-    store = OxigraphStore(path)
-    try:
-        install_model(store)
-        write_sources(store, [parse_file(resources.example_file("campus"))])
-        infer(store)
-    finally:
-        store.close()
+    prepare_example(OxigraphStore(path), "campus").close()
     return path
